@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Runs every test project of the solution (unit, codec, integration against a real Mosquitto)
+# and ends with one summary line, "N passed, N failed", summed over all test assemblies.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+if ! command -v mosquitto >/dev/null 2>&1 && [ ! -x /usr/sbin/mosquitto ]; then
+  echo "note: mosquitto is not installed; integration tests will fail. Install it: apt-get install -y mosquitto mosquitto-clients" >&2
+fi
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+dotnet build SecureMqtt.sln -c Release -warnaserror 2>&1 | tee -a "$log" | grep -E "error|Warn|Elapsed" || true
+build=${PIPESTATUS[0]}
+if [ "$build" -ne 0 ]; then
+  echo "build failed"
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+dotnet test SecureMqtt.sln -c Release --no-build --logger "console;verbosity=normal" "$@" 2>&1 | tee "$log"
+rc=${PIPESTATUS[0]}
+
+# VSTest prints one summary line per test assembly, e.g. "Failed!  - Failed: 1, Passed: 41, ...".
+passed=$(grep -Eo '^ +Passed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
+failed=$(grep -Eo '^ +Failed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
+passed=${passed:-0}
+failed=${failed:-0}
+if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
+echo "${passed} passed, ${failed} failed"
+[ "$rc" -eq 0 ] && [ "$failed" -eq 0 ]

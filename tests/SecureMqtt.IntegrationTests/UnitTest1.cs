@@ -1,0 +1,10 @@
+﻿namespace SecureMqtt.IntegrationTests;
+
+public class UnitTest1
+{
+    [Fact]
+    public void Test1()
+    {
+
+    }
+}
