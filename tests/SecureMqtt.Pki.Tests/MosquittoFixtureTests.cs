@@ -1,0 +1,63 @@
+using SecureMqtt.Testing;
+
+namespace SecureMqtt.Pki.Tests;
+
+[Collection(MosquittoFixture.CollectionName)]
+public sealed class MosquittoFixtureTests(MosquittoFixture broker)
+{
+    public static TheoryData<string> Listeners => ["plain", "tls", "mutual-tls"];
+
+    [Theory]
+    [MemberData(nameof(Listeners))]
+    public async Task Delivers_a_message_through_each_listener_with_the_debian_clients(string listener)
+    {
+        var arguments = ConnectionArguments(listener, withClientCertificate: true);
+        var topic = $"fixture/{listener}/{Guid.NewGuid():N}";
+        await using var subscription = await MosquittoSubscription.StartAsync(arguments, topic);
+
+        var publish = await ProcessRunner.RunAsync("mosquitto_pub", [.. arguments, "-t", topic, "-m", "hello " + listener, "-q", "1"]);
+
+        Assert.True(publish.ExitCode == 0, $"{publish}\n{broker.Broker.ReadLog()}");
+        var messages = await subscription.WaitForMessagesAsync();
+        Assert.Equal(["hello " + listener], messages);
+    }
+
+    [Fact]
+    public async Task Mutual_tls_listener_refuses_a_client_without_a_certificate()
+    {
+        var arguments = ConnectionArguments("mutual-tls", withClientCertificate: false);
+
+        var publish = await ProcessRunner.RunAsync("mosquitto_pub", [.. arguments, "-t", "fixture/refused", "-m", "x"]);
+
+        Assert.NotEqual(0, publish.ExitCode);
+    }
+
+    [Fact]
+    public void Private_keys_are_owner_only()
+    {
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(broker.ClientKeyPath));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(broker.ServerKeyPath));
+    }
+
+    private List<string> ConnectionArguments(string listener, bool withClientCertificate)
+    {
+        var port = listener switch
+        {
+            "plain" => broker.PlainPort,
+            "tls" => broker.TlsPort,
+            _ => broker.MutualTlsPort,
+        };
+        var arguments = new List<string> { "-h", broker.Host, "-p", $"{port}" };
+        if (listener != "plain")
+        {
+            arguments.AddRange(["--cafile", broker.CaCertificatePath]);
+        }
+
+        if (listener == "mutual-tls" && withClientCertificate)
+        {
+            arguments.AddRange(["--cert", broker.ClientCertificatePath, "--key", broker.ClientKeyPath]);
+        }
+
+        return arguments;
+    }
+}

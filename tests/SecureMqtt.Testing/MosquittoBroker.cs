@@ -1,0 +1,283 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace SecureMqtt.Testing;
+
+/// <summary>
+/// A real Mosquitto process with its own configuration, log and work directory, listening on loopback
+/// ports chosen by the test. Disposing it kills the process and deletes the work directory.
+/// </summary>
+public sealed partial class MosquittoBroker : IAsyncDisposable
+{
+    private const int SigHup = 1;
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(10);
+
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+    private readonly bool _ownsWorkDirectory;
+
+    private MosquittoBroker(Process process, string workDirectory, bool ownsWorkDirectory, IReadOnlyList<int> ports)
+    {
+        _process = process;
+        WorkDirectory = workDirectory;
+        _ownsWorkDirectory = ownsWorkDirectory;
+        Ports = ports;
+    }
+
+    /// <summary>The directory holding mosquitto.conf and mosquitto.log.</summary>
+    public string WorkDirectory { get; }
+
+    /// <summary>The configuration file the broker was started with.</summary>
+    public string ConfigPath => Path.Combine(WorkDirectory, "mosquitto.conf");
+
+    /// <summary>The broker's log file (log_type all).</summary>
+    public string LogPath => Path.Combine(WorkDirectory, "mosquitto.log");
+
+    /// <summary>The ports the broker listens on.</summary>
+    public IReadOnlyList<int> Ports { get; }
+
+    /// <summary>The broker's process id.</summary>
+    public int ProcessId => _process.Id;
+
+    /// <summary>Whether the process has exited.</summary>
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>Path of the mosquitto executable: on PATH, else /usr/sbin/mosquitto (where Debian puts it, outside a normal user's PATH).</summary>
+    public static string ExecutablePath =>
+        (Environment.GetEnvironmentVariable("PATH") ?? string.Empty)
+            .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Append("/usr/sbin")
+            .Select(dir => Path.Combine(dir, "mosquitto"))
+            .FirstOrDefault(File.Exists)
+        ?? throw new InvalidOperationException("mosquitto is not installed: apt-get install -y mosquitto mosquitto-clients");
+
+    /// <summary>Starts a broker with the given listeners (per_listener_settings true, so each has its own authentication).</summary>
+    /// <param name="listeners">The listeners; at least one.</param>
+    /// <param name="workDirectory">Directory for config and log; null: a fresh temporary directory, deleted on dispose.</param>
+    /// <param name="cancellationToken">Cancels waiting for the broker to come up.</param>
+    public static Task<MosquittoBroker> StartAsync(
+        IEnumerable<MosquittoListener> listeners,
+        string? workDirectory = null,
+        CancellationToken cancellationToken = default)
+    {
+        var list = listeners.ToList();
+        if (list.Count == 0)
+        {
+            throw new ArgumentException("At least one listener is needed.", nameof(listeners));
+        }
+
+        var body = "per_listener_settings true\n\n" + string.Join('\n', list.Select(l => l.ToConfig()));
+        return StartAsync(body, list.Select(l => l.Port), workDirectory, cancellationToken);
+    }
+
+    /// <summary>
+    /// Starts a broker from a configuration body (listener blocks and any other settings) written after the
+    /// fixture's own header (persistence off, logging to <see cref="LogPath"/>, <c>user root</c> when running as root).
+    /// </summary>
+    /// <param name="configBody">The configuration after the header.</param>
+    /// <param name="ports">The ports the body opens; the broker is ready when all accept connections.</param>
+    /// <param name="workDirectory">Directory for config and log; null: a fresh temporary directory, deleted on dispose.</param>
+    /// <param name="cancellationToken">Cancels waiting for the broker to come up.</param>
+    public static async Task<MosquittoBroker> StartAsync(
+        string configBody,
+        IEnumerable<int> ports,
+        string? workDirectory = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(configBody);
+        var owns = workDirectory is null;
+        workDirectory ??= Directory.CreateTempSubdirectory("mosquitto-").FullName;
+        Directory.CreateDirectory(workDirectory);
+        var logPath = Path.Combine(workDirectory, "mosquitto.log");
+        var header = new StringBuilder()
+            .Append("# Written by SecureMqtt.Testing.MosquittoBroker\n")
+            .Append("persistence false\n")
+            .Append(System.Globalization.CultureInfo.InvariantCulture, $"log_dest file {logPath}\n")
+            .Append("log_type all\n")
+            .Append("connection_messages true\n");
+        if (Environment.UserName == "root")
+        {
+            // Started as root, Mosquitto drops to user 'mosquitto', which cannot read the 0600 keys made for the test.
+            header.Append("user root\n");
+        }
+
+        var configPath = Path.Combine(workDirectory, "mosquitto.conf");
+        await File.WriteAllTextAsync(configPath, header + "\n" + configBody, cancellationToken);
+
+        var startInfo = new ProcessStartInfo(ExecutablePath)
+        {
+            ArgumentList = { "-c", configPath },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = workDirectory,
+        };
+        var process = new Process { StartInfo = startInfo };
+        var broker = new MosquittoBroker(process, workDirectory, owns, [.. ports]);
+        process.OutputDataReceived += (_, e) => broker.AppendOutput(e.Data);
+        process.ErrorDataReceived += (_, e) => broker.AppendOutput(e.Data);
+        try
+        {
+            process.Start();
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+            await broker.WaitUntilListeningAsync(cancellationToken);
+            return broker;
+        }
+        catch
+        {
+            await broker.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>The log file plus anything the process printed (configuration errors appear there before logging starts).</summary>
+    public string ReadLog()
+    {
+        var log = File.Exists(LogPath) ? File.ReadAllText(LogPath) : "(no log file)";
+        lock (_output)
+        {
+            return _output.Length == 0 ? log : log + "\n--- stdout/stderr ---\n" + _output;
+        }
+    }
+
+    /// <summary>
+    /// Sends SIGHUP, which makes Mosquitto re-read its configuration, ACL and password files and reload
+    /// certificates and CRLs, and waits until the log shows the reload.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    public async Task ReloadAsync(CancellationToken cancellationToken = default)
+    {
+        var before = CountReloads();
+        if (Kill(_process.Id, SigHup) != 0)
+        {
+            throw new InvalidOperationException($"kill(SIGHUP) failed with errno {Marshal.GetLastPInvokeError()}.");
+        }
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(StartTimeout);
+        try
+        {
+            while (CountReloads() <= before)
+            {
+                ThrowIfExited("while reloading");
+                await Task.Delay(20, timeout.Token);
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException($"Mosquitto did not log a reload within {StartTimeout.TotalSeconds} s.\n{ReadLog()}");
+        }
+    }
+
+    /// <summary>Kills the broker and deletes its work directory (if it made it).</summary>
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+                await _process.WaitForExitAsync();
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // Never started.
+        }
+
+        _process.Dispose();
+        if (_ownsWorkDirectory)
+        {
+            try
+            {
+                Directory.Delete(WorkDirectory, recursive: true);
+            }
+            catch (IOException)
+            {
+                // A leftover temp directory is not worth failing a test run for.
+            }
+        }
+    }
+
+    private int CountReloads()
+    {
+        if (!File.Exists(LogPath))
+        {
+            return 0;
+        }
+
+        using var stream = new FileStream(LogPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        using var reader = new StreamReader(stream);
+        var count = 0;
+        while (reader.ReadLine() is { } line)
+        {
+            if (line.Contains("Reloading config", StringComparison.Ordinal))
+            {
+                count++;
+            }
+        }
+
+        return count;
+    }
+
+    private async Task WaitUntilListeningAsync(CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(StartTimeout);
+        try
+        {
+            foreach (var port in Ports)
+            {
+                while (!await AcceptsAsync(port, timeout.Token))
+                {
+                    ThrowIfExited("while starting");
+                    await Task.Delay(20, timeout.Token);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException($"Mosquitto did not listen on ports {string.Join(", ", Ports)} within {StartTimeout.TotalSeconds} s.\n{ReadLog()}");
+        }
+    }
+
+    private static async Task<bool> AcceptsAsync(int port, CancellationToken cancellationToken)
+    {
+        using var client = new TcpClient();
+        try
+        {
+            await client.ConnectAsync("127.0.0.1", port, cancellationToken);
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
+    private void ThrowIfExited(string when)
+    {
+        if (_process.HasExited)
+        {
+            _process.WaitForExit(); // flushes the redirected output into _output
+            throw new InvalidOperationException($"Mosquitto exited with code {_process.ExitCode} {when}.\n{ReadLog()}\n--- config ---\n{File.ReadAllText(ConfigPath)}");
+        }
+    }
+
+    private void AppendOutput(string? line)
+    {
+        if (line is not null)
+        {
+            lock (_output)
+            {
+                _output.AppendLine(line);
+            }
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static partial int Kill(int pid, int signal);
+}
