@@ -18,7 +18,43 @@ public static partial class MqttPacketReader
     /// <returns>True when a whole packet was available; false when more bytes are needed.</returns>
     /// <exception cref="MqttProtocolException">The fixed header is malformed or declares a packet above <paramref name="maximumPacketSize"/>.</exception>
     public static bool TryReadFrame(ref ReadOnlySequence<byte> buffer, uint maximumPacketSize, out MqttFrame frame)
-        => throw new NotImplementedException();
+    {
+        frame = default;
+        if (buffer.IsEmpty)
+        {
+            return false;
+        }
+
+        var reader = new SequenceReader<byte>(buffer);
+        reader.TryRead(out var first);
+        var type = (MqttPacketType)(first >> 4);
+        var flags = (byte)(first & 0x0F);
+        FixedHeader.Check(type, flags);
+        if (!VariableByteInteger.TryRead(ref reader, out var remainingLength))
+        {
+            return false;
+        }
+
+        var headerLength = (int)reader.Consumed;
+        var totalLength = (long)headerLength + remainingLength;
+        if (totalLength > maximumPacketSize)
+        {
+            // [MQTT-3.1.2-24] Refuse before the body arrives: never buffer what the peer declares beyond the limit.
+            Malformed.Throw(
+                MqttReasonCode.PacketTooLarge,
+                $"{FixedHeader.Name(type)} of {totalLength} bytes exceeds the maximum packet size of {maximumPacketSize} bytes",
+                "MQTT-3.1.2-24");
+        }
+
+        if (reader.Remaining < remainingLength)
+        {
+            return false;
+        }
+
+        frame = new MqttFrame(type, flags, buffer.Slice(headerLength, remainingLength), (int)totalLength);
+        buffer = buffer.Slice(totalLength);
+        return true;
+    }
 
     /// <summary>Decodes any packet type, in either direction.</summary>
     /// <param name="frame">A frame from <see cref="TryReadFrame"/>.</param>
@@ -26,7 +62,22 @@ public static partial class MqttPacketReader
     /// <returns>The packet; acknowledgements come back as <see cref="MqttAckPacket"/>.</returns>
     /// <exception cref="MqttProtocolException">The packet breaks the specification.</exception>
     public static MqttPacket Decode(in MqttFrame frame, MqttProtocolVersion version)
-        => throw new NotImplementedException();
+        => frame.Type switch
+        {
+            MqttPacketType.Connect => ConnectCodec.Decode(frame),
+            MqttPacketType.ConnAck => ConnAckCodec.Decode(frame, version),
+            MqttPacketType.Publish => PublishCodec.Decode(frame, version),
+            MqttPacketType.PubAck or MqttPacketType.PubRec or MqttPacketType.PubRel or MqttPacketType.PubComp
+                => new MqttAckPacket(AckCodec.Decode(frame, version)),
+            MqttPacketType.Subscribe => SubscribeCodec.Decode(frame, version),
+            MqttPacketType.SubAck => SubAckCodec.Decode(frame, version),
+            MqttPacketType.Unsubscribe => UnsubscribeCodec.Decode(frame, version),
+            MqttPacketType.UnsubAck => UnsubAckCodec.Decode(frame, version),
+            MqttPacketType.PingReq or MqttPacketType.PingResp => PingCodec.Decode(frame),
+            MqttPacketType.Disconnect => DisconnectCodec.Decode(frame, version),
+            MqttPacketType.Auth => AuthCodec.Decode(frame, version),
+            _ => throw new MqttProtocolException(MqttReasonCode.MalformedPacket, "packet type 0 is reserved", "2.1.2"),
+        };
 
     /// <summary>Decodes PUBACK, PUBREC, PUBREL or PUBCOMP without allocating (unless it carries MQTT 5 properties).</summary>
     /// <param name="frame">A frame of one of the four acknowledgement types.</param>
@@ -35,7 +86,7 @@ public static partial class MqttPacketReader
     /// <exception cref="MqttProtocolException">The packet breaks the specification.</exception>
     /// <exception cref="ArgumentException">The frame is not an acknowledgement.</exception>
     public static MqttAck DecodeAck(in MqttFrame frame, MqttProtocolVersion version)
-        => throw new NotImplementedException();
+        => AckCodec.Decode(frame, version);
 
     /// <summary>Decodes PUBLISH; allocates the packet, the topic string, a copy of the payload and properties present.</summary>
     /// <param name="frame">A PUBLISH frame.</param>
@@ -44,7 +95,14 @@ public static partial class MqttPacketReader
     /// <exception cref="MqttProtocolException">The packet breaks the specification.</exception>
     /// <exception cref="ArgumentException">The frame is not a PUBLISH.</exception>
     public static MqttPublishPacket DecodePublish(in MqttFrame frame, MqttProtocolVersion version)
-        => throw new NotImplementedException();
+    {
+        if (frame.Type != MqttPacketType.Publish)
+        {
+            throw new ArgumentException($"{FixedHeader.Name(frame.Type)} is not PUBLISH.", nameof(frame));
+        }
+
+        return PublishCodec.Decode(frame, version);
+    }
 
     /// <summary>Convenience: <see cref="TryReadFrame"/> then <see cref="Decode"/>.</summary>
     /// <param name="buffer">Received bytes; advanced past the packet when this returns true.</param>
@@ -54,5 +112,14 @@ public static partial class MqttPacketReader
     /// <returns>True when a whole packet was decoded; false when more bytes are needed.</returns>
     /// <exception cref="MqttProtocolException">The bytes break the specification.</exception>
     public static bool TryRead(ref ReadOnlySequence<byte> buffer, MqttProtocolVersion version, uint maximumPacketSize, [NotNullWhen(true)] out MqttPacket? packet)
-        => throw new NotImplementedException();
+    {
+        if (!TryReadFrame(ref buffer, maximumPacketSize, out var frame))
+        {
+            packet = null;
+            return false;
+        }
+
+        packet = Decode(frame, version);
+        return true;
+    }
 }

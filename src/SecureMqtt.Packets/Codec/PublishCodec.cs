@@ -1,0 +1,176 @@
+// PUBLISH (MQTT 3.1.1 section 3.3, MQTT 5.0 section 3.3)
+//
+//  byte 1        | 0 0 1 1 | DUP | QoS(2) | RETAIN |
+//  byte 2..5     | Remaining Length (Variable Byte Integer)
+//  variable hdr  | Topic Name (UTF-8 string: 2-byte length + bytes)
+//                | Packet Identifier (2 bytes, only when QoS > 0)
+//                | [5.0] Property Length (VBI) + properties
+//  payload       | application bytes up to the end of Remaining Length (may be empty)
+using System.Buffers;
+using System.Diagnostics;
+
+namespace SecureMqtt.Packets;
+
+internal static class PublishCodec
+{
+    public static MqttPublishPacket Decode(in MqttFrame frame, MqttProtocolVersion version)
+    {
+        var flags = frame.Flags;
+        var qos = (flags >> 1) & 0b11;
+        FixedHeader.CheckPublishFlags(flags);
+
+        var reader = new SequenceReader<byte>(frame.Body);
+        var topic = WireReader.ReadString(ref reader, "Topic Name");
+        var wildcard = topic.AsSpan().IndexOfAny('+', '#');
+        if (wildcard >= 0)
+        {
+            Malformed.Throw(MqttReasonCode.TopicNameInvalid, $"PUBLISH topic name contains a wildcard '{topic[wildcard]}'", "MQTT-3.3.2-2");
+        }
+
+        ushort packetId = 0;
+        if (qos > 0)
+        {
+            // [MQTT-2.2.1-3] QoS 1 and 2 messages carry a non-zero identifier.
+            packetId = WireReader.ReadPacketId(ref reader);
+        }
+
+        var properties = default(MqttProperties);
+        if (version == MqttProtocolVersion.V500)
+        {
+            PropertyReader.Read(ref reader, PropertyContext.Publish, "PUBLISH", ref properties);
+        }
+
+        if (topic.Length == 0 && properties.TopicAlias is null)
+        {
+            // [MQTT-4.7.3-1] Topic names are at least one character; MQTT 5 lets a Topic Alias stand in (3.3.2.1).
+            Malformed.ThrowProtocolError("PUBLISH has an empty topic name and no Topic Alias", "MQTT-4.7.3-1");
+        }
+
+        var payload = WireReader.ReadBytes(ref reader, reader.Remaining, "payload");
+
+        return new MqttPublishPacket
+        {
+            Topic = topic,
+            Payload = payload,
+            QualityOfService = (MqttQualityOfService)qos,
+            Retain = (flags & 0b0001) != 0,
+            Duplicate = (flags & 0b1000) != 0,
+            PacketId = packetId,
+            PayloadFormatIndicator = (MqttPayloadFormatIndicator?)properties.PayloadFormatIndicator,
+            MessageExpiryInterval = properties.MessageExpiryInterval,
+            TopicAlias = properties.TopicAlias,
+            ResponseTopic = properties.ResponseTopic,
+            CorrelationData = properties.CorrelationData,
+            UserProperties = properties.UserPropertiesOrEmpty,
+            SubscriptionIdentifiers = properties.SubscriptionIdentifiersOrEmpty,
+            ContentType = properties.ContentType,
+        };
+    }
+
+    public static long GetRemainingLength(MqttPublishPacket packet, MqttProtocolVersion version, out int propertiesLength)
+    {
+        Validate(packet, version);
+        long length = WireSize.String(packet.Topic, nameof(packet.Topic));
+        if (packet.QualityOfService != MqttQualityOfService.AtMostOnce)
+        {
+            length += 2;
+        }
+
+        propertiesLength = 0;
+        if (version == MqttProtocolVersion.V500)
+        {
+            propertiesLength = GetPropertiesLength(packet);
+            length += PropertySize.Block(propertiesLength);
+        }
+
+        return length + packet.Payload.Length;
+    }
+
+    public static int Write(IBufferWriter<byte> output, MqttPublishPacket packet, MqttProtocolVersion version)
+    {
+        var remainingLength = GetRemainingLength(packet, version, out var propertiesLength);
+        var size = WireSize.Packet(remainingLength, "PUBLISH");
+        var writer = new WireWriter(output.GetSpan(size));
+
+        var flags = (byte)(((int)packet.QualityOfService << 1) | (packet.Retain ? 1 : 0) | (packet.Duplicate ? 0b1000 : 0));
+        writer.WriteFixedHeader(MqttPacketType.Publish, flags, (int)remainingLength);
+        writer.WriteString(packet.Topic);
+        if (packet.QualityOfService != MqttQualityOfService.AtMostOnce)
+        {
+            writer.WriteUInt16(packet.PacketId);
+        }
+
+        if (version == MqttProtocolVersion.V500)
+        {
+            writer.WriteVariableByteInteger((uint)propertiesLength);
+            PropertyWriter.Byte(ref writer, PropertyId.PayloadFormatIndicator, (byte?)packet.PayloadFormatIndicator);
+            PropertyWriter.UInt32(ref writer, PropertyId.MessageExpiryInterval, packet.MessageExpiryInterval);
+            PropertyWriter.String(ref writer, PropertyId.ContentType, packet.ContentType);
+            PropertyWriter.String(ref writer, PropertyId.ResponseTopic, packet.ResponseTopic);
+            PropertyWriter.Binary(ref writer, PropertyId.CorrelationData, packet.CorrelationData);
+            var subscriptionIds = packet.SubscriptionIdentifiers;
+            for (var i = 0; i < subscriptionIds.Count; i++)
+            {
+                PropertyWriter.SubscriptionIdentifier(ref writer, subscriptionIds[i]);
+            }
+
+            PropertyWriter.UInt16(ref writer, PropertyId.TopicAlias, packet.TopicAlias);
+            PropertyWriter.UserProperties(ref writer, packet.UserProperties);
+        }
+
+        writer.WriteBytes(packet.Payload.Span);
+        Debug.Assert(writer.Position == size, "PUBLISH size computation and writing disagree");
+        output.Advance(size);
+        return size;
+    }
+
+    private static int GetPropertiesLength(MqttPublishPacket packet)
+    {
+        var length = PropertySize.Byte((byte?)packet.PayloadFormatIndicator)
+            + PropertySize.UInt32(packet.MessageExpiryInterval)
+            + PropertySize.String(packet.ContentType, nameof(packet.ContentType))
+            + PropertySize.String(packet.ResponseTopic, nameof(packet.ResponseTopic))
+            + PropertySize.Binary(packet.CorrelationData, nameof(packet.CorrelationData))
+            + PropertySize.NonZero(packet.TopicAlias, nameof(packet.TopicAlias))
+            + PropertySize.UserProperties(packet.UserProperties);
+        var subscriptionIds = packet.SubscriptionIdentifiers;
+        for (var i = 0; i < subscriptionIds.Count; i++)
+        {
+            length += PropertySize.SubscriptionIdentifier(subscriptionIds[i], nameof(packet.SubscriptionIdentifiers));
+        }
+
+        return length;
+    }
+
+    private static void Validate(MqttPublishPacket packet, MqttProtocolVersion version)
+    {
+        if (packet.QualityOfService > MqttQualityOfService.ExactlyOnce)
+        {
+            throw new ArgumentException("PUBLISH QoS must be 0, 1 or 2.", nameof(packet));
+        }
+
+        if (packet.QualityOfService == MqttQualityOfService.AtMostOnce)
+        {
+            if (packet.Duplicate)
+            {
+                // [MQTT-3.3.1-2] DUP is always 0 for QoS 0.
+                throw new ArgumentException("a QoS 0 PUBLISH cannot be marked Duplicate.", nameof(packet));
+            }
+        }
+        else
+        {
+            WireSize.RequirePacketId(packet.PacketId, "a QoS 1 or 2 PUBLISH");
+        }
+
+        var topic = packet.Topic;
+        if (topic.Length == 0 && (version != MqttProtocolVersion.V500 || packet.TopicAlias is null))
+        {
+            throw new ArgumentException("PUBLISH needs a topic name (MQTT 5 allows an empty one only with a Topic Alias).", nameof(packet));
+        }
+
+        if (topic.AsSpan().IndexOfAny('+', '#') >= 0)
+        {
+            throw new ArgumentException($"PUBLISH topic name '{topic}' contains a wildcard.", nameof(packet));
+        }
+    }
+}
