@@ -88,7 +88,7 @@ internal static class ConnectCodec
         }
 
         var userName = hasUserName ? WireReader.ReadString(ref reader, "User Name") : null;
-        ReadOnlyMemory<byte>? password = hasPassword ? WireReader.ReadBinary(ref reader, "Password") : null;
+        var password = hasPassword ? WireReader.ReadBinary(ref reader, "Password") : (ReadOnlyMemory<byte>?)null;
         WireReader.EnsureConsumed(ref reader, "CONNECT");
 
         return new MqttConnectPacket
