@@ -1,1 +1,3 @@
-return 0;
+using SecureMqtt.Cli;
+
+return await SmqttCli.InvokeAsync(args).ConfigureAwait(false);

@@ -6,8 +6,8 @@ namespace SecureMqtt.Pki;
 
 public sealed partial class CertificateAuthority
 {
-    private static readonly Oid ServerAuth = new("1.3.6.1.5.5.7.3.1", "Server Authentication");
-    private static readonly Oid ClientAuth = new("1.3.6.1.5.5.7.3.2", "Client Authentication");
+    private static readonly Oid ServerAuth = new(CertificateOptions.ServerAuthOid, "Server Authentication");
+    private static readonly Oid ClientAuth = new(CertificateOptions.ClientAuthOid, "Client Authentication");
 
     /// <summary>
     /// Issues a broker (TLS server) certificate: CA:false, EKU serverAuth, key usage digitalSignature
@@ -75,9 +75,10 @@ public sealed partial class CertificateAuthority
             }
 
             request.CertificateExtensions.Add(new X509KeyUsageExtension(usage, true));
-            if (options.IncludeExtendedKeyUsage)
+            var ekus = options.ExtendedKeyUsageOids?.Select(oid => new Oid(oid)).ToArray() ?? [purpose];
+            if (ekus.Length > 0)
             {
-                request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([purpose], false));
+                request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([.. ekus], false));
             }
 
             if (sans is not null)

@@ -31,6 +31,10 @@ public sealed partial class CertificateAuthority : IDisposable
     /// <summary>The CA private key as unencrypted PKCS#8 PEM: keep the file owner-only.</summary>
     public string PrivateKeyPem => _key.ExportPkcs8PrivateKeyPem() + "\n";
 
+    /// <summary>The CA private key as encrypted PKCS#8 PEM, AES-256-CBC with a PBKDF2-SHA256 key.</summary>
+    /// <param name="passphrase">The passphrase; must not be empty.</param>
+    public string ExportEncryptedPrivateKeyPem(ReadOnlySpan<char> passphrase) => KeyPairs.ExportEncryptedPem(_key, passphrase);
+
     /// <summary>Creates a new CA with a fresh key pair and a self-signed certificate whose subject is <c>CN=<paramref name="commonName"/></c>.</summary>
     /// <param name="commonName">The CA's name, e.g. <c>My MQTT CA</c>.</param>
     /// <param name="algorithm">Key pair type and size. Default ECDSA P-256.</param>

@@ -22,8 +22,18 @@ public sealed record CertificateOptions
     /// <summary>End of validity; overrides <see cref="ValidityDays"/>. A time in the past makes an expired certificate.</summary>
     public DateTimeOffset? NotAfter { get; init; }
 
-    /// <summary>Whether to add the extended key usage (serverAuth or clientAuth). Default true; false makes a certificate TLS peers should refuse.</summary>
-    public bool IncludeExtendedKeyUsage { get; init; } = true;
+    /// <summary>OID of the serverAuth extended key usage.</summary>
+    public const string ServerAuthOid = "1.3.6.1.5.5.7.3.1";
+
+    /// <summary>OID of the clientAuth extended key usage.</summary>
+    public const string ClientAuthOid = "1.3.6.1.5.5.7.3.2";
+
+    /// <summary>
+    /// Replaces the extended key usage the certificate kind calls for (serverAuth or clientAuth). Null (default):
+    /// the right one. Empty: no EKU extension at all (which RFC 5280 reads as "any purpose"). Another list, e.g.
+    /// <c>[ClientAuthOid]</c> on a server certificate, makes one that TLS peers refuse.
+    /// </summary>
+    public IReadOnlyList<string>? ExtendedKeyUsageOids { get; init; }
 
     /// <summary>Sign the certificate with its own key instead of the CA's (a self-signed leaf that no CA vouches for). Default false.</summary>
     public bool SelfSigned { get; init; }

@@ -6,9 +6,6 @@ namespace SecureMqtt.Pki;
 /// <summary>A certificate together with its private key, and the ways to write them out.</summary>
 public sealed class IssuedCertificate : IDisposable
 {
-    /// <summary>PBKDF2 iterations for encrypted PKCS#8 and PKCS#12 files (OWASP's 2023 figure for PBKDF2-HMAC-SHA256).</summary>
-    private const int KeyDerivationIterations = 600_000;
-
     private readonly AsymmetricAlgorithm _key;
 
     internal IssuedCertificate(X509Certificate2 certificate, AsymmetricAlgorithm key, X509Certificate2? issuer)
@@ -32,16 +29,7 @@ public sealed class IssuedCertificate : IDisposable
 
     /// <summary>The private key as encrypted PKCS#8 PEM (<c>-----BEGIN ENCRYPTED PRIVATE KEY-----</c>), AES-256-CBC with a PBKDF2-SHA256 key.</summary>
     /// <param name="passphrase">The passphrase; must not be empty.</param>
-    public string ExportEncryptedPrivateKeyPem(ReadOnlySpan<char> passphrase)
-    {
-        if (passphrase.IsEmpty)
-        {
-            throw new ArgumentException("The passphrase must not be empty.", nameof(passphrase));
-        }
-
-        var parameters = new PbeParameters(PbeEncryptionAlgorithm.Aes256Cbc, HashAlgorithmName.SHA256, KeyDerivationIterations);
-        return _key.ExportEncryptedPkcs8PrivateKeyPem(passphrase, parameters) + "\n";
-    }
+    public string ExportEncryptedPrivateKeyPem(ReadOnlySpan<char> passphrase) => KeyPairs.ExportEncryptedPem(_key, passphrase);
 
     /// <summary>A PKCS#12 (.p12/.pfx) file holding the certificate, its key and the issuing CA certificate, protected with AES-256.</summary>
     /// <param name="passphrase">The passphrase that protects the file.</param>

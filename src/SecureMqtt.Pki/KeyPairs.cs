@@ -47,6 +47,20 @@ internal static class KeyPairs
         ?? certificate.GetRSAPrivateKey()
         ?? throw new ArgumentException("The certificate has no ECDSA or RSA private key.", nameof(certificate));
 
+    /// <summary>PBKDF2 iterations for encrypted PKCS#8 files (OWASP's 2023 figure for PBKDF2-HMAC-SHA256).</summary>
+    public const int KeyDerivationIterations = 600_000;
+
+    public static string ExportEncryptedPem(AsymmetricAlgorithm key, ReadOnlySpan<char> passphrase)
+    {
+        if (passphrase.IsEmpty)
+        {
+            throw new ArgumentException("The passphrase must not be empty.", nameof(passphrase));
+        }
+
+        var parameters = new PbeParameters(PbeEncryptionAlgorithm.Aes256Cbc, HashAlgorithmName.SHA256, KeyDerivationIterations);
+        return key.ExportEncryptedPkcs8PrivateKeyPem(passphrase, parameters) + "\n";
+    }
+
     /// <summary>Random positive 16-byte serial: RFC 5280 allows up to 20 octets, and the clear top bit keeps it positive.</summary>
     public static byte[] NewSerialNumber()
     {
