@@ -34,9 +34,10 @@ internal struct MqttProperties
     public byte? SubscriptionIdentifierAvailable;
     public byte? SharedSubscriptionAvailable;
 
-    public readonly IReadOnlyList<MqttUserProperty> UserPropertiesOrEmpty => UserProperties is null ? [] : UserProperties;
+    // Array.Empty, not []: in a conditional with a List the collection expression would allocate a new List.
+    public readonly IReadOnlyList<MqttUserProperty> UserPropertiesOrEmpty => UserProperties is null ? Array.Empty<MqttUserProperty>() : UserProperties;
 
-    public readonly IReadOnlyList<uint> SubscriptionIdentifiersOrEmpty => SubscriptionIdentifiers is null ? [] : SubscriptionIdentifiers;
+    public readonly IReadOnlyList<uint> SubscriptionIdentifiersOrEmpty => SubscriptionIdentifiers is null ? Array.Empty<uint>() : SubscriptionIdentifiers;
 
     public static bool? AsBool(byte? value) => value is null ? null : value.Value != 0;
 }

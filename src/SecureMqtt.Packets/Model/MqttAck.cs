@@ -39,7 +39,7 @@ public readonly struct MqttAck : IEquatable<MqttAck>
     /// <summary>MQTT 5: user properties, in wire order; empty when absent.</summary>
     public IReadOnlyList<MqttUserProperty> UserProperties
     {
-        get => _userProperties ?? [];
+        get => _userProperties ?? Array.Empty<MqttUserProperty>();
         init => _userProperties = value;
     }
 
