@@ -1,3 +1,0 @@
-namespace SecureMqtt;
-/// <summary>Placeholder until the first type lands.</summary>
-internal static class AssemblyMarker;

@@ -1,0 +1,79 @@
+using Microsoft.Extensions.Logging;
+
+namespace SecureMqtt;
+
+public sealed partial class MqttClient
+{
+    /// <summary>
+    /// Hands received messages to the application off the read loop: every matching subscription's handler
+    /// (each distinct handler once), else <see cref="MessageHandler"/>, else the <see cref="ReadMessagesAsync"/>
+    /// channel. A slow handler fills the incoming channel and then pauses reading (backpressure).
+    /// </summary>
+    private async Task RunDispatchLoopAsync()
+    {
+        var token = _disposed.Token;
+        var reader = _incoming.Reader;
+        var invoked = new List<Func<MqttMessage, CancellationToken, ValueTask>>();
+        try
+        {
+            while (await reader.WaitToReadAsync(token).ConfigureAwait(false))
+            {
+                while (reader.TryRead(out var message))
+                {
+                    invoked.Clear();
+                    foreach (var h in Volatile.Read(ref _handlers))
+                    {
+                        if (!invoked.Contains(h.Handler) && Packets.MqttTopic.Matches(h.Filter, message.Topic))
+                        {
+                            invoked.Add(h.Handler);
+                            await InvokeAsync(h.Handler, message, token).ConfigureAwait(false);
+                        }
+                    }
+
+                    if (invoked.Count > 0)
+                    {
+                        continue;
+                    }
+
+                    if (MessageHandler is { } global)
+                    {
+                        await InvokeAsync(global, message, token).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        await _unhandled.Writer.WriteAsync(message, token).ConfigureAwait(false);
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+            // Disposed.
+        }
+        catch (System.Threading.Channels.ChannelClosedException)
+        {
+            // Disposed.
+        }
+    }
+
+    private async ValueTask InvokeAsync(Func<MqttMessage, CancellationToken, ValueTask> handler, MqttMessage message, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await handler(message, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+#pragma warning disable CA1031 // A failing application handler must not stop delivery to the others.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            if (_logger.IsEnabled(LogLevel.Error))
+            {
+                Log.HandlerFailed(_logger, message.Topic, ex);
+            }
+        }
+    }
+}

@@ -1,0 +1,65 @@
+namespace SecureMqtt;
+
+public sealed partial class MqttClient
+{
+    /// <summary>
+    /// Sends PINGREQ when nothing was sent for the keep-alive period [MQTT-3.1.2-23], and declares the
+    /// connection dead when nothing at all was received for 1.5 times the period: watching only what was
+    /// sent would leave the client "connected" on a dead socket. Time comes from the options' TimeProvider.
+    /// </summary>
+    private async Task RunKeepAliveLoopAsync(ClientConnection connection)
+    {
+        await Task.Yield();
+        var keepAlive = connection.KeepAlive;
+        if (keepAlive <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        var deadline = keepAlive * 1.5;
+        var time = Options.TimeProvider;
+        var token = connection.Cancellation.Token;
+        long? lastPing = null;
+        try
+        {
+            while (!token.IsCancellationRequested)
+            {
+                var sinceReceived = connection.Connection.SinceLastReceived;
+                if (sinceReceived >= deadline)
+                {
+                    Log.KeepAliveTimeout(_logger, sinceReceived.TotalSeconds, (int)keepAlive.TotalSeconds);
+                    Terminate(connection, new MqttConnectionLostException(
+                        $"The broker sent nothing for {sinceReceived.TotalSeconds:0.#}s, 1.5 times the keep-alive of {keepAlive.TotalSeconds:0}s: the connection is dead."), raiseEvent: true);
+                    return;
+                }
+
+                // The flush loop stamps "last sent" after the write; until then count the PINGREQ we queued.
+                var sinceSent = connection.Connection.SinceLastSent;
+                if (lastPing is { } p && time.GetElapsedTime(p) < sinceSent)
+                {
+                    sinceSent = time.GetElapsedTime(p);
+                }
+
+                if (sinceSent >= keepAlive)
+                {
+                    lastPing = time.GetTimestamp();
+                    await connection.Connection.Output.WriteAsync(0, static (writer, _) => Packets.MqttPacketWriter.WritePingReq(writer), token).ConfigureAwait(false);
+                    sinceSent = TimeSpan.Zero;
+                }
+
+                var wait = Min(keepAlive - sinceSent, deadline - sinceReceived);
+                await Task.Delay(wait > TimeSpan.FromMilliseconds(1) ? wait : TimeSpan.FromMilliseconds(1), time, token).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+            // The connection ended.
+        }
+        catch (MqttException)
+        {
+            // Writing failed: the connection is ending and that path reports why.
+        }
+    }
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+}

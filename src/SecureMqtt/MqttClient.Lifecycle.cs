@@ -1,0 +1,137 @@
+using SecureMqtt.Packets;
+
+namespace SecureMqtt;
+
+public sealed partial class MqttClient
+{
+    /// <summary>
+    /// Sends DISCONNECT with <paramref name="reasonCode"/> and closes the connection. The ConnectionLost event is
+    /// not raised. <see cref="MqttReasonCode.DisconnectWithWillMessage"/> asks an MQTT 5 broker to publish the will.
+    /// </summary>
+    /// <param name="reasonCode">The MQTT 5 reason code (ignored under MQTT 3.1.1).</param>
+    /// <param name="cancellationToken">Stops waiting for buffered packets to be sent.</param>
+    /// <returns>A task that completes when the connection is closed.</returns>
+    public async Task DisconnectAsync(MqttReasonCode reasonCode = MqttReasonCode.NormalDisconnection, CancellationToken cancellationToken = default)
+    {
+        var connection = _current;
+        if (connection is not { IsAlive: true })
+        {
+            return;
+        }
+
+        try
+        {
+            await WritePacketAsync(connection, new MqttDisconnectPacket { ReasonCode = reasonCode }, cancellationToken).ConfigureAwait(false);
+            connection.Connection.Output.Complete();
+            await connection.FlushLoop.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is MqttException or IOException)
+        {
+            // The connection died while we were leaving; closing is all that is left to do.
+        }
+        finally
+        {
+            Log.Disconnected(_logger, Options.Host, Options.EffectivePort, reasonCode);
+            Terminate(connection, new MqttConnectionLostException("The application disconnected."), raiseEvent: false);
+        }
+
+        await connection.Closed.Task.ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The broker broke the protocol: under MQTT 5 tell it why with DISCONNECT and the reason code the
+    /// specification requires [MQTT-4.13.1-1], then close either way.
+    /// </summary>
+    private async Task ProtocolViolationAsync(ClientConnection connection, MqttProtocolException violation)
+    {
+        Log.ProtocolViolation(_logger, violation.Message);
+        if (connection.Version == MqttProtocolVersion.V500 && connection.IsAlive)
+        {
+            try
+            {
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(1), Options.TimeProvider);
+                await WritePacketAsync(connection, new MqttDisconnectPacket { ReasonCode = violation.ReasonCode, ReasonString = violation.Message }, timeout.Token).ConfigureAwait(false);
+                connection.Connection.Output.Complete();
+                await connection.FlushLoop.WaitAsync(timeout.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is MqttException or IOException or OperationCanceledException)
+            {
+                // Best effort; the connection is closed below regardless.
+            }
+        }
+
+        Terminate(connection, violation, raiseEvent: true);
+    }
+
+    private async Task RunFlushLoopAsync(ClientConnection connection)
+    {
+        await Task.Yield();
+        try
+        {
+            await connection.Connection.Output.RunFlushLoopAsync(connection.Cancellation.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (connection.Cancellation.IsCancellationRequested)
+        {
+            // Terminated elsewhere.
+        }
+        catch (Exception ex)
+        {
+            Terminate(connection, new MqttConnectionLostException($"Writing to the broker failed: {ex.Message}", ex), raiseEvent: true);
+        }
+    }
+
+    /// <summary>
+    /// Ends a connection exactly once: stops its loops, fails every pending operation and waiting publisher with
+    /// the reason, closes the stream, and (unless the application asked for it) raises ConnectionLost off the
+    /// read loop.
+    /// </summary>
+    private void Terminate(ClientConnection connection, Exception reason, bool raiseEvent)
+    {
+        if (!connection.TryTerminate(reason))
+        {
+            return;
+        }
+
+        var lost = reason as MqttConnectionLostException ?? new MqttConnectionLostException($"The connection was lost: {reason.Message}", reason);
+        connection.Connection.Output.Fail(lost);
+        connection.Quota.Fail(lost);
+        _session.FailPending(lost);
+        if (raiseEvent)
+        {
+            Log.ConnectionLost(_logger, Options.Host, Options.EffectivePort, reason.Message, reason is MqttConnectionLostException { InnerException: null } ? null : reason);
+        }
+
+        _ = Task.Run(async () =>
+        {
+            await connection.Cancellation.CancelAsync().ConfigureAwait(false);
+            await Task.WhenAll(connection.ReadLoop, connection.FlushLoop, connection.KeepAliveLoop).ConfigureAwait(false);
+            await connection.Connection.DisposeAsync().ConfigureAwait(false);
+            connection.Cancellation.Dispose();
+            connection.Closed.TrySetResult();
+            if (raiseEvent)
+            {
+                RaiseConnectionLost(reason);
+            }
+        });
+    }
+
+    private void RaiseConnectionLost(Exception reason)
+    {
+        var handler = ConnectionLost;
+        if (handler is null)
+        {
+            return;
+        }
+
+        try
+        {
+            handler(this, new MqttConnectionLostEventArgs(reason, (reason as MqttConnectionLostException)?.DisconnectReasonCode));
+        }
+#pragma warning disable CA1031 // An application's event handler must not take the client down with it.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            Log.ConnectionLostHandlerFailed(_logger, ex);
+        }
+    }
+}

@@ -1,0 +1,88 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using SecureMqtt.Packets;
+using SecureMqtt.Session;
+
+namespace SecureMqtt;
+
+/// <summary>
+/// Everything the client needs to connect, as one immutable record; change it with <c>with</c>. The defaults
+/// are safe; contradictory settings are rejected by <see cref="MqttClient.ConnectAsync(CancellationToken)"/>.
+/// </summary>
+public sealed record MqttClientOptions
+{
+    /// <summary>The broker's host name or IP address.</summary>
+    public string Host { get; init; } = "localhost";
+
+    /// <summary>The broker's port; null means 8883 with TLS and 1883 without.</summary>
+    public int? Port { get; init; }
+
+    /// <summary>The MQTT version: 5.0 (default) or 3.1.1.</summary>
+    public MqttProtocolVersion ProtocolVersion { get; init; } = MqttProtocolVersion.V500;
+
+    /// <summary>The client identifier. Empty lets an MQTT 5 broker assign one (see <see cref="MqttClient.ClientId"/>).</summary>
+    public string ClientId { get; init; } = string.Empty;
+
+    /// <summary>Start a new session (true, default) or resume the broker's stored session and in-flight messages.</summary>
+    public bool CleanStart { get; init; } = true;
+
+    /// <summary>Keep-alive period; the broker may override it (MQTT 5 Server Keep Alive). Zero turns keep-alive off.</summary>
+    public TimeSpan KeepAlive { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>User name and password, or null to send none.</summary>
+    public MqttCredentials? Credentials { get; init; }
+
+    /// <summary>The will message the broker publishes when this client disappears without DISCONNECT.</summary>
+    public MqttMessage? Will { get; init; }
+
+    /// <summary>MQTT 5 will delay: how long the broker waits before publishing the will.</summary>
+    public TimeSpan? WillDelay { get; init; }
+
+    /// <summary>TLS settings; null means plain TCP. There is no implicit TLS: it must be asked for.</summary>
+    public MqttTlsOptions? Tls { get; init; }
+
+    /// <summary>MQTT 5 session expiry: how long the broker keeps the session after the connection ends. Whole seconds.</summary>
+    public TimeSpan SessionExpiry { get; init; } = TimeSpan.Zero;
+
+    /// <summary>MQTT 5: how many QoS 1/2 messages the broker may have in flight towards this client.</summary>
+    public ushort ReceiveMaximum { get; init; } = 65535;
+
+    /// <summary>The largest packet accepted from the broker, in bytes (announced in MQTT 5, enforced in both versions).</summary>
+    public uint MaximumPacketSize { get; init; } = 1024 * 1024;
+
+    /// <summary>MQTT 5: how many topic aliases the broker may use towards this client (0: none).</summary>
+    public ushort TopicAliasMaximum { get; init; }
+
+    /// <summary>MQTT 5: replace repeated topic names with aliases on outgoing PUBLISH, within the broker's limit.</summary>
+    public bool UseOutgoingTopicAliases { get; init; }
+
+    /// <summary>Time limit for TCP connect, TLS handshake and CONNACK together.</summary>
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Bytes the output buffer holds before writers wait for the socket (backpressure). Packets written while the
+    /// socket is busy are coalesced into one write.
+    /// </summary>
+    public int OutputBufferSize { get; init; } = 64 * 1024;
+
+    /// <summary>How many received messages wait for the application before <see cref="IncomingMessageFullMode"/> applies.</summary>
+    public int IncomingMessageChannelCapacity { get; init; } = 1024;
+
+    /// <summary>
+    /// What happens when received messages are not consumed fast enough: <see cref="BoundedChannelFullMode.Wait"/>
+    /// (default) stops reading from the socket until there is room, so nothing is lost; the drop modes discard.
+    /// </summary>
+    public BoundedChannelFullMode IncomingMessageFullMode { get; init; } = BoundedChannelFullMode.Wait;
+
+    /// <summary>Where log messages go; nothing is logged by default. Secrets are never logged.</summary>
+    public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
+
+    /// <summary>The clock for keep-alive and timeouts (replace it in tests).</summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>Where in-flight QoS 1/2 state is kept; null means in memory, owned by the client.</summary>
+    public IMqttSessionStore? SessionStore { get; init; }
+
+    internal int EffectivePort => Port ?? (Tls is null ? 1883 : 8883);
+}

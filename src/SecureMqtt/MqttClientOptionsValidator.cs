@@ -1,0 +1,79 @@
+using System.Security.Authentication;
+using SecureMqtt.Packets;
+
+namespace SecureMqtt;
+
+/// <summary>Rejects settings that are out of range or contradict each other, naming the option at fault.</summary>
+internal static class MqttClientOptionsValidator
+{
+    public static void Validate(MqttClientOptions o)
+    {
+        ArgumentNullException.ThrowIfNull(o);
+        Require(!string.IsNullOrWhiteSpace(o.Host), nameof(o.Host), "Host must name the broker.");
+        Require(o.Port is null or (> 0 and <= 65535), nameof(o.Port), "Port must be between 1 and 65535.");
+        Require(o.ProtocolVersion is MqttProtocolVersion.V311 or MqttProtocolVersion.V500, nameof(o.ProtocolVersion), "ProtocolVersion must be V311 or V500.");
+        Require(o.ClientId is not null, nameof(o.ClientId), "ClientId must not be null (use an empty string to have it assigned).");
+        Require(o.KeepAlive >= TimeSpan.Zero && o.KeepAlive.TotalSeconds <= ushort.MaxValue, nameof(o.KeepAlive), "KeepAlive must be between 0 and 65535 seconds.");
+        Require(o.SessionExpiry >= TimeSpan.Zero && o.SessionExpiry.TotalSeconds <= uint.MaxValue, nameof(o.SessionExpiry), "SessionExpiry must be between 0 and 4294967295 seconds.");
+        Require(o.ReceiveMaximum > 0, nameof(o.ReceiveMaximum), "ReceiveMaximum must be at least 1 [MQTT 3.1.2.11.3].");
+        Require(o.MaximumPacketSize >= 128, nameof(o.MaximumPacketSize), "MaximumPacketSize must be at least 128 bytes.");
+        Require(o.ConnectTimeout > TimeSpan.Zero, nameof(o.ConnectTimeout), "ConnectTimeout must be positive.");
+        Require(o.OutputBufferSize >= 1024, nameof(o.OutputBufferSize), "OutputBufferSize must be at least 1024 bytes.");
+        Require(o.IncomingMessageChannelCapacity > 0, nameof(o.IncomingMessageChannelCapacity), "IncomingMessageChannelCapacity must be positive.");
+        Require(o.LoggerFactory is not null, nameof(o.LoggerFactory), "LoggerFactory must not be null.");
+        Require(o.TimeProvider is not null, nameof(o.TimeProvider), "TimeProvider must not be null.");
+
+        if (o.ProtocolVersion == MqttProtocolVersion.V311)
+        {
+            // [MQTT-3.1.3-7]: a 3.1.1 server only accepts an empty client id together with a clean session.
+            Require(o.ClientId?.Length > 0 || o.CleanStart, nameof(o.ClientId), "MQTT 3.1.1 needs a ClientId when CleanStart is false.");
+            Require(o.SessionExpiry == TimeSpan.Zero, nameof(o.SessionExpiry), "SessionExpiry is an MQTT 5 feature; with V311 use CleanStart=false to keep the session.");
+            Require(o.TopicAliasMaximum == 0, nameof(o.TopicAliasMaximum), "Topic aliases are an MQTT 5 feature.");
+            Require(!o.UseOutgoingTopicAliases, nameof(o.UseOutgoingTopicAliases), "Topic aliases are an MQTT 5 feature.");
+            Require(o.WillDelay is null, nameof(o.WillDelay), "WillDelay is an MQTT 5 feature.");
+        }
+
+        if (o.Will is { } will)
+        {
+            Require(MqttTopic.IsValidTopicName(will.Topic, out var error), nameof(o.Will), $"Will topic is not valid: {error}");
+        }
+
+        Require(o.WillDelay is null || o.Will is not null, nameof(o.WillDelay), "WillDelay is set but there is no Will.");
+        Require(o.WillDelay is null || (o.WillDelay >= TimeSpan.Zero && o.WillDelay.Value.TotalSeconds <= uint.MaxValue), nameof(o.WillDelay), "WillDelay must be between 0 and 4294967295 seconds.");
+        Require(o.Credentials is null || o.Credentials.UserName is not null, nameof(o.Credentials), "Credentials.UserName must not be null.");
+
+        if (o.Tls is { } tls)
+        {
+            ValidateTls(tls);
+        }
+    }
+
+    private static void ValidateTls(MqttTlsOptions tls)
+    {
+        const string Prefix = nameof(MqttClientOptions.Tls) + ".";
+        Require(tls.MinimumVersion is SslProtocols.Tls12 or SslProtocols.Tls13, Prefix + nameof(tls.MinimumVersion), "MinimumVersion must be Tls12 or Tls13.");
+
+        // Like Npgsql, refuse a combination that claims verification while switching it off.
+        Require(!(tls.AllowUntrustedServerCertificate && tls.CaFile is not null), Prefix + nameof(tls.AllowUntrustedServerCertificate),
+            "AllowUntrustedServerCertificate contradicts CaFile: either verify against the CA file or (for development only) do not verify.");
+        Require(!(tls.Pkcs12File is not null && tls.ClientCertificateFile is not null), Prefix + nameof(tls.Pkcs12File),
+            "Give the client certificate either as Pkcs12File or as ClientCertificateFile (+ ClientKeyFile), not both.");
+        Require(tls.ClientKeyFile is null || tls.ClientCertificateFile is not null, Prefix + nameof(tls.ClientKeyFile),
+            "ClientKeyFile is set without ClientCertificateFile.");
+        Require(tls.ClientKeyPassphrase is null || tls.ClientCertificateFile is not null, Prefix + nameof(tls.ClientKeyPassphrase),
+            "ClientKeyPassphrase is set without ClientCertificateFile.");
+        Require(tls.Pkcs12Password is null || tls.Pkcs12File is not null, Prefix + nameof(tls.Pkcs12Password),
+            "Pkcs12Password is set without Pkcs12File.");
+        Require(tls.TargetHost is null || tls.TargetHost.Length > 0, Prefix + nameof(tls.TargetHost), "TargetHost must not be empty.");
+        Require(tls.ApplicationProtocols is not null && tls.ApplicationProtocols.All(p => !string.IsNullOrEmpty(p)), Prefix + nameof(tls.ApplicationProtocols),
+            "ApplicationProtocols must not contain empty names.");
+    }
+
+    private static void Require(bool condition, string option, string message)
+    {
+        if (!condition)
+        {
+            throw new ArgumentException($"{message} (option {option})", option);
+        }
+    }
+}

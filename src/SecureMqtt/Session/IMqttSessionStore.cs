@@ -1,0 +1,74 @@
+namespace SecureMqtt.Session;
+
+/// <summary>
+/// Where the client keeps the QoS 1/2 state that must survive a reconnect (and, with a durable store, a
+/// restart): outgoing messages not yet fully acknowledged, and incoming QoS 2 packet ids not yet released.
+/// Keyed by client id and packet id. Calls may come from several threads at once: implementations are thread-safe.
+/// </summary>
+public interface IMqttSessionStore
+{
+    /// <summary>All outgoing flights of <paramref name="clientId"/>, in the order they were first saved.</summary>
+    /// <param name="clientId">The client identifier.</param>
+    /// <param name="cancellationToken">Cancels the load.</param>
+    /// <returns>The outgoing flights.</returns>
+    ValueTask<IReadOnlyList<MqttOutgoingFlight>> LoadOutgoingAsync(string clientId, CancellationToken cancellationToken = default);
+
+    /// <summary>Adds a flight, or replaces the one with the same packet id (state change), keeping its order.</summary>
+    /// <param name="clientId">The client identifier.</param>
+    /// <param name="flight">The flight.</param>
+    /// <param name="cancellationToken">Cancels the save.</param>
+    /// <returns>A task that completes when the flight is stored.</returns>
+    ValueTask SaveOutgoingAsync(string clientId, MqttOutgoingFlight flight, CancellationToken cancellationToken = default);
+
+    /// <summary>Removes a completed flight.</summary>
+    /// <param name="clientId">The client identifier.</param>
+    /// <param name="packetId">The packet id of the flight.</param>
+    /// <param name="cancellationToken">Cancels the removal.</param>
+    /// <returns>A task that completes when the flight is removed.</returns>
+    ValueTask RemoveOutgoingAsync(string clientId, ushort packetId, CancellationToken cancellationToken = default);
+
+    /// <summary>Packet ids of incoming QoS 2 messages delivered to the application and awaiting PUBREL.</summary>
+    /// <param name="clientId">The client identifier.</param>
+    /// <param name="cancellationToken">Cancels the load.</param>
+    /// <returns>The packet ids.</returns>
+    ValueTask<IReadOnlyCollection<ushort>> LoadIncomingAsync(string clientId, CancellationToken cancellationToken = default);
+
+    /// <summary>Records an incoming QoS 2 packet id (the message was delivered; duplicates must not be).</summary>
+    /// <param name="clientId">The client identifier.</param>
+    /// <param name="packetId">The packet id.</param>
+    /// <param name="cancellationToken">Cancels the save.</param>
+    /// <returns>A task that completes when the id is stored.</returns>
+    ValueTask AddIncomingAsync(string clientId, ushort packetId, CancellationToken cancellationToken = default);
+
+    /// <summary>Forgets an incoming QoS 2 packet id after PUBREL.</summary>
+    /// <param name="clientId">The client identifier.</param>
+    /// <param name="packetId">The packet id.</param>
+    /// <param name="cancellationToken">Cancels the removal.</param>
+    /// <returns>A task that completes when the id is removed.</returns>
+    ValueTask RemoveIncomingAsync(string clientId, ushort packetId, CancellationToken cancellationToken = default);
+
+    /// <summary>Forgets everything about <paramref name="clientId"/> (a clean start, or the broker had no session).</summary>
+    /// <param name="clientId">The client identifier.</param>
+    /// <param name="cancellationToken">Cancels the removal.</param>
+    /// <returns>A task that completes when the session is cleared.</returns>
+    ValueTask ClearAsync(string clientId, CancellationToken cancellationToken = default);
+}
+
+/// <summary>Where an outgoing QoS 1/2 message stands in its acknowledgement flow.</summary>
+public enum MqttOutgoingFlightState
+{
+    /// <summary>QoS 1 PUBLISH sent, PUBACK awaited.</summary>
+    AwaitingPubAck,
+
+    /// <summary>QoS 2 PUBLISH sent, PUBREC awaited.</summary>
+    AwaitingPubRec,
+
+    /// <summary>QoS 2 PUBREL sent, PUBCOMP awaited.</summary>
+    AwaitingPubComp,
+}
+
+/// <summary>An outgoing QoS 1/2 message that is not yet fully acknowledged.</summary>
+/// <param name="PacketId">Its packet identifier.</param>
+/// <param name="Message">The message (needed to retransmit the PUBLISH).</param>
+/// <param name="State">Where the flow stands.</param>
+public sealed record MqttOutgoingFlight(ushort PacketId, MqttMessage Message, MqttOutgoingFlightState State);

@@ -1,0 +1,323 @@
+using SecureMqtt.Packets;
+
+namespace SecureMqtt.Session;
+
+/// <summary>What the client must do after an acknowledgement was applied to the session.</summary>
+internal enum AckOutcome
+{
+    /// <summary>The packet id is not in flight: nothing to complete.</summary>
+    Unknown,
+
+    /// <summary>The flow ended: a caller was answered and a send-quota slot is free again.</summary>
+    Completed,
+
+    /// <summary>PUBREC accepted: answer with PUBREL.</summary>
+    SendPubRel,
+
+    /// <summary>PUBREC for an id we do not know: answer PUBREL with PacketIdentifierNotFound [MQTT-4.3.3].</summary>
+    SendPubRelNotFound,
+}
+
+/// <summary>
+/// The QoS 1/2 state machine of one session, both directions, free of I/O: which packet ids are in flight,
+/// where each outgoing message stands, which incoming QoS 2 ids await PUBREL. Durable state goes through
+/// <see cref="IMqttSessionStore"/>; callers waiting for a flow hold the task returned here.
+/// </summary>
+internal sealed class MqttSessionState(IMqttSessionStore store)
+{
+    private readonly Lock _lock = new();
+    private readonly PacketIdAllocator _ids = new();
+    private readonly Dictionary<ushort, OutgoingEntry> _outgoing = [];
+    private readonly Dictionary<ushort, TaskCompletionSource<MqttPacket>> _requests = [];
+    private readonly HashSet<ushort> _incoming = [];
+    private string _clientId = string.Empty;
+
+    public string ClientId => _clientId;
+
+    public int OutgoingCount
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _outgoing.Count;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Adopts the session the broker reported in CONNACK. Without a session on the broker everything stored is
+    /// discarded; with one, the stored flights are returned for retransmission [MQTT-4.4.0-1].
+    /// </summary>
+    public async ValueTask<IReadOnlyList<MqttOutgoingFlight>> StartAsync(string clientId, bool sessionPresent, CancellationToken cancellationToken)
+    {
+        if (!sessionPresent)
+        {
+            await store.ClearAsync(clientId, cancellationToken).ConfigureAwait(false);
+            lock (_lock)
+            {
+                _clientId = clientId;
+                _outgoing.Clear();
+                _requests.Clear();
+                _incoming.Clear();
+                _ids.Clear();
+            }
+
+            return [];
+        }
+
+        var flights = await store.LoadOutgoingAsync(clientId, cancellationToken).ConfigureAwait(false);
+        var incoming = await store.LoadIncomingAsync(clientId, cancellationToken).ConfigureAwait(false);
+        lock (_lock)
+        {
+            _clientId = clientId;
+            _ids.Clear();
+            _requests.Clear();
+            var previous = new Dictionary<ushort, OutgoingEntry>(_outgoing);
+            _outgoing.Clear();
+            foreach (var flight in flights)
+            {
+                _ids.TryReserve(flight.PacketId);
+
+                // A caller of this process may still be waiting (it timed out its own wait, or not): keep it.
+                var waiter = previous.TryGetValue(flight.PacketId, out var old) && ReferenceEquals(old.Flight.Message, flight.Message) ? old.Waiter : null;
+                _outgoing[flight.PacketId] = new OutgoingEntry(flight, waiter);
+            }
+
+            _incoming.Clear();
+            _incoming.UnionWith(incoming);
+        }
+
+        return flights;
+    }
+
+    /// <summary>Allocates a packet id for a QoS 1/2 message and records the flight before it is sent.</summary>
+    public async ValueTask<(ushort PacketId, Task<MqttPublishResult> Completion)> BeginPublishAsync(MqttMessage message, CancellationToken cancellationToken)
+    {
+        OutgoingEntry entry;
+        lock (_lock)
+        {
+            if (!_ids.TryAllocate(out var packetId))
+            {
+                throw new InvalidOperationException("All 65535 packet identifiers are in flight.");
+            }
+
+            var state = message.QualityOfService == MqttQualityOfService.ExactlyOnce ? MqttOutgoingFlightState.AwaitingPubRec : MqttOutgoingFlightState.AwaitingPubAck;
+            entry = new OutgoingEntry(new MqttOutgoingFlight(packetId, message, state), new TaskCompletionSource<MqttPublishResult>(TaskCreationOptions.RunContinuationsAsynchronously));
+            _outgoing[packetId] = entry;
+        }
+
+        try
+        {
+            await store.SaveOutgoingAsync(_clientId, entry.Flight, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            lock (_lock)
+            {
+                _outgoing.Remove(entry.Flight.PacketId);
+                _ids.Release(entry.Flight.PacketId);
+            }
+
+            throw;
+        }
+
+        return (entry.Flight.PacketId, entry.Waiter!.Task);
+    }
+
+    /// <summary>Forgets a flight whose PUBLISH could not even be written (the caller gets the write error).</summary>
+    public async ValueTask AbandonPublishAsync(ushort packetId)
+    {
+        lock (_lock)
+        {
+            _outgoing.Remove(packetId);
+            _ids.Release(packetId);
+        }
+
+        await store.RemoveOutgoingAsync(_clientId, packetId, CancellationToken.None).ConfigureAwait(false);
+    }
+
+    public ValueTask<AckOutcome> OnPubAckAsync(in MqttAck ack) => CompleteAsync(ack, MqttOutgoingFlightState.AwaitingPubAck);
+
+    public ValueTask<AckOutcome> OnPubCompAsync(in MqttAck ack) => CompleteAsync(ack, MqttOutgoingFlightState.AwaitingPubComp);
+
+    public async ValueTask<AckOutcome> OnPubRecAsync(MqttAck ack)
+    {
+        MqttOutgoingFlight next;
+        lock (_lock)
+        {
+            if (!_outgoing.TryGetValue(ack.PacketId, out var entry) || entry.Flight.Message.QualityOfService != MqttQualityOfService.ExactlyOnce)
+            {
+                return AckOutcome.SendPubRelNotFound;
+            }
+
+            if (entry.Flight.State == MqttOutgoingFlightState.AwaitingPubComp)
+            {
+                // A repeated PUBREC (our PUBREL may have been lost with a connection): repeat PUBREL.
+                return AckOutcome.SendPubRel;
+            }
+
+            if ((byte)ack.ReasonCode >= 0x80)
+            {
+                // [MQTT-4.3.3]: a failing PUBREC ends the flow; the id is free again.
+                _outgoing.Remove(ack.PacketId);
+                _ids.Release(ack.PacketId);
+                entry.Waiter?.TrySetResult(Result(ack));
+                next = entry.Flight;
+            }
+            else
+            {
+                next = entry.Flight with { State = MqttOutgoingFlightState.AwaitingPubComp };
+                entry.Flight = next;
+            }
+        }
+
+        if (next.State == MqttOutgoingFlightState.AwaitingPubComp)
+        {
+            await store.SaveOutgoingAsync(_clientId, next, CancellationToken.None).ConfigureAwait(false);
+            return AckOutcome.SendPubRel;
+        }
+
+        await store.RemoveOutgoingAsync(_clientId, ack.PacketId, CancellationToken.None).ConfigureAwait(false);
+        return AckOutcome.Completed;
+    }
+
+    /// <summary>An incoming QoS 2 PUBLISH: true when it is new and must be delivered, false for a duplicate.</summary>
+    public async ValueTask<bool> OnIncomingExactlyOnceAsync(ushort packetId, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            if (!_incoming.Add(packetId))
+            {
+                return false;
+            }
+        }
+
+        await store.AddIncomingAsync(_clientId, packetId, cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>PUBREL: releases the incoming id. False when it was not held (answer PacketIdentifierNotFound).</summary>
+    public async ValueTask<bool> OnPubRelAsync(ushort packetId, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            if (!_incoming.Remove(packetId))
+            {
+                return false;
+            }
+        }
+
+        await store.RemoveIncomingAsync(_clientId, packetId, cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>Allocates a packet id for SUBSCRIBE/UNSUBSCRIBE; the task completes with SUBACK/UNSUBACK.</summary>
+    public ushort BeginRequest(out Task<MqttPacket> completion)
+    {
+        lock (_lock)
+        {
+            if (!_ids.TryAllocate(out var packetId))
+            {
+                throw new InvalidOperationException("All 65535 packet identifiers are in flight.");
+            }
+
+            var tcs = new TaskCompletionSource<MqttPacket>(TaskCreationOptions.RunContinuationsAsynchronously);
+            _requests[packetId] = tcs;
+            completion = tcs.Task;
+            return packetId;
+        }
+    }
+
+    public bool CompleteRequest(ushort packetId, MqttPacket response)
+    {
+        TaskCompletionSource<MqttPacket>? tcs;
+        lock (_lock)
+        {
+            if (!_requests.Remove(packetId, out tcs))
+            {
+                return false;
+            }
+
+            _ids.Release(packetId);
+        }
+
+        tcs.TrySetResult(response);
+        return true;
+    }
+
+    public void CancelRequest(ushort packetId)
+    {
+        lock (_lock)
+        {
+            if (_requests.Remove(packetId))
+            {
+                _ids.Release(packetId);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The connection is gone: every waiting caller fails with <paramref name="reason"/>. Outgoing flights stay
+    /// (in memory and in the store) so a resumed session can retransmit them.
+    /// </summary>
+    public void FailPending(Exception reason)
+    {
+        List<TaskCompletionSource<MqttPacket>> requests;
+        List<TaskCompletionSource<MqttPublishResult>> publishes = [];
+        lock (_lock)
+        {
+            requests = [.. _requests.Values];
+            foreach (var id in _requests.Keys)
+            {
+                _ids.Release(id);
+            }
+
+            _requests.Clear();
+            foreach (var entry in _outgoing.Values)
+            {
+                if (entry.Waiter is { } w)
+                {
+                    publishes.Add(w);
+                    entry.Waiter = null;
+                }
+            }
+        }
+
+        requests.ForEach(r => r.TrySetException(reason));
+        publishes.ForEach(p => p.TrySetException(reason));
+    }
+
+    private async ValueTask<AckOutcome> CompleteAsync(MqttAck ack, MqttOutgoingFlightState expected)
+    {
+        lock (_lock)
+        {
+            if (!_outgoing.TryGetValue(ack.PacketId, out var entry) || entry.Flight.State != expected)
+            {
+                return AckOutcome.Unknown;
+            }
+
+            _outgoing.Remove(ack.PacketId);
+            _ids.Release(ack.PacketId);
+            entry.Waiter?.TrySetResult(Result(ack));
+        }
+
+        await store.RemoveOutgoingAsync(_clientId, ack.PacketId, CancellationToken.None).ConfigureAwait(false);
+        return AckOutcome.Completed;
+    }
+
+    private static MqttPublishResult Result(in MqttAck ack) => new()
+    {
+        PacketId = ack.PacketId,
+        ReasonCode = ack.ReasonCode,
+        ReasonString = ack.ReasonString,
+        UserProperties = ack.UserProperties,
+    };
+
+    private sealed class OutgoingEntry(MqttOutgoingFlight flight, TaskCompletionSource<MqttPublishResult>? waiter)
+    {
+        public MqttOutgoingFlight Flight { get; set; } = flight;
+
+        public TaskCompletionSource<MqttPublishResult>? Waiter { get; set; } = waiter;
+    }
+}

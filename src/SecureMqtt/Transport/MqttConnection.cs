@@ -1,0 +1,127 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using SecureMqtt.Packets;
+
+namespace SecureMqtt.Transport;
+
+/// <summary>
+/// One connected byte stream with its inbound read loop and outbound buffer. Data arriving drives the protocol
+/// (the articles' recv_cb): each complete frame is handed to the frame handler while its bytes are still in
+/// the read buffer. It also remembers when bytes last went out and came in, which is all keep-alive needs.
+/// </summary>
+internal sealed class MqttConnection : IAsyncDisposable
+{
+    private readonly MqttTransportConnection _transport;
+    private readonly PipeReader _reader;
+    private readonly TimeProvider _time;
+    private long _lastSent;
+    private long _lastReceived;
+
+    public MqttConnection(MqttTransportConnection transport, int outputBufferSize, TimeProvider timeProvider)
+    {
+        _transport = transport;
+        _time = timeProvider;
+        _reader = PipeReader.Create(transport.Stream, new StreamPipeReaderOptions(bufferSize: 16 * 1024, minimumReadSize: 4096, leaveOpen: true));
+        Output = new MqttOutputBuffer(transport.Stream, outputBufferSize, OnSent);
+        _lastSent = _lastReceived = timeProvider.GetTimestamp();
+    }
+
+    public MqttOutputBuffer Output { get; }
+
+    public MqttTlsInfo? TlsInfo => _transport.TlsInfo;
+
+    public Func<Exception?, MqttTlsException?> ExplainEarlyFailure => _transport.ExplainEarlyFailure;
+
+    public long BytesReceived { get; private set; }
+
+    public long BytesSent { get; private set; }
+
+    public TimeSpan SinceLastSent => _time.GetElapsedTime(Interlocked.Read(ref _lastSent));
+
+    public TimeSpan SinceLastReceived => _time.GetElapsedTime(Interlocked.Read(ref _lastReceived));
+
+    /// <summary>Writes bytes straight to the stream, before the flush loop runs (CONNECT).</summary>
+    public async ValueTask WriteDirectAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
+    {
+        await _transport.Stream.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
+        await _transport.Stream.FlushAsync(cancellationToken).ConfigureAwait(false);
+        OnSent(bytes.Length);
+    }
+
+    /// <summary>Reads until one whole frame arrived and decodes it with <paramref name="decode"/>; null at end of stream.</summary>
+    public async ValueTask<T?> ReadOneAsync<T>(uint maximumPacketSize, Func<MqttFrame, T> decode, CancellationToken cancellationToken)
+        where T : class
+    {
+        while (true)
+        {
+            var result = await _reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            var buffer = result.Buffer;
+            NoteReceived(buffer.Length);
+            if (MqttPacketReader.TryReadFrame(ref buffer, maximumPacketSize, out var frame))
+            {
+                var value = decode(frame);
+                _reader.AdvanceTo(buffer.Start);
+                return value;
+            }
+
+            _reader.AdvanceTo(buffer.Start, buffer.End);
+            if (result.IsCompleted)
+            {
+                return null;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Hands every frame to <paramref name="onFrame"/> until the peer closes (returns normally) or a read,
+    /// decode or handler fails (throws). Awaiting the handler is the backpressure: no more is read meanwhile.
+    /// </summary>
+    public async Task RunReadLoopAsync(Func<MqttFrame, CancellationToken, ValueTask> onFrame, uint maximumPacketSize, CancellationToken cancellationToken)
+    {
+        long seen = 0;
+        while (true)
+        {
+            var result = await _reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            var buffer = result.Buffer;
+            if (buffer.Length > seen)
+            {
+                NoteReceived(buffer.Length - seen);
+            }
+
+            while (MqttPacketReader.TryReadFrame(ref buffer, maximumPacketSize, out var frame))
+            {
+                await onFrame(frame, cancellationToken).ConfigureAwait(false);
+            }
+
+            seen = buffer.Length;
+            _reader.AdvanceTo(buffer.Start, buffer.End);
+            if (result.IsCompleted || result.IsCanceled)
+            {
+                return;
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _reader.CompleteAsync().ConfigureAwait(false);
+        await _transport.Stream.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private void NoteReceived(long count)
+    {
+        if (count > 0)
+        {
+            BytesReceived += count;
+            Interlocked.Exchange(ref _lastReceived, _time.GetTimestamp());
+            MqttMetrics.BytesReceived.Add(count);
+        }
+    }
+
+    private void OnSent(int count)
+    {
+        BytesSent += count;
+        Interlocked.Exchange(ref _lastSent, _time.GetTimestamp());
+        MqttMetrics.BytesSent.Add(count);
+    }
+}

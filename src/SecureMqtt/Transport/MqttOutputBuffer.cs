@@ -1,0 +1,148 @@
+using System.Buffers;
+using System.IO.Pipelines;
+
+namespace SecureMqtt.Transport;
+
+/// <summary>
+/// The bounded output buffer between the packet writers and the socket (the articles' ring buffer and sent_cb).
+/// Any number of writers append encoded packets, one at a time; a single flush loop drains everything buffered
+/// with as few stream writes as possible, so packets written while the socket was busy share TLS records and
+/// syscalls. A writer that finds the buffer above its capacity waits until the flush loop made room:
+/// backpressure instead of unbounded growth.
+/// </summary>
+internal sealed class MqttOutputBuffer
+{
+    // A TLS record carries at most 16 KiB of plaintext; writing in such chunks gives SslStream full records.
+    internal const int ChunkSize = 16 * 1024;
+
+    private readonly Pipe _pipe;
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly Stream _stream;
+    private readonly Action<int> _onSent;
+    private Exception? _failure;
+
+    /// <param name="stream">Where the bytes go.</param>
+    /// <param name="capacity">Bytes buffered before writers wait.</param>
+    /// <param name="onSent">Called after each stream write with the byte count (keep-alive, metrics).</param>
+    public MqttOutputBuffer(Stream stream, int capacity, Action<int> onSent)
+    {
+        _stream = stream;
+        _onSent = onSent;
+        _pipe = new Pipe(new PipeOptions(
+            pauseWriterThreshold: capacity,
+            resumeWriterThreshold: capacity / 2,
+            minimumSegmentSize: 4096,
+            useSynchronizationContext: false));
+    }
+
+    /// <summary>Number of writes issued to the stream (for tests and metrics).</summary>
+    public long StreamWrites { get; private set; }
+
+    /// <summary>
+    /// Appends one encoded packet. Completes once the bytes are in the buffer (not when they reached the peer);
+    /// waits while the buffer is full.
+    /// </summary>
+    public async ValueTask WriteAsync<TState>(TState state, Action<IBufferWriter<byte>, TState> encode, CancellationToken cancellationToken)
+    {
+        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ThrowIfFailed();
+            encode(_pipe.Writer, state);
+
+            // FlushAsync hands the bytes to the flush loop first and then waits while the buffer is above capacity.
+            var result = await _pipe.Writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+            if (result.IsCompleted || result.IsCanceled)
+            {
+                ThrowIfFailed();
+                throw new MqttConnectionLostException("The connection is closed.");
+            }
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    /// <summary>Drains the buffer into the stream until <see cref="Complete"/> or a write fails.</summary>
+    public async Task RunFlushLoopAsync(CancellationToken cancellationToken)
+    {
+        var reader = _pipe.Reader;
+        var scratch = ArrayPool<byte>.Shared.Rent(ChunkSize);
+        Exception? error = null;
+        try
+        {
+            while (true)
+            {
+                var result = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+                var buffer = result.Buffer;
+                if (!buffer.IsEmpty)
+                {
+                    await WriteCoalescedAsync(buffer, scratch, cancellationToken).ConfigureAwait(false);
+                    await _stream.FlushAsync(cancellationToken).ConfigureAwait(false);
+                    _onSent(checked((int)Math.Min(buffer.Length, int.MaxValue)));
+                }
+
+                reader.AdvanceTo(buffer.End);
+                if (result.IsCompleted || result.IsCanceled)
+                {
+                    break;
+                }
+            }
+        }
+        catch (Exception ex)
+        {
+            error = ex;
+            _failure ??= ex is OperationCanceledException ? new MqttConnectionLostException("The connection is closed.", ex) : new MqttConnectionLostException($"Writing to the broker failed: {ex.Message}", ex);
+            throw;
+        }
+        finally
+        {
+            // Whatever is still buffered can no longer reach the peer; blocked writers wake up and fail.
+            await reader.CompleteAsync(error).ConfigureAwait(false);
+
+            // Bytes that held a CONNECT with a password may have passed through here: clear before pooling.
+            scratch.AsSpan().Clear();
+            ArrayPool<byte>.Shared.Return(scratch);
+        }
+    }
+
+    /// <summary>No more packets: the flush loop ends after sending what is buffered.</summary>
+    public void Complete() => _pipe.Writer.Complete();
+
+    /// <summary>Fails pending and future writers with <paramref name="reason"/>; the flush loop stops.</summary>
+    public void Fail(Exception reason)
+    {
+        _failure ??= reason;
+        _pipe.Reader.CancelPendingRead();
+        _pipe.Writer.CancelPendingFlush();
+    }
+
+    private void ThrowIfFailed()
+    {
+        if (_failure is { } failure)
+        {
+            throw failure as MqttException ?? new MqttConnectionLostException(failure.Message, failure);
+        }
+    }
+
+    private async ValueTask WriteCoalescedAsync(ReadOnlySequence<byte> buffer, byte[] scratch, CancellationToken cancellationToken)
+    {
+        if (buffer.IsSingleSegment)
+        {
+            StreamWrites++;
+            await _stream.WriteAsync(buffer.First, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        // Pipe segments are 4 KiB; gather them into record-sized chunks so many packets share one write.
+        while (!buffer.IsEmpty)
+        {
+            var length = (int)Math.Min(buffer.Length, scratch.Length);
+            buffer.Slice(0, length).CopyTo(scratch);
+            StreamWrites++;
+            await _stream.WriteAsync(scratch.AsMemory(0, length), cancellationToken).ConfigureAwait(false);
+            buffer = buffer.Slice(length);
+        }
+    }
+}
