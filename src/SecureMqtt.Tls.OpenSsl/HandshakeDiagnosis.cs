@@ -40,11 +40,11 @@ internal static class HandshakeDiagnosis
         return Create(PskTlsFailure.NotTls, $"The server answered the TLS ClientHello with {what}.");
     }
 
-    public static PskTlsException ClosedDuringHandshake(PskCredentials credentials, Exception? inner = null)
+    public static PskTlsException ClosedDuringHandshake(bool receivedAnything, Exception? inner = null)
     {
-        var stage = credentials.CallbackCount == 0
+        var stage = !receivedAnything
             ? "before sending any TLS record back. A plain MQTT listener (no TLS) or a TLS listener that cannot serve PSK does this; check the port and that the broker's listener has psk_hint and psk_file set"
-            : "after the client offered its PSK identity. The broker may reject the identity or key without sending an alert; check its log";
+            : "after it had started answering. The broker may have rejected the identity or key without sending an alert; check its log";
         return Create(PskTlsFailure.ConnectionClosed, $"The server closed the connection during the TLS handshake, {stage}.", inner: inner);
     }
 

@@ -212,7 +212,7 @@ public sealed partial class PskTlsStream
                 var read = await _inner.ReadAsync(_inBuffer, token).AsTask().WaitAsync(token).ConfigureAwait(false);
                 if (read == 0)
                 {
-                    throw HandshakeDiagnosis.ClosedDuringHandshake(credentials);
+                    throw HandshakeDiagnosis.ClosedDuringHandshake(receivedAnything);
                 }
 
                 if (!receivedAnything && !HandshakeDiagnosis.IsTlsRecordStart(_inBuffer[0]))
@@ -235,7 +235,7 @@ public sealed partial class PskTlsStream
         }
         catch (IOException ex)
         {
-            throw HandshakeDiagnosis.ClosedDuringHandshake(credentials, ex);
+            throw HandshakeDiagnosis.ClosedDuringHandshake(receivedAnything, ex);
         }
 
         RecordSessionAndCheckPskUsed();

@@ -8,7 +8,6 @@ public sealed class ExternalProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly List<string> _lines = [];
     private readonly List<(Func<string, bool> Match, TaskCompletionSource<string> Found)> _waiters = [];
-    private readonly TaskCompletionSource<int> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private ExternalProcess(Process process)
     {
@@ -34,7 +33,6 @@ public sealed class ExternalProcess : IAsyncDisposable
         var wrapper = new ExternalProcess(process);
         process.OutputDataReceived += (_, e) => wrapper.OnLine(e.Data);
         process.ErrorDataReceived += (_, e) => wrapper.OnLine(e.Data);
-        process.Exited += (_, _) => wrapper._exited.TrySetResult(process.ExitCode);
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
@@ -52,7 +50,8 @@ public sealed class ExternalProcess : IAsyncDisposable
         }
     }
 
-    public Task<int> Exited => _exited.Task;
+    /// <summary>Completes with the exit code once the process has exited and all its output has been read.</summary>
+    public Task<int> Exited => ExitedAsync();
 
     public async Task<string> WaitForLineAsync(Func<string, bool> match, TimeSpan timeout)
     {
@@ -106,6 +105,13 @@ public sealed class ExternalProcess : IAsyncDisposable
         {
             _process.Dispose();
         }
+    }
+
+    private async Task<int> ExitedAsync()
+    {
+        // WaitForExitAsync also waits for the redirected streams to reach end of file, unlike the Exited event.
+        await _process.WaitForExitAsync();
+        return _process.ExitCode;
     }
 
     private void OnLine(string? line)

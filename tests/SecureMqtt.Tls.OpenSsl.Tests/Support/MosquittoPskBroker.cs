@@ -1,3 +1,6 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+
 namespace SecureMqtt.Tls.OpenSsl.Tests.Support;
 
 /// <summary>A real Mosquitto with a TLS-PSK listener and a plain MQTT listener, configured in a temp directory.</summary>
@@ -14,6 +17,9 @@ public sealed class MosquittoPskBroker : IAsyncLifetime
 
     public int PlainPort { get; private set; }
 
+    /// <summary>A certificate-only TLS listener (no PSK), to see what a PSK client makes of one.</summary>
+    public int CertificatePort { get; private set; }
+
     public ExternalProcess Process => _process ?? throw new InvalidOperationException("Broker not started.");
 
     public async Task InitializeAsync()
@@ -21,6 +27,8 @@ public sealed class MosquittoPskBroker : IAsyncLifetime
         System.IO.Directory.CreateDirectory(Directory);
         PskPort = Net.FreePort();
         PlainPort = Net.FreePort();
+        CertificatePort = Net.FreePort();
+        var (certFile, keyFile) = await WriteSelfSignedCertificateAsync();
         var pskFile = Path.Combine(Directory, "psk");
         await File.WriteAllTextAsync(pskFile, $"{Identity}:{HexKey}\nother:00112233445566778899aabbccddeeff\n");
         var config = $"""
@@ -38,6 +46,11 @@ public sealed class MosquittoPskBroker : IAsyncLifetime
             listener {PlainPort} 127.0.0.1
             allow_anonymous true
 
+            listener {CertificatePort} 127.0.0.1
+            certfile {certFile}
+            keyfile {keyFile}
+            allow_anonymous true
+
             """;
         var configFile = Path.Combine(Directory, "mosquitto.conf");
         await File.WriteAllTextAsync(configFile, config);
@@ -45,6 +58,18 @@ public sealed class MosquittoPskBroker : IAsyncLifetime
 
         // Logged after every listener is bound.
         await _process.WaitForLineAsync("running", TimeSpan.FromSeconds(10));
+    }
+
+    private async Task<(string CertFile, string KeyFile)> WriteSelfSignedCertificateAsync()
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest("CN=localhost", key, HashAlgorithmName.SHA256);
+        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
+        var certFile = Path.Combine(Directory, "server.crt");
+        var keyFile = Path.Combine(Directory, "server.key");
+        await File.WriteAllTextAsync(certFile, certificate.ExportCertificatePem());
+        await File.WriteAllTextAsync(keyFile, key.ExportPkcs8PrivateKeyPem());
+        return (certFile, keyFile);
     }
 
     public async Task DisposeAsync()
