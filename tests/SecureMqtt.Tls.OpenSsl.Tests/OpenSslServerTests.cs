@@ -58,6 +58,23 @@ public class OpenSslServerTests
         Assert.NotEmpty(ex.OpenSslErrors);
     }
 
+    [Theory]
+    [MemberData(nameof(Versions))]
+    public async Task Sends_close_notify_when_disposed(string serverFlag, SslProtocols version, string expectedProtocol)
+    {
+        _ = expectedProtocol;
+        await using var server = await OpenSslPskServer.StartAsync(HexKey, Identity, serverFlag);
+        var tls = await PskTlsStream.ConnectAsync(await Net.ConnectAsync(server.Port), Options(HexKey, version));
+        await tls.WriteAsync(Encoding.ASCII.GetBytes("bye\n"));
+        await server.Process.WaitForLineAsync(line => line == "bye", Wait);
+
+        await tls.DisposeAsync();
+
+        // s_server prints DONE when SSL_read reports close_notify; a bare TCP close would print "unexpected eof" instead.
+        await server.Process.WaitForLineAsync(line => line == "DONE", Wait);
+        Assert.DoesNotContain("unexpected eof", server.Process.Output, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Reports_an_unknown_identity_under_tls13()
     {
