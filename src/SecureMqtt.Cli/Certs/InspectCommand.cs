@@ -93,7 +93,7 @@ internal static class InspectCommand
     {
         var now = DateTimeOffset.UtcNow;
         var days = details.DaysLeft(now);
-        var state = details.NotBefore > now ? "NOT YET VALID" : days < 0 ? $"EXPIRED {-days} days ago" : $"{days} days left";
+        var state = details.NotBefore > now ? "NOT YET VALID" : days < 0 ? $"EXPIRED {Math.Floor((now - details.NotAfter).TotalDays)} days ago" : $"{days} days left";
         output.WriteLine($"  Subject:             {details.Subject}");
         output.WriteLine($"  Issuer:              {details.Issuer}{(details.IsSelfIssued ? " (self-signed)" : string.Empty)}");
         output.WriteLine($"  Serial:              {details.SerialNumber}");
