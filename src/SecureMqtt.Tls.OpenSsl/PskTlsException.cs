@@ -38,6 +38,9 @@ public sealed class PskTlsException : Exception
     /// <summary>Why the connection failed.</summary>
     public PskTlsFailure Kind { get; }
 
+    /// <summary>True when retrying the same connection later may succeed (a timeout or a dropped connection); false when a setting must change first.</summary>
+    public bool IsTransient => Kind is PskTlsFailure.Timeout or PskTlsFailure.ConnectionClosed;
+
     /// <summary>OpenSSL's error queue at the time of failure, one entry per line (empty when OpenSSL reported nothing).</summary>
     public string OpenSslErrors { get; init; } = string.Empty;
 }
