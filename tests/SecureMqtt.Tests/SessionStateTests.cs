@@ -1,0 +1,147 @@
+using SecureMqtt.Packets;
+using SecureMqtt.Session;
+
+namespace SecureMqtt.Tests;
+
+public class SessionStateTests
+{
+    private static readonly MqttMessage QoS1 = new() { Topic = "a/b", Payload = new byte[] { 1 }, QualityOfService = MqttQualityOfService.AtLeastOnce };
+    private static readonly MqttMessage QoS2 = QoS1 with { QualityOfService = MqttQualityOfService.ExactlyOnce };
+
+    private static async Task<(MqttSessionState State, MqttInMemorySessionStore Store)> StartedAsync()
+    {
+        var store = new MqttInMemorySessionStore();
+        var state = new MqttSessionState(store);
+        await state.StartAsync("c1", sessionPresent: false, CancellationToken.None);
+        return (state, store);
+    }
+
+    [Fact]
+    public async Task QoS1_publish_is_stored_until_PUBACK_completes_it_with_the_reason_code()
+    {
+        var (state, store) = await StartedAsync();
+        var (id, completion) = await state.BeginPublishAsync(QoS1, CancellationToken.None);
+
+        var stored = Assert.Single(await store.LoadOutgoingAsync("c1"));
+        Assert.Equal(new MqttOutgoingFlight(id, QoS1, MqttOutgoingFlightState.AwaitingPubAck), stored);
+        Assert.False(completion.IsCompleted);
+
+        Assert.Equal(AckOutcome.Completed, await state.OnPubAckAsync(new MqttAck(MqttPacketType.PubAck, id, MqttReasonCode.NoMatchingSubscribers)));
+        var result = await completion;
+        Assert.Equal(MqttReasonCode.NoMatchingSubscribers, result.ReasonCode);
+        Assert.Equal(id, result.PacketId);
+        Assert.Empty(await store.LoadOutgoingAsync("c1"));
+    }
+
+    [Fact]
+    public async Task PUBACK_for_an_unknown_id_changes_nothing()
+    {
+        var (state, _) = await StartedAsync();
+        var (id, completion) = await state.BeginPublishAsync(QoS1, CancellationToken.None);
+        Assert.Equal(AckOutcome.Unknown, await state.OnPubAckAsync(new MqttAck(MqttPacketType.PubAck, (ushort)(id + 1))));
+        Assert.False(completion.IsCompleted);
+        Assert.Equal(1, state.OutgoingCount);
+    }
+
+    [Fact]
+    public async Task QoS2_publish_goes_PUBREC_then_PUBREL_then_PUBCOMP()
+    {
+        var (state, store) = await StartedAsync();
+        var (id, completion) = await state.BeginPublishAsync(QoS2, CancellationToken.None);
+        Assert.Equal(MqttOutgoingFlightState.AwaitingPubRec, Assert.Single(await store.LoadOutgoingAsync("c1")).State);
+
+        // PUBACK is not an answer to a QoS 2 PUBLISH.
+        Assert.Equal(AckOutcome.Unknown, await state.OnPubAckAsync(new MqttAck(MqttPacketType.PubAck, id)));
+
+        Assert.Equal(AckOutcome.SendPubRel, await state.OnPubRecAsync(new MqttAck(MqttPacketType.PubRec, id)));
+        Assert.Equal(MqttOutgoingFlightState.AwaitingPubComp, Assert.Single(await store.LoadOutgoingAsync("c1")).State);
+        Assert.False(completion.IsCompleted);
+
+        // A repeated PUBREC is answered with PUBREL again.
+        Assert.Equal(AckOutcome.SendPubRel, await state.OnPubRecAsync(new MqttAck(MqttPacketType.PubRec, id)));
+
+        Assert.Equal(AckOutcome.Completed, await state.OnPubCompAsync(new MqttAck(MqttPacketType.PubComp, id)));
+        Assert.Equal(MqttReasonCode.Success, (await completion).ReasonCode);
+        Assert.Empty(await store.LoadOutgoingAsync("c1"));
+    }
+
+    [Fact]
+    public async Task A_failing_PUBREC_ends_the_QoS2_flow_with_its_reason_code()
+    {
+        var (state, store) = await StartedAsync();
+        var (id, completion) = await state.BeginPublishAsync(QoS2, CancellationToken.None);
+        Assert.Equal(AckOutcome.Completed, await state.OnPubRecAsync(new MqttAck(MqttPacketType.PubRec, id, MqttReasonCode.QuotaExceeded)));
+        Assert.Equal(MqttReasonCode.QuotaExceeded, (await completion).ReasonCode);
+        Assert.False((await completion).IsSuccess);
+        Assert.Empty(await store.LoadOutgoingAsync("c1"));
+    }
+
+    [Fact]
+    public async Task PUBREC_for_an_unknown_id_is_answered_with_packet_identifier_not_found()
+    {
+        var (state, _) = await StartedAsync();
+        Assert.Equal(AckOutcome.SendPubRelNotFound, await state.OnPubRecAsync(new MqttAck(MqttPacketType.PubRec, 77)));
+    }
+
+    [Fact]
+    public async Task Incoming_QoS2_is_delivered_once_until_PUBREL_releases_the_id()
+    {
+        var (state, store) = await StartedAsync();
+        Assert.True(await state.OnIncomingExactlyOnceAsync(7, CancellationToken.None));
+        Assert.False(await state.OnIncomingExactlyOnceAsync(7, CancellationToken.None));
+        Assert.Equal([(ushort)7], await store.LoadIncomingAsync("c1"));
+
+        Assert.True(await state.OnPubRelAsync(7, CancellationToken.None));
+        Assert.False(await state.OnPubRelAsync(7, CancellationToken.None));
+        Assert.Empty(await store.LoadIncomingAsync("c1"));
+
+        // After release the broker may reuse the id for a new message.
+        Assert.True(await state.OnIncomingExactlyOnceAsync(7, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Connection_loss_fails_waiters_but_keeps_flights_for_a_resumed_session()
+    {
+        var (state, store) = await StartedAsync();
+        var (id1, c1) = await state.BeginPublishAsync(QoS1, CancellationToken.None);
+        var (id2, _) = await state.BeginPublishAsync(QoS2, CancellationToken.None);
+        await state.OnPubRecAsync(new MqttAck(MqttPacketType.PubRec, id2));
+
+        state.FailPending(new MqttConnectionLostException("gone"));
+        await Assert.ThrowsAsync<MqttConnectionLostException>(() => c1);
+
+        var flights = await state.StartAsync("c1", sessionPresent: true, CancellationToken.None);
+        Assert.Equal([(id1, MqttOutgoingFlightState.AwaitingPubAck), (id2, MqttOutgoingFlightState.AwaitingPubComp)], flights.Select(f => (f.PacketId, f.State)));
+
+        // Resumed ids stay reserved: a new publish gets another id.
+        var (id3, _) = await state.BeginPublishAsync(QoS1, CancellationToken.None);
+        Assert.DoesNotContain(id3, new[] { id1, id2 });
+        Assert.Equal(3, (await store.LoadOutgoingAsync("c1")).Count);
+    }
+
+    [Fact]
+    public async Task Without_a_session_on_the_broker_stored_state_is_discarded()
+    {
+        var (state, store) = await StartedAsync();
+        await state.BeginPublishAsync(QoS1, CancellationToken.None);
+        await state.OnIncomingExactlyOnceAsync(5, CancellationToken.None);
+
+        var flights = await state.StartAsync("c1", sessionPresent: false, CancellationToken.None);
+        Assert.Empty(flights);
+        Assert.Empty(await store.LoadOutgoingAsync("c1"));
+        Assert.Empty(await store.LoadIncomingAsync("c1"));
+        Assert.Equal(0, state.OutgoingCount);
+    }
+
+    [Fact]
+    public async Task Requests_complete_with_their_response_and_free_the_id()
+    {
+        var (state, _) = await StartedAsync();
+        var id = state.BeginRequest(out var completion);
+        var subAck = new MqttSubAckPacket { PacketId = id, ReasonCodes = [MqttReasonCode.GrantedQoS1] };
+        Assert.False(state.CompleteRequest((ushort)(id + 1), subAck));
+        Assert.True(state.CompleteRequest(id, subAck));
+        Assert.Same(subAck, await completion);
+        Assert.False(state.CompleteRequest(id, subAck));
+    }
+}
