@@ -58,6 +58,9 @@ public sealed partial class MqttClient : IAsyncDisposable
     /// <summary>What TLS negotiated on the current connection, or null for plain TCP or when not connected.</summary>
     public MqttTlsInfo? TlsInfo => _current?.Connection.TlsInfo;
 
+    /// <summary>Bytes read on the current connection (tests use it to know a packet was processed).</summary>
+    internal long BytesReceived => _current?.Connection.BytesReceived ?? 0;
+
     /// <summary>
     /// Receives every message that no subscription handler matched; when null such messages go to
     /// <see cref="ReadMessagesAsync"/>. Runs off the read loop; the next message waits for it to finish.
