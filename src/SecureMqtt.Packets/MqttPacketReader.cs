@@ -25,6 +25,29 @@ public static partial class MqttPacketReader
             return false;
         }
 
+        // Fast path: most packets under 128 bytes (acks, pings, small publishes) arrive whole in one segment.
+        var span = buffer.FirstSpan;
+        if (span.Length >= 2 && span[1] < 0x80)
+        {
+            var smallType = (MqttPacketType)(span[0] >> 4);
+            var smallFlags = (byte)(span[0] & 0x0F);
+            FixedHeader.Check(smallType, smallFlags);
+            var total = 2 + span[1];
+            if (total > maximumPacketSize)
+            {
+                ThrowTooLarge(smallType, total, maximumPacketSize);
+            }
+
+            if (buffer.Length < total)
+            {
+                return false;
+            }
+
+            frame = new MqttFrame(smallType, smallFlags, buffer.Slice(2, span[1]), total);
+            buffer = buffer.Slice(total);
+            return true;
+        }
+
         var reader = new SequenceReader<byte>(buffer);
         reader.TryRead(out var first);
         var type = (MqttPacketType)(first >> 4);
@@ -39,11 +62,7 @@ public static partial class MqttPacketReader
         var totalLength = (long)headerLength + remainingLength;
         if (totalLength > maximumPacketSize)
         {
-            // [MQTT-3.1.2-24] Refuse before the body arrives: never buffer what the peer declares beyond the limit.
-            Malformed.Throw(
-                MqttReasonCode.PacketTooLarge,
-                $"{FixedHeader.Name(type)} of {totalLength} bytes exceeds the maximum packet size of {maximumPacketSize} bytes",
-                "MQTT-3.1.2-24");
+            ThrowTooLarge(type, totalLength, maximumPacketSize);
         }
 
         if (reader.Remaining < remainingLength)
@@ -122,4 +141,12 @@ public static partial class MqttPacketReader
         packet = Decode(frame, version);
         return true;
     }
+
+    // [MQTT-3.1.2-24] Refuse before the body arrives: never buffer what the peer declares beyond the limit.
+    [DoesNotReturn]
+    private static void ThrowTooLarge(MqttPacketType type, long totalLength, uint maximumPacketSize)
+        => throw new MqttProtocolException(
+            MqttReasonCode.PacketTooLarge,
+            $"{FixedHeader.Name(type)} of {totalLength} bytes exceeds the maximum packet size of {maximumPacketSize} bytes",
+            "MQTT-3.1.2-24");
 }

@@ -9,6 +9,7 @@
 //
 // These run on every QoS 1/2 message, so neither direction allocates unless properties are present.
 using System.Buffers;
+using System.Buffers.Binary;
 using System.Diagnostics;
 
 namespace SecureMqtt.Packets;
@@ -24,7 +25,18 @@ internal static class AckCodec
         }
 
         FixedHeader.Check(type, frame.Flags);
-        var reader = new SequenceReader<byte>(frame.Body);
+        var body = frame.Body;
+        if (body.Length == 2 && body.IsSingleSegment)
+        {
+            // The common case in both versions: just a packet identifier, Success implied.
+            var id = BinaryPrimitives.ReadUInt16BigEndian(body.FirstSpan);
+            if (id != 0)
+            {
+                return new MqttAck(type, id);
+            }
+        }
+
+        var reader = new SequenceReader<byte>(body);
         if (version != MqttProtocolVersion.V500 && reader.Remaining != 2)
         {
             Malformed.Throw($"{FixedHeader.Name(type)} has Remaining Length {reader.Remaining}; MQTT 3.1.1 requires 2", "3.4.1");
@@ -45,6 +57,12 @@ internal static class AckCodec
 
         if (reader.End)
         {
+            return new MqttAck(type, packetId, reasonCode);
+        }
+
+        if (reader.Remaining == 1 && reader.IsNext(0, advancePast: true))
+        {
+            // An empty property block: nothing to allocate.
             return new MqttAck(type, packetId, reasonCode);
         }
 
