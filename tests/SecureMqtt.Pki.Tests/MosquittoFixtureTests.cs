@@ -61,3 +61,43 @@ public sealed class MosquittoFixtureTests(MosquittoFixture broker)
         return arguments;
     }
 }
+
+public sealed class MosquittoBrokerTests
+{
+    [Fact]
+    public async Task A_psk_listener_accepts_the_identity_and_key_from_its_psk_file()
+    {
+        var port = FreePort.Next();
+        var work = Directory.CreateTempSubdirectory("psk-").FullName;
+        try
+        {
+            var pskFile = Path.Combine(work, "psk");
+            await File.WriteAllTextAsync(pskFile, "device-7:00112233445566778899aabbccddeeff\n");
+            await using var broker = await MosquittoBroker.StartAsync(
+                [new MosquittoListener { Port = port, PskHint = "securemqtt", PskFile = pskFile, TlsVersion = "tlsv1.2" }]);
+            var common = new[] { "-h", "127.0.0.1", "-p", $"{port}", "--psk-identity", "device-7", "-t", "psk/test", "-m", "x", "-q", "1" };
+
+            var right = await ProcessRunner.RunAsync("mosquitto_pub", [.. common, "--psk", "00112233445566778899aabbccddeeff"]);
+            var wrong = await ProcessRunner.RunAsync("mosquitto_pub", [.. common, "--psk", "ffeeddccbbaa99887766554433221100"]);
+
+            Assert.True(right.ExitCode == 0, $"{right}\n{broker.ReadLog()}");
+            Assert.NotEqual(0, wrong.ExitCode);
+        }
+        finally
+        {
+            Directory.Delete(work, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task A_broker_that_cannot_start_fails_fast_with_its_own_explanation()
+    {
+        var port = FreePort.Next();
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() =>
+            MosquittoBroker.StartAsync([new MosquittoListener { Port = port, CertFile = "/nonexistent/server.crt", KeyFile = "/nonexistent/server.key", CaFile = "/nonexistent/ca.crt" }]));
+
+        Assert.Contains("Mosquitto exited", error.Message);
+        Assert.Contains("/nonexistent/", error.Message);
+    }
+}

@@ -34,7 +34,7 @@ internal sealed class CaSource
         var keyPath = CertsOptions.PathIn(parseResult, Directory, Key, CertsOptions.CaKeyFile);
         foreach (var path in new[] { certificatePath, keyPath }.Where(p => !File.Exists(p)))
         {
-            throw new CliException($"{CertsOptions.Display(path)} not found: run 'smqtt certs ca' in {CertsOptions.Display(Path.GetDirectoryName(path)!)} first, or point --dir / --ca-cert / --ca-key at your CA.");
+            throw new CliException($"{CertsOptions.Display(path)} not found: run 'smqtt certs ca' in {Path.GetDirectoryName(path)} first, or point --dir / --ca-cert / --ca-key at your CA.");
         }
 
         var passphrase = PemReader.IsEncryptedPrivateKey(keyPath)

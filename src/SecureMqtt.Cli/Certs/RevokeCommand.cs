@@ -48,7 +48,7 @@ internal static class RevokeCommand
             foreach (var serial in parseResult.GetValue(serials) ?? [])
             {
                 var normalized = RevocationLog.NormalizeSerial(serial);
-                Report(log.Add(new RevokedCertificate(normalized, now, why), "(by serial)"), "serial", normalized, output);
+                Report(log.Add(new RevokedCertificate(normalized, now, why), "(by serial)"), "the certificate", normalized, output);
             }
 
             var crlPem = log.IssueCrlPem(authority, parseResult.GetValue(crlDays));

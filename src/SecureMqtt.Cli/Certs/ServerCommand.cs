@@ -30,11 +30,11 @@ internal static class ServerCommand
         {
             var dnsNames = (parseResult.GetValue(dns) ?? []).Select(Validate(HostNames.NormalizeDnsName, "--dns")).ToList();
             var addresses = (parseResult.GetValue(ip) ?? []).Select(Validate(HostNames.ParseIpAddress, "--ip")).ToList();
-            if (dnsNames.Count + addresses.Count == 0)
+            var localOnly = dnsNames.Count + addresses.Count == 0;
+            if (localOnly)
             {
                 dnsNames.Add("localhost");
                 addresses.AddRange([IPAddress.Loopback, IPAddress.IPv6Loopback]);
-                stdout.WriteLine("No --dns or --ip given: the certificate is for this machine only (localhost, 127.0.0.1, ::1).");
             }
 
             var baseName = CertsOptions.ValidateName(parseResult.GetRequiredValue(output), "--out");
@@ -50,6 +50,11 @@ internal static class ServerCommand
             using var issued = authority.IssueServerCertificate(parseResult.GetValue(commonName), dnsNames, addresses, options);
             KeyOutputOptions.WriteIssued(issued, dir, baseName, passphrase, keyOutput.WantsPkcs12(parseResult), parseResult.GetValue(force), stdout);
             stdout.WriteLine($"Names: {string.Join(", ", CertificateDetails.From(issued.Certificate).SubjectAlternativeNames)}");
+            if (localOnly)
+            {
+                stdout.WriteLine("No --dns or --ip given, so these are this machine's own names: devices elsewhere need a certificate with the broker's real name or address.");
+            }
+
             if (passphrase is not null)
             {
                 stdout.WriteLine("Note: Mosquitto cannot read an encrypted key without a person typing the passphrase at start-up.");
