@@ -55,6 +55,9 @@ public sealed record MqttTlsOptions
     /// </summary>
     public bool AllowUntrustedServerCertificate { get; init; }
 
+    /// <summary>Tests pin one TLS version with this (to see TLS 1.2 and 1.3 behaviour apart); applications use MinimumVersion.</summary>
+    internal SslProtocols? EnabledProtocolsOverride { get; init; }
+
     internal bool HasClientCertificate => ClientCertificateFile is not null || Pkcs12File is not null;
 
     /// <summary>Describes the options without revealing passphrases or passwords.</summary>

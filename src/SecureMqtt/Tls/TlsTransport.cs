@@ -61,7 +61,7 @@ internal sealed class TlsTransport(IMqttTransport inner, MqttTlsOptions options,
         var authentication = new SslClientAuthenticationOptions
         {
             TargetHost = targetHost,
-            EnabledSslProtocols = options.MinimumVersion == SslProtocols.Tls13 ? SslProtocols.Tls13 : SslProtocols.Tls12 | SslProtocols.Tls13,
+            EnabledSslProtocols = options.EnabledProtocolsOverride ?? (options.MinimumVersion == SslProtocols.Tls13 ? SslProtocols.Tls13 : SslProtocols.Tls12 | SslProtocols.Tls13),
             CertificateChainPolicy = policy,
             RemoteCertificateValidationCallback = state.ValidateServerCertificate,
             ClientCertificateContext = clientCertificate,

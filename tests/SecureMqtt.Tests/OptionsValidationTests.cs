@@ -1,0 +1,80 @@
+using System.Security.Authentication;
+using SecureMqtt.Packets;
+
+namespace SecureMqtt.Tests;
+
+public class OptionsValidationTests
+{
+    public static TheoryData<string, MqttClientOptions> Contradictions => new()
+    {
+        { "Host", new MqttClientOptions { Host = " " } },
+        { "Port", new MqttClientOptions { Port = 70000 } },
+        { "KeepAlive", new MqttClientOptions { KeepAlive = TimeSpan.FromSeconds(-1) } },
+        { "KeepAlive", new MqttClientOptions { KeepAlive = TimeSpan.FromSeconds(70000) } },
+        { "ReceiveMaximum", new MqttClientOptions { ReceiveMaximum = 0 } },
+        { "MaximumPacketSize", new MqttClientOptions { MaximumPacketSize = 10 } },
+        { "ConnectTimeout", new MqttClientOptions { ConnectTimeout = TimeSpan.Zero } },
+        { "OutputBufferSize", new MqttClientOptions { OutputBufferSize = 10 } },
+        { "IncomingMessageChannelCapacity", new MqttClientOptions { IncomingMessageChannelCapacity = 0 } },
+        { "ClientId", new MqttClientOptions { ProtocolVersion = MqttProtocolVersion.V311, CleanStart = false } },
+        { "SessionExpiry", new MqttClientOptions { ProtocolVersion = MqttProtocolVersion.V311, ClientId = "c", SessionExpiry = TimeSpan.FromMinutes(1) } },
+        { "TopicAliasMaximum", new MqttClientOptions { ProtocolVersion = MqttProtocolVersion.V311, TopicAliasMaximum = 5 } },
+        { "UseOutgoingTopicAliases", new MqttClientOptions { ProtocolVersion = MqttProtocolVersion.V311, UseOutgoingTopicAliases = true } },
+        { "WillDelay", new MqttClientOptions { WillDelay = TimeSpan.FromSeconds(5) } },
+        { "Will", new MqttClientOptions { Will = new MqttMessage { Topic = "a/#" } } },
+        { "Tls.AllowUntrustedServerCertificate", new MqttClientOptions { Tls = new MqttTlsOptions { CaFile = "ca.pem", AllowUntrustedServerCertificate = true } } },
+        { "Tls.Pkcs12File", new MqttClientOptions { Tls = new MqttTlsOptions { Pkcs12File = "c.p12", ClientCertificateFile = "c.pem" } } },
+        { "Tls.ClientKeyFile", new MqttClientOptions { Tls = new MqttTlsOptions { ClientKeyFile = "c.key" } } },
+        { "Tls.ClientKeyPassphrase", new MqttClientOptions { Tls = new MqttTlsOptions { ClientKeyPassphrase = "x" } } },
+        { "Tls.Pkcs12Password", new MqttClientOptions { Tls = new MqttTlsOptions { Pkcs12Password = "x" } } },
+        { "Tls.MinimumVersion", new MqttClientOptions { Tls = new MqttTlsOptions { MinimumVersion = SslProtocols.None } } },
+    };
+
+    [Theory]
+    [MemberData(nameof(Contradictions))]
+    public async Task Connect_rejects_contradictory_or_out_of_range_options_naming_the_option(string option, MqttClientOptions options)
+    {
+        await using var client = new MqttClient(options);
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => client.ConnectAsync());
+        Assert.Equal(option, error.ParamName);
+        Assert.Contains(option, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Defaults_are_valid_and_safe()
+    {
+        var options = new MqttClientOptions();
+        MqttClientOptionsValidator.Validate(options);
+        Assert.Null(options.Tls);
+        Assert.Equal(1883, options.EffectivePort);
+        Assert.Equal(8883, (options with { Tls = new MqttTlsOptions() }).EffectivePort);
+        Assert.Equal(MqttProtocolVersion.V500, options.ProtocolVersion);
+        Assert.Equal(TimeSpan.FromSeconds(60), options.KeepAlive);
+        Assert.Equal(System.Threading.Channels.BoundedChannelFullMode.Wait, options.IncomingMessageFullMode);
+        Assert.Equal(SslProtocols.Tls12, new MqttTlsOptions().MinimumVersion);
+        Assert.False(new MqttTlsOptions().AllowUntrustedServerCertificate);
+    }
+
+    [Fact]
+    public void Secrets_never_appear_in_the_text_of_options()
+    {
+        var options = new MqttClientOptions
+        {
+            Credentials = new MqttCredentials("alice", "pw-123"),
+            Tls = new MqttTlsOptions { ClientCertificateFile = "c.pem", ClientKeyPassphrase = "phrase-456", Pkcs12Password = null },
+        };
+        var text = options.ToString();
+        Assert.Contains("alice", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("pw-123", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("phrase-456", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("p12-789", new MqttTlsOptions { Pkcs12File = "a.p12", Pkcs12Password = "p12-789" }.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Publishing_before_connect_fails_with_connection_lost_not_a_null_reference()
+    {
+        await using var client = new MqttClient(new MqttClientOptions());
+        var error = await Assert.ThrowsAsync<MqttConnectionLostException>(() => client.PublishAsync("t", new byte[] { 1 }));
+        Assert.Contains("ConnectAsync", error.Message, StringComparison.Ordinal);
+    }
+}
