@@ -101,3 +101,39 @@ public sealed class MosquittoBrokerTests
         Assert.Contains("/nonexistent/", error.Message);
     }
 }
+
+[Collection(MosquittoFixture.CollectionName)]
+public sealed class MosquittoFixtureTlsTests(MosquittoFixture broker)
+{
+    [Fact]
+    public async Task Dotnet_sslstream_completes_mutual_tls_with_the_fixture_files()
+    {
+        using var client = broker.LoadClientCertificate();
+        using var ca = broker.LoadCaCertificate();
+        using var tcp = new System.Net.Sockets.TcpClient();
+        await tcp.ConnectAsync(broker.Host, broker.MutualTlsPort);
+        await using var tls = new System.Net.Security.SslStream(tcp.GetStream());
+        var options = new System.Net.Security.SslClientAuthenticationOptions
+        {
+            TargetHost = "localhost",
+            ClientCertificates = [client],
+            CertificateChainPolicy = new System.Security.Cryptography.X509Certificates.X509ChainPolicy
+            {
+                TrustMode = System.Security.Cryptography.X509Certificates.X509ChainTrustMode.CustomRootTrust,
+                CustomTrustStore = { ca },
+                RevocationMode = System.Security.Cryptography.X509Certificates.X509RevocationMode.NoCheck,
+            },
+        };
+
+        await tls.AuthenticateAsClientAsync(options);
+
+        Assert.True(client.HasPrivateKey);
+        Assert.True(tls.IsMutuallyAuthenticated);
+        // An MQTT CONNECT (3.1.1, clean session, keep-alive 10, client id "fx") proves the broker accepted the client certificate.
+        byte[] connect = [0x10, 0x0E, 0x00, 0x04, (byte)'M', (byte)'Q', (byte)'T', (byte)'T', 0x04, 0x02, 0x00, 0x0A, 0x00, 0x02, (byte)'f', (byte)'x'];
+        await tls.WriteAsync(connect);
+        var connack = new byte[4];
+        await tls.ReadExactlyAsync(connack).AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(new byte[] { 0x20, 0x02, 0x00, 0x00 }, connack);
+    }
+}

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using SecureMqtt.Pki;
 using Xunit;
 
@@ -56,6 +57,17 @@ public sealed class MosquittoFixture : IAsyncLifetime
 
     /// <summary>The broker process; <see cref="MosquittoBroker.ReadLog"/> explains a failed connection.</summary>
     public MosquittoBroker Broker => _broker ?? throw new InvalidOperationException("The fixture has not been initialized.");
+
+    /// <summary>The client certificate with its private key attached, for an <c>SslStream</c> or a client's TLS options.</summary>
+    public X509Certificate2 LoadClientCertificate()
+    {
+        using var certificate = PemReader.ReadCertificate(ClientCertificatePath);
+        using var key = PemReader.ReadPrivateKey(ClientKeyPath);
+        return PemReader.Attach(certificate, key, ClientCertificatePath, ClientKeyPath);
+    }
+
+    /// <summary>The CA certificate, for a custom trust store.</summary>
+    public X509Certificate2 LoadCaCertificate() => PemReader.ReadCertificate(CaCertificatePath);
 
     /// <summary>Creates the PKI and starts the broker.</summary>
     public async Task InitializeAsync()
