@@ -119,7 +119,13 @@ public sealed partial class MqttClient
                 passwordLength = Encoding.UTF8.GetBytes(text, password);
             }
 
-            var packet = BuildConnectPacket(password is null ? null : password.AsMemory(0, passwordLength));
+            ReadOnlyMemory<byte>? passwordBytes = null;
+            if (password is not null)
+            {
+                passwordBytes = password.AsMemory(0, passwordLength);
+            }
+
+            var packet = BuildConnectPacket(passwordBytes);
             MqttPacketWriter.Write(buffer, packet, o.ProtocolVersion);
 
             // CONNECT goes straight to the stream: it is alone on the wire until CONNACK, and the buffer that held

@@ -38,6 +38,19 @@ public sealed partial class MqttClient
         await connection.Closed.Task.ConfigureAwait(false);
     }
 
+    /// <summary>Drops the connection without DISCONNECT, as a crash or a cut cable would (tests use it for the will).</summary>
+    /// <returns>A task that completes when the socket is closed.</returns>
+    internal Task AbortAsync()
+    {
+        if (_current is not { } connection)
+        {
+            return Task.CompletedTask;
+        }
+
+        Terminate(connection, new MqttConnectionLostException("The connection was aborted."), raiseEvent: false);
+        return connection.Closed.Task;
+    }
+
     /// <summary>
     /// The broker broke the protocol: under MQTT 5 tell it why with DISCONNECT and the reason code the
     /// specification requires [MQTT-4.13.1-1], then close either way.
