@@ -43,9 +43,6 @@ public readonly struct MqttAck : IEquatable<MqttAck>
         init => _userProperties = value;
     }
 
-    /// <summary>True when the acknowledgement carries MQTT 5 properties.</summary>
-    internal bool HasProperties => ReasonString is not null || (_userProperties is not null && _userProperties.Count > 0);
-
     /// <inheritdoc />
     public bool Equals(MqttAck other)
     {
