@@ -21,7 +21,7 @@ internal static class CertsOptions
 
     public static Option<DirectoryInfo> Directory() => new("--dir", "-d")
     {
-        Description = "Directory to read the CA from and write files to (default: the current directory)",
+        Description = "Directory to read the CA from and write files to",
         DefaultValueFactory = _ => new DirectoryInfo(Environment.CurrentDirectory),
     };
 
@@ -33,24 +33,26 @@ internal static class CertsOptions
     public static Option<string> KeyType() =>
         new Option<string>("--key-type")
         {
-            Description = "Key type: ec-p256 (default), ec-p384, rsa-2048, rsa-3072, rsa-4096",
+            Description = "Key type; EC P-256 is small, fast and supported everywhere",
             DefaultValueFactory = _ => "ec-p256",
         }.AcceptOnlyFromAmong([.. KeyTypes.Keys]);
 
     public static Option<int> Days(int defaultDays) => new("--days")
     {
-        Description = $"Validity in days (default {defaultDays})",
+        Description = "Validity in days",
         DefaultValueFactory = _ => defaultDays,
     };
 
     public static Option<FileInfo?> CaCertificate() => new("--ca-cert")
     {
         Description = $"CA certificate (default: {CaCertificateFile} in --dir)",
+        HelpName = "file",
     };
 
     public static Option<FileInfo?> CaKey() => new("--ca-key")
     {
         Description = $"CA private key (default: {CaKeyFile} in --dir)",
+        HelpName = "file",
     };
 
     public static KeyAlgorithm ParseKeyType(string value) => KeyTypes[value];

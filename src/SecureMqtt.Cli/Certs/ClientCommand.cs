@@ -14,7 +14,7 @@ internal static class ClientCommand
             Description = "Device name; becomes the certificate's CN and, with Mosquitto's use_identity_as_username, the MQTT user name",
             Required = true,
         };
-        var output = new Option<string?>("--out", "-o") { Description = "Base name of the files written (default: the device name)" };
+        var output = new Option<string?>("--out", "-o") { Description = "Base name of the files written (default: the device name)", HelpName = "name" };
         var keyType = CertsOptions.KeyType();
         var days = CertsOptions.Days(CertificateOptions.DefaultValidityDays);
         var force = CertsOptions.Force();

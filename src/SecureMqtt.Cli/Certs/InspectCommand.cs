@@ -12,10 +12,10 @@ internal static class InspectCommand
     public static Command Create()
     {
         var file = new Argument<FileInfo?>("file") { Description = "Certificate file (PEM or DER; every certificate of a PEM chain is shown)", Arity = ArgumentArity.ZeroOrOne };
-        var host = new Option<string?>("--host") { Description = "Fetch the certificate from this TLS server instead of a file" };
-        var port = new Option<int>("--port", "-p") { Description = "TLS port of --host (default 8883)", DefaultValueFactory = _ => 8883 };
-        var caFile = new Option<FileInfo?>("--cafile") { Description = "Verify the chain against the CA certificate(s) in this file and explain any failure" };
-        var timeout = new Option<int>("--timeout") { Description = "Seconds to wait for --host (default 10)", DefaultValueFactory = _ => 10 };
+        var host = new Option<string?>("--host") { Description = "Fetch the certificate from this TLS server instead of a file", HelpName = "name" };
+        var port = new Option<int>("--port", "-p") { Description = "TLS port of --host", DefaultValueFactory = _ => 8883 };
+        var caFile = new Option<FileInfo?>("--cafile") { Description = "Verify the chain against the CA certificate(s) in this file and explain any failure", HelpName = "file" };
+        var timeout = new Option<int>("--timeout") { Description = "Seconds to wait for --host", DefaultValueFactory = _ => 10 };
         var command = new Command("inspect", "Show subject, issuer, names, validity, key, usages, fingerprint and SPKI pin; with --cafile, verify the chain")
         {
             file, host, port, caFile, timeout,

@@ -10,15 +10,15 @@ internal static class MosquittoConfCommand
     public static Command Create()
     {
         var directory = CertsOptions.Directory();
-        var port = new Option<int>("--port", "-p") { Description = "Listener port (default 8883, the registered MQTT-over-TLS port)", DefaultValueFactory = _ => 8883 };
+        var port = new Option<int>("--port", "-p") { Description = "Listener port; 8883 is the registered MQTT-over-TLS port", DefaultValueFactory = _ => 8883 };
         var bind = new Option<string?>("--bind") { Description = "Address to listen on (default: all)" };
         var caCert = CertsOptions.CaCertificate();
         var cert = new Option<FileInfo?>("--cert") { Description = "Broker certificate (default: server.crt in --dir)" };
         var key = new Option<FileInfo?>("--key") { Description = "Broker private key (default: server.key in --dir)" };
         var crl = new Option<FileInfo?>("--crl") { Description = $"CRL (default: {CertsOptions.CrlFile} in --dir, used when it exists)" };
-        var requireCertificate = new Option<bool>("--require-certificate") { Description = "Demand a client certificate signed by the CA: mutual TLS (default true)", DefaultValueFactory = _ => true };
-        var identity = new Option<bool>("--identity-as-username") { Description = "Use the client certificate's CN as the MQTT user name, for ACLs (default true)", DefaultValueFactory = _ => true };
-        var tlsVersion = new Option<string>("--tls-version") { Description = "Lowest TLS version accepted (default tlsv1.2)", DefaultValueFactory = _ => "tlsv1.2" };
+        var requireCertificate = new Option<bool>("--require-certificate") { Description = "Demand a client certificate signed by the CA: mutual TLS", DefaultValueFactory = _ => true };
+        var identity = new Option<bool>("--identity-as-username") { Description = "Use the client certificate's CN as the MQTT user name, for ACLs", DefaultValueFactory = _ => true };
+        var tlsVersion = new Option<string>("--tls-version") { Description = "Lowest TLS version accepted", DefaultValueFactory = _ => "tlsv1.2" };
         tlsVersion.AcceptOnlyFromAmong("tlsv1.2", "tlsv1.3");
         var acl = new Option<FileInfo?>("--acl-file") { Description = "ACL file restricting topics per user (device name)" };
         var output = new Option<FileInfo?>("--output", "-o") { Description = "Write the block to this file instead of printing it" };

@@ -13,13 +13,13 @@ internal static class RevokeCommand
     public static Command Create()
     {
         var directory = CertsOptions.Directory();
-        var certificates = new Argument<FileInfo[]>("certificate") { Description = "Certificate file(s) to revoke", Arity = ArgumentArity.ZeroOrMore };
-        var serials = new Option<string[]>("--serial") { Description = "Serial number (hex, as 'certs inspect' prints it) to revoke, when the certificate file is gone (repeatable)" };
-        var reason = new Option<X509RevocationReason?>("--reason") { Description = "Revocation reason, e.g. KeyCompromise, Superseded, CessationOfOperation" };
+        var certificates = new Argument<FileInfo[]>("certificates") { Description = "Certificate file(s) to revoke", Arity = ArgumentArity.ZeroOrMore };
+        var serials = new Option<string[]>("--serial") { Description = "Serial number (hex, as 'certs inspect' prints it) to revoke, when the certificate file is gone (repeatable)", HelpName = "hex" };
+        var reason = new Option<X509RevocationReason?>("--reason") { Description = "Revocation reason, e.g. KeyCompromise, Superseded, CessationOfOperation", HelpName = "reason" };
         var crl = new Option<FileInfo?>("--crl") { Description = $"CRL file to write (default: {CertsOptions.CrlFile} in --dir)" };
         var crlDays = new Option<int>("--crl-days")
         {
-            Description = $"Days until the CRL must be re-issued (default {CertificateAuthority.DefaultCrlValidityDays}); after that Mosquitto refuses every client until you run revoke again",
+            Description = "Days until the CRL must be re-issued; after that Mosquitto refuses every client until you run revoke again",
             DefaultValueFactory = _ => CertificateAuthority.DefaultCrlValidityDays,
         };
         var ca = new CaSource(directory);
@@ -68,12 +68,12 @@ internal static class RevokeCommand
 
     private static void EnsureIssuedBy(X509Certificate2 certificate, X509Certificate2 ca, string path)
     {
+        // Two CAs may share a name (every 'certs ca' defaults to the same one); the key identifiers tell them apart.
         var sameName = certificate.IssuerName.RawData.AsSpan().SequenceEqual(ca.SubjectName.RawData);
         var authorityKey = certificate.Extensions.OfType<X509AuthorityKeyIdentifierExtension>().FirstOrDefault()?.KeyIdentifier;
-        var caKey = ca.Extensions.OfType<X509SubjectKeyIdentifierExtension>().FirstOrDefault()?.RawData;
-        var subjectKeyId = ca.Extensions.OfType<X509SubjectKeyIdentifierExtension>().FirstOrDefault()?.SubjectKeyIdentifierBytes;
-        var sameKey = authorityKey is null || subjectKeyId is null || authorityKey.Value.Span.SequenceEqual(subjectKeyId.Value.Span);
-        if (!sameName || !sameKey || caKey is null && !sameName)
+        var caKey = ca.Extensions.OfType<X509SubjectKeyIdentifierExtension>().FirstOrDefault()?.SubjectKeyIdentifierBytes;
+        var sameKey = authorityKey is null || caKey is null || authorityKey.Value.Span.SequenceEqual(caKey.Value.Span);
+        if (!sameName || !sameKey)
         {
             throw new CliException($"{CertsOptions.Display(path)} was issued by '{certificate.Issuer}', not by this CA ('{ca.Subject}'): revoke it with the CA that issued it (--dir or --ca-cert/--ca-key).");
         }

@@ -10,10 +10,10 @@ internal static class ServerCommand
     public static Command Create()
     {
         var directory = CertsOptions.Directory();
-        var dns = new Option<string[]>("--dns") { Description = "DNS name clients use to reach the broker (repeatable)", AllowMultipleArgumentsPerToken = false };
-        var ip = new Option<string[]>("--ip") { Description = "IP address clients use to reach the broker (repeatable)" };
-        var commonName = new Option<string?>("--cn") { Description = "Subject common name (default: the first --dns or --ip)" };
-        var output = new Option<string>("--out", "-o") { Description = "Base name of the files written (default: server, giving server.crt and server.key)", DefaultValueFactory = _ => "server" };
+        var dns = new Option<string[]>("--dns") { Description = "DNS name clients use to reach the broker (repeatable)", HelpName = "name" };
+        var ip = new Option<string[]>("--ip") { Description = "IP address clients use to reach the broker (repeatable)", HelpName = "address" };
+        var commonName = new Option<string?>("--cn") { Description = "Subject common name (default: the first --dns or --ip)", HelpName = "name" };
+        var output = new Option<string>("--out", "-o") { Description = "Base name of the files written: server gives server.crt and server.key", HelpName = "name", DefaultValueFactory = _ => "server" };
         var keyType = CertsOptions.KeyType();
         var days = CertsOptions.Days(CertificateOptions.DefaultValidityDays);
         var force = CertsOptions.Force();
