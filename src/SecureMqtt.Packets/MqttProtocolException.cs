@@ -23,6 +23,8 @@ public sealed class MqttProtocolException : MqttException
     /// <summary>
     /// The specification rule that was broken, as "MQTT-x.y.z-n" when the rule is numbered, otherwise the section
     /// of the MQTT 5.0 specification that states it (e.g. "3.1.2.11.3"); null when no single rule applies.
+    /// Ids follow the MQTT 5.0 numbering, except a few rules that MQTT 3.1.1 numbers differently or alone has,
+    /// which carry the 3.1.1 id when a 3.1.1 packet breaks them.
     /// </summary>
     public string? Rule { get; }
 }

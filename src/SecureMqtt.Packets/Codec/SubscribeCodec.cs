@@ -45,7 +45,8 @@ internal static class SubscribeCodec
             var qos = options & 0b11;
             if (qos == 3)
             {
-                Malformed.Throw("SUBSCRIBE requests QoS 3", "MQTT-3.8.3-4");
+                // 3.1.1 calls it malformed [MQTT-3-8.3-4]; 5.0 a protocol error (3.8.3.1).
+                Malformed.Throw(v5 ? MqttReasonCode.ProtocolError : MqttReasonCode.MalformedPacket, "SUBSCRIBE requests QoS 3", v5 ? "3.8.3.1" : "MQTT-3.8.3-4");
             }
 
             var retainHandling = (options >> 4) & 0b11;
