@@ -64,7 +64,15 @@ public sealed partial class MqttClient
             connection = new MqttConnection(connected, o.OutputBufferSize, o.TimeProvider);
 
             phase = "CONNACK";
-            await SendConnectAsync(connection, linked.Token).ConfigureAwait(false);
+            try
+            {
+                await SendConnectAsync(connection, linked.Token).ConfigureAwait(false);
+            }
+            catch (IOException ex)
+            {
+                throw (Exception?)connection.ExplainEarlyFailure(ex) ?? new MqttConnectionLostException($"Sending CONNECT failed: {ex.Message}", ex);
+            }
+
             var connAck = await ReadConnAckAsync(connection, linked.Token).ConfigureAwait(false);
             if ((byte)connAck.ReasonCode >= 0x80)
             {

@@ -1,4 +1,5 @@
 using System.Net.Security;
+using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Logging;
 
@@ -18,6 +19,9 @@ internal sealed class TlsHandshakeState(MqttTlsOptions options, string targetHos
     public bool ClientCertificateConfigured => options.HasClientCertificate;
 
     public bool Verified { get; private set; } = true;
+
+    /// <summary>Set once the handshake completed.</summary>
+    public SslProtocols NegotiatedProtocol { get; set; }
 
     /// <summary>First byte the server sent (-1: none yet); TLS records start with 0x14..0x17.</summary>
     public int FirstServerByte { get; set; } = -1;
@@ -42,8 +46,13 @@ internal sealed class TlsHandshakeState(MqttTlsOptions options, string targetHos
 
     public X509Certificate? SelectClientCertificate(object sender, string targetHost, X509CertificateCollection localCertificates, X509Certificate? remoteCertificate, string[] acceptableIssuers)
     {
-        // Only installed when no client certificate is configured: we record that one was asked for.
-        CertificateRequested = true;
+        // Only installed when no client certificate is configured. SslStream may also call it before the server
+        // spoke; only a call made after the server's certificate arrived means the server asked for ours.
+        if (remoteCertificate is not null)
+        {
+            CertificateRequested = true;
+        }
+
         return null;
     }
 
@@ -188,6 +197,16 @@ internal sealed class TlsHandshakeState(MqttTlsOptions options, string targetHos
         if (CertificateRequested && !ClientCertificateConfigured)
         {
             return ClientCertificateRequired(error);
+        }
+
+        if (NegotiatedProtocol == SslProtocols.Tls13 && ClientCertificateConfigured && error is null or IOException)
+        {
+            // TLS 1.3 lets the client finish its handshake before the server has checked the client certificate;
+            // a broker that then drops the connection before any MQTT byte has, in practice, refused the certificate
+            // (its alert is often lost to the TCP reset caused by our CONNECT arriving at a closed socket).
+            return new MqttTlsException(MqttTlsFailureKind.ClientCertificateRejected,
+                $"The broker at '{targetHost}' closed the connection right after the TLS 1.3 handshake, before answering CONNECT: it most likely rejected the client certificate. " +
+                "Use a client certificate issued by a CA the broker trusts (its cafile), valid now and meant for client authentication.", error);
         }
 
         return null;

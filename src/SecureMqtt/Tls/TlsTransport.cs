@@ -37,6 +37,7 @@ internal sealed class TlsTransport(IMqttTransport inner, MqttTlsOptions options,
             throw;
         }
 
+        state.NegotiatedProtocol = ssl.SslProtocol;
         var serverCertificate = new X509Certificate2(ssl.RemoteCertificate!);
         var alpn = ssl.NegotiatedApplicationProtocol.Protocol.IsEmpty ? null : ssl.NegotiatedApplicationProtocol.ToString();
         var info = new MqttTlsInfo(ssl.SslProtocol, ssl.NegotiatedCipherSuite, serverCertificate, alpn, targetHost, state.Verified);
