@@ -27,6 +27,7 @@ public class EncoderValidationTests
         { "CONNECT with wildcard will topic", new MqttConnectPacket { Will = new MqttWill { Topic = "#" } }, V500 },
         { "CONNACK 3.1.1 with a reason that has no return code", new MqttConnAckPacket { ReasonCode = MqttReasonCode.Banned }, V311 },
         { "AUTH under 3.1.1", new MqttAuthPacket(), V311 },
+        { "AUTH with data but no method", new MqttAuthPacket { ReasonCode = MqttReasonCode.ContinueAuthentication, AuthenticationData = new byte[] { 1 } }, V500 },
         { "PUBACK with packet id 0", new MqttAckPacket(new MqttAck(MqttPacketType.PubAck, 0)), V500 },
         { "SUBACK 3.1.1 with an MQTT 5 reason code", new MqttSubAckPacket { PacketId = 1, ReasonCodes = [MqttReasonCode.QuotaExceeded] }, V311 },
     };

@@ -42,6 +42,7 @@ public class MalformedInputTests
         { "Will Delay Interval in CONNECT properties", V500, "10 12 00 04 'MQTT' 05 00 00 00 05 18 00 00 00 01 00 00", MalformedPacket, "2.2.2.2" },
         { "unknown property identifier 0x04", V500, "30 06 00 01 't' 02 04 00", MalformedPacket, "2.2.2.2" },
         { "property length past the end of the packet", V500, "30 06 00 01 't' 09 01 01", MalformedPacket, "2.2.2.1" },
+        { "Authentication Data without Authentication Method", V500, "F0 07 18 05 16 00 02 01 02", ProtocolError, "3.1.2.11.10" },
         { "Topic Alias 0", V500, "30 07 00 01 't' 03 23 00 00", TopicAliasInvalid, "MQTT-3.3.2-8" },
         { "Receive Maximum 0", V500, "20 06 00 00 03 21 00 00", ProtocolError, "3.1.2.11.3" },
         { "Maximum Packet Size 0", V500, "20 08 00 00 05 27 00 00 00 00", ProtocolError, "3.1.2.11.4" },

@@ -61,8 +61,7 @@ internal static class AuthCodec
             throw new ArgumentException($"AUTH reason code {packet.ReasonCode} is not defined for AUTH.", nameof(packet));
         }
 
-        propertiesLength = PropertySize.String(packet.AuthenticationMethod, nameof(packet.AuthenticationMethod))
-            + PropertySize.Binary(packet.AuthenticationData, nameof(packet.AuthenticationData))
+        propertiesLength = PropertySize.Authentication(packet.AuthenticationMethod, packet.AuthenticationData)
             + PropertySize.String(packet.ReasonString, nameof(packet.ReasonString))
             + PropertySize.UserProperties(packet.UserProperties);
         if (propertiesLength == 0 && packet.ReasonCode == MqttReasonCode.Success)

@@ -286,8 +286,7 @@ internal static class ConnectCodec
 
     private static int GetPropertiesLength(MqttConnectPacket packet)
         => PropertySize.UInt32(packet.SessionExpiryInterval)
-            + PropertySize.String(packet.AuthenticationMethod, nameof(packet.AuthenticationMethod))
-            + PropertySize.Binary(packet.AuthenticationData, nameof(packet.AuthenticationData))
+            + PropertySize.Authentication(packet.AuthenticationMethod, packet.AuthenticationData)
             + PropertySize.Byte(PropertySize.Flag(packet.RequestProblemInformation))
             + PropertySize.Byte(PropertySize.Flag(packet.RequestResponseInformation))
             + PropertySize.NonZero(packet.ReceiveMaximum, nameof(packet.ReceiveMaximum))

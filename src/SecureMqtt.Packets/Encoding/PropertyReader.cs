@@ -61,6 +61,11 @@ internal static class PropertyReader
         var block = new SequenceReader<byte>(reader.UnreadSequence.Slice(0, length));
         reader.Advance(length);
         ReadBlock(ref block, context, packet, ref properties);
+        if (properties.AuthenticationData is not null && properties.AuthenticationMethod is null)
+        {
+            // 3.1.2.11.10: Authentication Data means nothing without the method it belongs to.
+            Malformed.ThrowProtocolError($"{packet} has Authentication Data without an Authentication Method", "3.1.2.11.10");
+        }
     }
 
     private static void ReadBlock(ref SequenceReader<byte> reader, PropertyContext context, string packet, ref MqttProperties p)

@@ -16,6 +16,17 @@ internal static class PropertySize
 
     public static int Binary(ReadOnlyMemory<byte>? value, string field) => value is null ? 0 : 1 + WireSize.Binary(value.Value.Length, field);
 
+    /// <summary>Authentication Data is only meaningful with its method (3.1.2.11.10).</summary>
+    public static int Authentication(string? method, ReadOnlyMemory<byte>? data)
+    {
+        if (data is not null && method is null)
+        {
+            throw new ArgumentException("Authentication Data needs an Authentication Method.", nameof(data));
+        }
+
+        return String(method, "AuthenticationMethod") + Binary(data, "AuthenticationData");
+    }
+
     public static int NonZero(ushort? value, string field)
     {
         if (value == 0)

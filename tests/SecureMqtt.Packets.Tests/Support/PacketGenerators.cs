@@ -77,7 +77,7 @@ internal static class PacketGenerators
             SessionExpiryInterval = v5.SessionExpiryInterval, ReceiveMaximum = v5.ReceiveMaximum, MaximumPacketSize = v5.MaximumPacketSize,
             TopicAliasMaximum = v5.TopicAliasMaximum, RequestProblemInformation = v5.RequestProblemInformation,
             RequestResponseInformation = v5.RequestResponseInformation, UserProperties = v5.UserProperties,
-            AuthenticationMethod = v5.AuthenticationMethod, AuthenticationData = v5.AuthenticationData,
+            AuthenticationMethod = v5.AuthenticationMethod, AuthenticationData = v5.AuthenticationMethod is null ? null : v5.AuthenticationData,
         };
 
     public static Gen<MqttWill> Will(MqttProtocolVersion version) =>
@@ -127,7 +127,7 @@ internal static class PacketGenerators
                   AssignedClientIdentifier = strings[0], TopicAliasMaximum = aliasMax, ReasonString = strings[1], UserProperties = users,
                   WildcardSubscriptionAvailable = flags[1], SubscriptionIdentifiersAvailable = flags[2], SharedSubscriptionAvailable = flags[3],
                   ServerKeepAlive = keepAlive, ResponseInformation = strings[2], ServerReference = strings[3], AuthenticationMethod = strings[4],
-                  AuthenticationData = authData,
+                  AuthenticationData = strings[4] is null ? null : authData,
               };
 
     public static Gen<MqttPublishPacket> Publish(MqttProtocolVersion version) =>
@@ -240,7 +240,7 @@ internal static class PacketGenerators
         from data in OptionalValue(Bytes)
         from reason in Optional(Text)
         from users in UserProperties
-        select new MqttAuthPacket { ReasonCode = code, AuthenticationMethod = method, AuthenticationData = data, ReasonString = reason, UserProperties = users };
+        select new MqttAuthPacket { ReasonCode = code, AuthenticationMethod = method, AuthenticationData = method is null ? null : data, ReasonString = reason, UserProperties = users };
 
     private static Gen<ConnectV5> ConnectProperties(MqttProtocolVersion version) =>
         version == V311
