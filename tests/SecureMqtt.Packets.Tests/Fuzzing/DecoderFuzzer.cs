@@ -238,10 +238,59 @@ public sealed class DecoderFuzzer
     private void Feed(MqttProtocolVersion version, FuzzReport report, int segmentCount = 0)
     {
         var data = new ReadOnlyMemory<byte>(_input, 0, _length);
-        var buffer = Split(data, segmentCount == 0 ? 1 + _random.Next(MaxSegments) : segmentCount);
+        var buffer = Split(data, segmentCount == 0 ? 1 + _random.Next(MaxSegments) : segmentCount, out var segments);
+        if (!Consume(buffer, version, report, out var consumed, out var packets, out var error))
+        {
+            return;
+        }
+
+        report.PacketsDecoded += packets;
+        if (error is null)
+        {
+            report.NeededMoreData++;
+        }
+        else
+        {
+            var key = (error.ReasonCode, error.Rule);
+            report.Rejections[key] = report.Rejections.GetValueOrDefault(key) + 1;
+        }
+
+        if (segments > 1 && (segmentCount != 0 || _random.Next(4) == 0))
+        {
+            // Replay as a network delivers: the same bytes, visible one more segment at a time, resuming where the
+            // reader stopped. Every packet and the final verdict must be the same as with everything at once.
+            long consumedSoFar = 0;
+            var packetsSoFar = 0;
+            MqttProtocolException? incrementalError = null;
+            for (var i = 1; i <= segments && incrementalError is null; i++)
+            {
+                var visible = buffer.Slice(consumedSoFar, _cuts[i] - consumedSoFar);
+                if (!Consume(visible, version, report, out var stepConsumed, out var stepPackets, out incrementalError))
+                {
+                    return;
+                }
+
+                consumedSoFar += stepConsumed;
+                packetsSoFar += stepPackets;
+            }
+
+            if (packetsSoFar != packets || consumedSoFar != consumed || incrementalError?.Message != error?.Message)
+            {
+                Crash(report, version,
+                    $"incremental delivery disagrees: {packetsSoFar} packets/{consumedSoFar} bytes/{incrementalError?.Message ?? "need more"}"
+                    + $" versus {packets}/{consumed}/{error?.Message ?? "need more"}");
+            }
+        }
+    }
+
+    /// <summary>Reads packets until the reader wants more data or rejects the input; false when it crashed.</summary>
+    private bool Consume(ReadOnlySequence<byte> buffer, MqttProtocolVersion version, FuzzReport report, out long consumed, out int packets, out MqttProtocolException? error)
+    {
+        consumed = 0;
+        packets = 0;
+        error = null;
         try
         {
-            var packets = 0;
             while (true)
             {
                 var remainingBefore = buffer.Length;
@@ -252,48 +301,50 @@ public sealed class DecoderFuzzer
                     if (allocated != 0)
                     {
                         Crash(report, version, $"TryReadFrame allocated {allocated} bytes while waiting for more data");
+                        return false;
                     }
 
                     if (buffer.Length != remainingBefore)
                     {
                         Crash(report, version, "TryReadFrame returned false but consumed bytes");
+                        return false;
                     }
 
-                    report.NeededMoreData++;
-                    return;
+                    return true;
                 }
 
                 if (buffer.Length >= remainingBefore || frame.TotalLength != remainingBefore - buffer.Length)
                 {
                     Crash(report, version, "TryReadFrame returned a frame without consuming exactly its length");
-                    return;
+                    return false;
                 }
 
                 MqttPacketReader.Decode(frame, version);
-                report.PacketsDecoded++;
+                consumed += frame.TotalLength;
                 if (++packets > _length)
                 {
                     Crash(report, version, "more packets than input bytes: the reader is looping");
-                    return;
+                    return false;
                 }
             }
         }
         catch (MqttProtocolException ex)
         {
-            var key = (ex.ReasonCode, ex.Rule);
-            report.Rejections[key] = report.Rejections.GetValueOrDefault(key) + 1;
+            error = ex;
+            return true;
         }
 #pragma warning disable CA1031 // Catching everything is the point: any other exception is the bug being hunted.
         catch (Exception ex)
 #pragma warning restore CA1031
         {
             Crash(report, version, $"{ex.GetType().Name}: {ex.Message}");
+            return false;
         }
     }
 
-    private ReadOnlySequence<byte> Split(ReadOnlyMemory<byte> data, int segments)
+    private ReadOnlySequence<byte> Split(ReadOnlyMemory<byte> data, int requested, out int segments)
     {
-        segments = Math.Max(1, Math.Min(segments, data.Length));
+        segments = Math.Max(1, Math.Min(requested, data.Length));
         if (segments == 1)
         {
             return new ReadOnlySequence<byte>(data);
