@@ -15,7 +15,7 @@ public sealed partial class MqttClient
     /// <returns>The broker's answer.</returns>
     public Task<MqttSubscribeResult> SubscribeAsync(string topicFilter, MqttQualityOfService maximumQoS = MqttQualityOfService.AtMostOnce,
         Func<MqttMessage, CancellationToken, ValueTask>? handler = null, CancellationToken cancellationToken = default) =>
-        SubscribeAsync([new MqttSubscription(topicFilter, maximumQoS)], handler, cancellationToken);
+        SubscribeAsync([new MqttSubscription(topicFilter, maximumQoS)], handler, null, cancellationToken);
 
     /// <summary>
     /// Subscribes to topic filters with their options (maximum QoS, no local, retain as published, retain
@@ -24,11 +24,12 @@ public sealed partial class MqttClient
     /// <param name="subscriptions">The filters and options.</param>
     /// <param name="handler">Receives the messages matching these filters (registered before SUBSCRIBE is sent, so
     /// retained messages reach it too); null sends them to <see cref="MessageHandler"/> or <see cref="ReadMessagesAsync"/>.</param>
+    /// <param name="subscriptionIdentifier">MQTT 5 subscription identifier (1..268435455) the broker reports on matching messages.</param>
     /// <param name="cancellationToken">Stops waiting for SUBACK.</param>
     /// <returns>The broker's answer per filter.</returns>
     /// <exception cref="ArgumentException">A filter is not a valid topic filter.</exception>
     public async Task<MqttSubscribeResult> SubscribeAsync(IReadOnlyList<MqttSubscription> subscriptions,
-        Func<MqttMessage, CancellationToken, ValueTask>? handler = null, CancellationToken cancellationToken = default)
+        Func<MqttMessage, CancellationToken, ValueTask>? handler = null, uint? subscriptionIdentifier = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(subscriptions);
         if (subscriptions.Count == 0)
@@ -44,13 +45,18 @@ public sealed partial class MqttClient
             }
         }
 
+        if (subscriptionIdentifier is 0 or > 268_435_455)
+        {
+            throw new ArgumentOutOfRangeException(nameof(subscriptionIdentifier), "A subscription identifier is 1..268435455 [MQTT 3.8.2.1.2].");
+        }
+
         var connection = RequireConnection();
         var added = handler is null ? [] : subscriptions.Select(s => new SubscriptionHandler(s.TopicFilter, handler)).ToArray();
         AddHandlers(added);
         try
         {
             var packetId = _session.BeginRequest(out var completion);
-            var packet = new MqttSubscribePacket { PacketId = packetId, Subscriptions = subscriptions };
+            var packet = new MqttSubscribePacket { PacketId = packetId, Subscriptions = subscriptions, SubscriptionIdentifier = subscriptionIdentifier };
             var response = await SendRequestAsync(connection, packet, packetId, completion, cancellationToken).ConfigureAwait(false);
             if (response is not MqttSubAckPacket subAck || subAck.ReasonCodes.Count != subscriptions.Count)
             {
