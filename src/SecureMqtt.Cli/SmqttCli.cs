@@ -10,6 +10,7 @@ internal static class SmqttCli
     public static RootCommand CreateRootCommand() => new("smqtt: MQTT over TLS made easy - certificates, publish, subscribe")
     {
         CertsCommand.Create(),
+        Demo.DemoCommand.Create(),
     };
 
     /// <summary>Parses and runs <paramref name="args"/>; a usage error prints one line on stderr and returns 2.</summary>

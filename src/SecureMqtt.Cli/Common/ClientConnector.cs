@@ -1,0 +1,160 @@
+using SecureMqtt.Packets;
+
+namespace SecureMqtt.Cli.Common;
+
+/// <summary>Turns <see cref="ClientArguments"/> into a connected <see cref="MqttClient"/>, printing mosquitto-style -d lines.</summary>
+internal sealed class ClientConnector : IAsyncDisposable
+{
+    private readonly ClientArguments _arguments;
+    private readonly CliStreams _streams;
+    private string? _bundle;
+
+    public ClientConnector(ClientArguments arguments, CliStreams streams)
+    {
+        _arguments = arguments;
+        _streams = streams;
+        Debug = new DebugPrinter(streams, arguments.Debug, arguments.ResolveClientId());
+    }
+
+    public DebugPrinter Debug { get; }
+
+    /// <summary>Builds the client options, with -D connect and will properties applied.</summary>
+    public async Task<MqttClientOptions> BuildOptionsAsync(CancellationToken cancellationToken)
+    {
+        var a = _arguments;
+        var options = new MqttClientOptions
+        {
+            Host = a.Host,
+            Port = a.Port,
+            ProtocolVersion = a.Version,
+            ClientId = a.ResolveClientId(),
+            CleanStart = a.CleanSession,
+            KeepAlive = TimeSpan.FromSeconds(a.KeepAliveSeconds),
+            Credentials = a.UserName is null ? null : new MqttCredentials(a.UserName, a.Password),
+            // mosquitto: -c without -x keeps the session forever (MQTT 5); 3.1.1 has no expiry to send.
+            SessionExpiry = TimeSpan.FromSeconds(a.SessionExpirySeconds ?? (a.CleanSession ? 0 : uint.MaxValue)),
+        };
+
+        if (a.WillTopic is not null)
+        {
+            var will = new MqttMessage
+            {
+                Topic = a.WillTopic,
+                Payload = System.Text.Encoding.UTF8.GetBytes(a.WillPayload ?? string.Empty),
+                QualityOfService = a.WillQoS,
+                Retain = a.WillRetain,
+            };
+            foreach (var p in a.Properties.Where(p => p.Command == "will"))
+            {
+                if (p.Name == "will-delay-interval")
+                {
+                    options = options with { WillDelay = TimeSpan.FromSeconds(p.UInt(uint.MaxValue)) };
+                }
+                else
+                {
+                    will = p.ApplyTo(will);
+                }
+            }
+
+            options = options with { Will = will };
+        }
+
+        foreach (var p in a.Properties.Where(p => p.Command == "connect"))
+        {
+            options = p.Name switch
+            {
+                "session-expiry-interval" => options with { SessionExpiry = TimeSpan.FromSeconds(p.UInt(uint.MaxValue)) },
+                "receive-maximum" => options with { ReceiveMaximum = (ushort)Math.Max(1, p.UInt(ushort.MaxValue)) },
+                "maximum-packet-size" => options with { MaximumPacketSize = p.UInt(uint.MaxValue) },
+                "topic-alias-maximum" => options with { TopicAliasMaximum = (ushort)p.UInt(ushort.MaxValue) },
+                _ => throw p.NotSupported(),
+            };
+        }
+
+        if (a.Tls.Enabled)
+        {
+            options = options with { Tls = await BuildTlsAsync(cancellationToken).ConfigureAwait(false) };
+        }
+
+        return options;
+    }
+
+    /// <summary>Connects, printing the CONNECT/CONNACK debug lines.</summary>
+    public async Task<MqttClient> ConnectAsync(MqttClientOptions options, CancellationToken cancellationToken)
+    {
+        var client = new MqttClient(options);
+        try
+        {
+            Debug.Line($"sending CONNECT");
+            var result = await client.ConnectAsync(cancellationToken).ConfigureAwait(false);
+            Debug.ClientId = client.ClientId;
+            Debug.Line($"received CONNACK ({(byte)result.ReasonCode})");
+            return client;
+        }
+        catch
+        {
+            await client.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    public async Task DisconnectAsync(MqttClient client)
+    {
+        if (client.IsConnected)
+        {
+            Debug.Line("sending DISCONNECT");
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            try
+            {
+                await client.DisconnectAsync(cancellationToken: timeout.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is MqttException or OperationCanceledException or IOException)
+            {
+                // The connection is going away anyway; what was sent has been acknowledged.
+            }
+        }
+
+        await client.DisposeAsync().ConfigureAwait(false);
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        if (_bundle is not null)
+        {
+            File.Delete(_bundle);
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    private async Task<MqttTlsOptions> BuildTlsAsync(CancellationToken cancellationToken)
+    {
+        var t = _arguments.Tls;
+        var caFile = t.CaFile;
+        if (caFile is null && t.CaPath is not null)
+        {
+            _bundle = CaBundle.FromDirectory(t.CaPath);
+            caFile = _bundle;
+        }
+
+        var tls = new MqttTlsOptions
+        {
+            CaFile = t.UseOsCertificates && t.CaFile is null && t.CaPath is null ? null : caFile,
+            ClientCertificateFile = t.CertFile,
+            ClientKeyFile = t.KeyFile,
+            ClientKeyPassphrase = t.KeyFile is null ? null : KeyPassphrase.Resolve(t.KeyFile, _streams),
+            MinimumVersion = t.MinimumVersion,
+            ApplicationProtocols = t.Alpn,
+        };
+
+        if (t.Insecure)
+        {
+            // mosquitto's --insecure skips only the host name check; the chain must still verify. The client has
+            // no such switch, so learn the name the verified certificate carries and let the client check that.
+            var name = await ServerNameProbe.FindVerifiedNameAsync(_arguments.Host, _arguments.Port ?? 8883, caFile, cancellationToken).ConfigureAwait(false);
+            tls = tls with { TargetHost = name };
+        }
+
+        return tls;
+    }
+}

@@ -1,0 +1,50 @@
+using System.Globalization;
+using System.Text;
+using SecureMqtt.Packets;
+
+namespace SecureMqtt.Cli.Common;
+
+/// <summary>One <c>-D command identifier value [value]</c>: an MQTT 5 property for CONNECT, PUBLISH, will, ...</summary>
+internal sealed record PropertyArgument(string Command, string Name, string Value, string? Value2)
+{
+    private static readonly HashSet<string> Commands = ["connect", "publish", "subscribe", "unsubscribe", "disconnect", "auth", "will"];
+
+    public static PropertyArgument Parse(ArgumentCursor cursor, string option)
+    {
+        var command = cursor.Value(option, "command").ToLowerInvariant();
+        if (!Commands.Contains(command))
+        {
+            throw new UsageException($"Invalid command {command} given in {option}.");
+        }
+
+        var name = cursor.Value(option, "identifier").ToLowerInvariant();
+        var value = cursor.Value(option, "value");
+        var value2 = name == "user-property" ? cursor.Value(option, "value") : null;
+        return new PropertyArgument(command, name, value, value2);
+    }
+
+    public UsageException NotSupported() =>
+        new($"-D {Command} {Name} is not supported because the SecureMqtt client does not let applications set it on {Command.ToUpperInvariant()}.");
+
+    /// <summary>Applies a message property (PUBLISH or will) to <paramref name="message"/>.</summary>
+    public MqttMessage ApplyTo(MqttMessage message) => Name switch
+    {
+        "content-type" => message with { ContentType = Value },
+        "response-topic" => message with { ResponseTopic = Value },
+        "correlation-data" => message with { CorrelationData = Encoding.UTF8.GetBytes(Value) },
+        "message-expiry-interval" => message with { MessageExpiry = TimeSpan.FromSeconds(UInt(uint.MaxValue)) },
+        "payload-format-indicator" => message with { PayloadFormat = (MqttPayloadFormatIndicator)UInt(1) },
+        "user-property" => message with { UserProperties = [.. message.UserProperties, new MqttUserProperty(Value, Value2!)] },
+        _ => throw NotSupported(),
+    };
+
+    public uint UInt(uint maximum)
+    {
+        if (!uint.TryParse(Value, NumberStyles.None, CultureInfo.InvariantCulture, out var number) || number > maximum)
+        {
+            throw new UsageException($"Invalid value '{Value}' for property {Name} (expected 0..{maximum}).");
+        }
+
+        return number;
+    }
+}

@@ -1,0 +1,105 @@
+using System.Security.Authentication;
+
+namespace SecureMqtt.Cli.Common;
+
+/// <summary>mosquitto's TLS options. Any of them turns TLS on (and the default port to 8883), as in mosquitto.</summary>
+internal sealed class TlsArguments
+{
+    public string? CaFile { get; set; }
+
+    public string? CaPath { get; set; }
+
+    public string? CertFile { get; set; }
+
+    public string? KeyFile { get; set; }
+
+    public SslProtocols MinimumVersion { get; set; } = SslProtocols.Tls12;
+
+    public List<string> Alpn { get; } = [];
+
+    public bool Insecure { get; set; }
+
+    public bool UseOsCertificates { get; set; }
+
+    public bool Enabled { get; private set; }
+
+    public bool TryParse(string option, ArgumentCursor cursor)
+    {
+        switch (option)
+        {
+            case "--cafile":
+                CaFile = cursor.Value(option, "certificate");
+                break;
+            case "--capath":
+                CaPath = cursor.Value(option, "certificate directory");
+                break;
+            case "--cert":
+                CertFile = cursor.Value(option, "certificate");
+                break;
+            case "--key":
+                KeyFile = cursor.Value(option, "key");
+                break;
+            case "--keyform":
+                var form = cursor.Value(option, "keyform");
+                if (form != "pem")
+                {
+                    throw new UsageException($"--keyform {form} is not supported because SecureMqtt reads PEM keys only (OpenSSL engines are not available in .NET).");
+                }
+
+                break;
+            case "--tls-version":
+                MinimumVersion = cursor.Value(option, "TLS version") switch
+                {
+                    "tlsv1.3" => SslProtocols.Tls13,
+                    "tlsv1.2" => SslProtocols.Tls12,
+                    var v => throw new UsageException($"--tls-version {v} is not supported because SecureMqtt requires TLS 1.2 or newer (use tlsv1.2 or tlsv1.3)."),
+                };
+                break;
+            case "--tls-alpn":
+                Alpn.Add(cursor.Value(option, "protocol"));
+                break;
+            case "--insecure":
+                Insecure = true;
+                break;
+            case "--tls-use-os-certs":
+                UseOsCertificates = true;
+                break;
+            default:
+                return false;
+        }
+
+        Enabled = true;
+        return true;
+    }
+
+    public void Validate()
+    {
+        if (!Enabled)
+        {
+            return;
+        }
+
+        if ((CertFile is null) != (KeyFile is null))
+        {
+            throw new UsageException("Both certfile and keyfile must be provided if one of them is set.");
+        }
+
+        if (CaFile is not null && !File.Exists(CaFile))
+        {
+            throw new UsageException($"Unable to load CA certificates, check cafile \"{CaFile}\": no such file.");
+        }
+
+        if (CaPath is not null && !Directory.Exists(CaPath))
+        {
+            throw new UsageException($"Unable to load CA certificates, check capath \"{CaPath}\": no such directory.");
+        }
+
+        foreach (var (path, what) in new[] { (CertFile, "certfile"), (KeyFile, "keyfile") })
+        {
+            if (path is not null && !File.Exists(path))
+            {
+                throw new UsageException($"Problem setting TLS options: {what} \"{path}\" not found.");
+            }
+        }
+    }
+}
