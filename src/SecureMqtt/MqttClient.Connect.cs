@@ -51,6 +51,9 @@ public sealed partial class MqttClient
         var o = Options;
         var port = o.EffectivePort;
         Log.Connecting(_logger, o.Host, port, o.Tls is null ? "TCP" : "TLS", o.ProtocolVersion);
+        using var activity = MqttMetrics.ActivitySource.StartActivity("mqtt connect", System.Diagnostics.ActivityKind.Client);
+        activity?.SetTag("server.address", o.Host);
+        activity?.SetTag("server.port", port);
 
         using var timeout = new CancellationTokenSource(o.ConnectTimeout, o.TimeProvider);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);

@@ -37,6 +37,8 @@ public sealed partial class MqttClient
 
         var connection = RequireConnection();
         CheckAllowed(connection, message);
+        using var activity = MqttMetrics.ActivitySource.StartActivity("mqtt publish", System.Diagnostics.ActivityKind.Producer);
+        activity?.SetTag("messaging.destination.name", message.Topic);
         if (message.QualityOfService == MqttQualityOfService.AtMostOnce)
         {
             await WritePublishAsync(connection, message, 0, duplicate: false, cancellationToken).ConfigureAwait(false);

@@ -55,7 +55,7 @@ public sealed partial class MqttClient : IAsyncDisposable
     /// <summary>The CONNACK of the last successful connect, or null before the first.</summary>
     public MqttConnectResult? ConnectResult => _connectResult;
 
-    /// <summary>What TLS negotiated on the current connection, or null for plain TCP or when not connected.</summary>
+    /// <summary>What TLS negotiated on the current (or last) connection; null for plain TCP or before the first connect.</summary>
     public MqttTlsInfo? TlsInfo => _current?.Connection.TlsInfo;
 
     /// <summary>Bytes read on the current connection (tests use it to know a packet was processed).</summary>

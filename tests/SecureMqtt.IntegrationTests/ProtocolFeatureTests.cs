@@ -225,4 +225,26 @@ public class ProtocolFeatureTests(MosquittoFixture fixture)
         Assert.False(first.IsConnected);
         Assert.True(second.IsConnected);
     }
+
+    [Fact]
+    public async Task Outgoing_and_incoming_topic_aliases_carry_the_full_topic_end_to_end()
+    {
+        var topic = Broker.UniqueTopic("alias");
+        await using var subscriber = await Broker.ConnectAsync(Broker.Options(fixture, Listener.Plain) with { TopicAliasMaximum = 10 });
+        await subscriber.SubscribeAsync(topic, MqttQualityOfService.AtLeastOnce);
+        await using var publisher = await Broker.ConnectAsync(Broker.Options(fixture, Listener.Plain) with { UseOutgoingTopicAliases = true });
+        Assert.True(publisher.ConnectResult!.TopicAliasMaximum > 0, "Mosquitto accepts topic aliases");
+
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.True((await publisher.PublishAsync(topic, new[] { (byte)i }, MqttQualityOfService.AtLeastOnce)).IsSuccess);
+        }
+
+        for (var i = 0; i < 3; i++)
+        {
+            var message = await subscriber.NextMessageAsync();
+            Assert.Equal(topic, message.Topic);
+            Assert.Equal(i, message.Payload.Span[0]);
+        }
+    }
 }
