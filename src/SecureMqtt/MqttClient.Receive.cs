@@ -78,7 +78,7 @@ public sealed partial class MqttClient
                 break;
             default:
                 // Deliver once: the id is held until PUBREL; a duplicate only gets its PUBREC again [MQTT-4.3.3-10].
-                if (await _session.OnIncomingExactlyOnceAsync(publish.PacketId, cancellationToken).ConfigureAwait(false))
+                if (await _session.OnIncomingExactlyOnceAsync(publish.PacketId, Options.ReceiveMaximum, cancellationToken).ConfigureAwait(false))
                 {
                     await _incoming.Writer.WriteAsync(message, cancellationToken).ConfigureAwait(false);
                 }

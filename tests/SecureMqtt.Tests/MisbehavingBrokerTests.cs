@@ -180,4 +180,67 @@ public class MisbehavingBrokerTests
         Assert.Equal("s3cret-pw"u8.ToArray(), connect.Password!.Value.ToArray());
         Assert.DoesNotContain("s3cret-pw", options.ToString(), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_packet_above_our_maximum_packet_size_is_answered_with_DISCONNECT_0x95()
+    {
+        var (broker, client, lost) = await ConnectAsync(o => o with { MaximumPacketSize = 1024 });
+        await using var b = broker;
+        await using var c = client;
+        await broker.SendAsync(new MqttPublishPacket { Topic = "big", Payload = new byte[5000] });
+
+        Assert.Equal(MqttReasonCode.PacketTooLarge, (await broker.ReadAsync<MqttDisconnectPacket>()).ReasonCode);
+        Assert.Equal(MqttReasonCode.PacketTooLarge, Assert.IsType<MqttProtocolException>((await lost.Task.WaitAsync(Timeout)).Exception).ReasonCode);
+    }
+
+    [Fact]
+    public async Task With_drop_oldest_a_full_incoming_channel_drops_old_messages_and_keeps_the_newest()
+    {
+        var (broker, client, _) = await ConnectAsync(o => o with { IncomingMessageChannelCapacity = 1, IncomingMessageFullMode = System.Threading.Channels.BoundedChannelFullMode.DropOldest });
+        await using var b = broker;
+        await using var c = client;
+        var before = client.BytesReceived;
+        var writer = new System.Buffers.ArrayBufferWriter<byte>();
+        for (var i = 0; i < 20; i++)
+        {
+            MqttPacketWriter.Write(writer, new MqttPublishPacket { Topic = i == 19 ? "end" : $"m/{i}", Payload = new byte[] { (byte)i } }, MqttProtocolVersion.V500);
+        }
+
+        await broker.SendRawAsync(writer.WrittenMemory);
+        Assert.True(SpinWait.SpinUntil(() => client.BytesReceived - before >= writer.WrittenCount, Timeout));
+
+        var received = new List<string>();
+        await foreach (var m in client.ReadMessagesAsync().WithCancellation(new CancellationTokenSource(Timeout).Token))
+        {
+            received.Add(m.Topic);
+            if (m.Topic == "end")
+            {
+                break;
+            }
+        }
+
+        Assert.Equal("end", received[^1]);
+        Assert.True(received.Count < 20, $"some messages should have been dropped, got {received.Count}");
+    }
+
+    [Fact]
+    public async Task Disposing_the_client_ends_the_message_enumeration()
+    {
+        var (broker, client, _) = await ConnectAsync();
+        await using var b = broker;
+        var reading = Task.Run(async () =>
+        {
+            var count = 0;
+            await foreach (var m in client.ReadMessagesAsync())
+            {
+                count++;
+            }
+
+            return count;
+        });
+
+        await client.DisposeAsync();
+        Assert.Equal(0, await reading.WaitAsync(Timeout));
+        Assert.IsType<MqttDisconnectPacket>(await broker.ReadPacketAsync());
+    }
 }

@@ -87,8 +87,8 @@ public class SessionStateTests
     public async Task Incoming_QoS2_is_delivered_once_until_PUBREL_releases_the_id()
     {
         var (state, store) = await StartedAsync();
-        Assert.True(await state.OnIncomingExactlyOnceAsync(7, CancellationToken.None));
-        Assert.False(await state.OnIncomingExactlyOnceAsync(7, CancellationToken.None));
+        Assert.True(await state.OnIncomingExactlyOnceAsync(7, 10, CancellationToken.None));
+        Assert.False(await state.OnIncomingExactlyOnceAsync(7, 10, CancellationToken.None));
         Assert.Equal([(ushort)7], await store.LoadIncomingAsync("c1"));
 
         Assert.True(await state.OnPubRelAsync(7, CancellationToken.None));
@@ -96,7 +96,18 @@ public class SessionStateTests
         Assert.Empty(await store.LoadIncomingAsync("c1"));
 
         // After release the broker may reuse the id for a new message.
-        Assert.True(await state.OnIncomingExactlyOnceAsync(7, CancellationToken.None));
+        Assert.True(await state.OnIncomingExactlyOnceAsync(7, 10, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task More_unreleased_incoming_QoS2_than_our_receive_maximum_is_a_protocol_error()
+    {
+        var (state, _) = await StartedAsync();
+        Assert.True(await state.OnIncomingExactlyOnceAsync(1, 2, CancellationToken.None));
+        Assert.True(await state.OnIncomingExactlyOnceAsync(2, 2, CancellationToken.None));
+        Assert.False(await state.OnIncomingExactlyOnceAsync(2, 2, CancellationToken.None));
+        var error = await Assert.ThrowsAsync<MqttProtocolException>(async () => await state.OnIncomingExactlyOnceAsync(3, 2, CancellationToken.None));
+        Assert.Equal(MqttReasonCode.ReceiveMaximumExceeded, error.ReasonCode);
     }
 
     [Fact]
@@ -124,7 +135,7 @@ public class SessionStateTests
     {
         var (state, store) = await StartedAsync();
         await state.BeginPublishAsync(QoS1, CancellationToken.None);
-        await state.OnIncomingExactlyOnceAsync(5, CancellationToken.None);
+        await state.OnIncomingExactlyOnceAsync(5, 10, CancellationToken.None);
 
         var flights = await state.StartAsync("c1", sessionPresent: false, CancellationToken.None);
         Assert.Empty(flights);

@@ -182,15 +182,26 @@ internal sealed class MqttSessionState(IMqttSessionStore store)
         return AckOutcome.Completed;
     }
 
-    /// <summary>An incoming QoS 2 PUBLISH: true when it is new and must be delivered, false for a duplicate.</summary>
-    public async ValueTask<bool> OnIncomingExactlyOnceAsync(ushort packetId, CancellationToken cancellationToken)
+    /// <summary>
+    /// An incoming QoS 2 PUBLISH: true when it is new and must be delivered, false for a duplicate. A new one
+    /// beyond the Receive Maximum we announced is a protocol error [MQTT-3.3.4-9].
+    /// </summary>
+    public async ValueTask<bool> OnIncomingExactlyOnceAsync(ushort packetId, int receiveMaximum, CancellationToken cancellationToken)
     {
         lock (_lock)
         {
-            if (!_incoming.Add(packetId))
+            if (_incoming.Contains(packetId))
             {
                 return false;
             }
+
+            if (_incoming.Count >= receiveMaximum)
+            {
+                throw new MqttProtocolException(MqttReasonCode.ReceiveMaximumExceeded,
+                    $"The broker has more than {receiveMaximum} QoS 2 messages unreleased, the Receive Maximum this client announced", "MQTT-3.3.4-9");
+            }
+
+            _incoming.Add(packetId);
         }
 
         await store.AddIncomingAsync(_clientId, packetId, cancellationToken).ConfigureAwait(false);
