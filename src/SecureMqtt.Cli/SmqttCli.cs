@@ -11,6 +11,8 @@ internal static class SmqttCli
     {
         CertsCommand.Create(),
         Demo.DemoCommand.Create(),
+        Pub.PubCommand.Create(),
+        Sub.SubCommand.Create(),
     };
 
     /// <summary>Parses and runs <paramref name="args"/>; a usage error prints one line on stderr and returns 2.</summary>

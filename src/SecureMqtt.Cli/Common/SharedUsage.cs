@@ -1,0 +1,36 @@
+namespace SecureMqtt.Cli.Common;
+
+/// <summary>The --help lines for the options pub and sub share, in mosquitto's words where they fit.</summary>
+internal static class SharedUsage
+{
+    public const string Text = """
+ -h : mqtt host to connect to. Defaults to localhost.
+ -p : network port to connect to. Defaults to 1883 for plain MQTT and 8883 for MQTT over TLS.
+ -L : specify user, password, hostname, port and topic as a URL: mqtt(s)://[username[:password]@]host[:port]/topic
+ -i : id to use for this client. Defaults to smqtt_<tool>_ appended with the process id.
+ -I : define the client id as id_prefix appended with the process id.
+ -u : provide a username.
+ -P : provide a password.
+ -k : keep alive in seconds for this client. Defaults to 60.
+ -V : MQTT protocol version: mqttv5, mqttv311, 5 or 311. Defaults to mqttv311 (as mosquitto).
+ -c : disable clean session/enable persistent client mode (needs -i).
+ -x : session expiry interval in seconds (MQTT v5); -1 means never.
+ -d : print packet-level debug messages (as the client sends and receives them).
+ -D : define an MQTT v5 property: -D command identifier value (see docs/cli.md for what is supported).
+ --quiet : don't print error messages.
+ --nodelay : accepted; SecureMqtt always disables Nagle's algorithm.
+ --will-topic, --will-payload, --will-qos, --will-retain : the client's will message.
+ --cafile : file with the CA certificates (PEM) that issued the broker's certificate. Turns TLS on.
+ --capath : directory of CA certificates (PEM). Turns TLS on.
+ --tls-use-os-certs : trust the operating system's CA certificates. Turns TLS on.
+ --cert, --key : client certificate and private key (PEM) for mutual TLS. An encrypted key's passphrase
+                 comes from SMQTT_KEY_PASSPHRASE, else it is asked for on the terminal.
+ --keyform : pem (engine is not supported).
+ --tls-version : lowest TLS version: tlsv1.3 or tlsv1.2 (default).
+ --tls-alpn : ALPN protocol to offer (repeatable).
+ --insecure : do not check that the server certificate's host name matches (the chain is still verified).
+ --help : display this message.
+
+Not supported (an error says why): -A, --unix, --proxy, --ciphers, --tls-engine, --tls-engine-kpass-sha1, --psk, --psk-identity, -V mqttv31.
+""";
+}

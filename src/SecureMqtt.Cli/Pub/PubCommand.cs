@@ -1,0 +1,89 @@
+using System.CommandLine;
+using System.Text;
+using SecureMqtt.Cli.Common;
+using SecureMqtt.Packets;
+
+namespace SecureMqtt.Cli.Pub;
+
+/// <summary><c>smqtt pub</c>: mosquitto_pub's options and behaviour over the SecureMqtt client.</summary>
+internal static class PubCommand
+{
+    public static Command Create() => MosquittoCommand.Create("pub", "Publish a message: takes mosquitto_pub's options (-h is the host; see 'smqtt pub --help')", () => PubUsage.Text, RunAsync);
+
+    public static async Task<int> RunAsync(IReadOnlyList<string> args, CliStreams streams, CancellationToken cancellationToken)
+    {
+        PubArguments arguments;
+        try
+        {
+            arguments = PubArguments.Parse(args);
+        }
+        catch (UsageException ex)
+        {
+            return ErrorReport.Report(ex, "pub", streams, quiet: false, MqttProtocolVersion.V311);
+        }
+
+        var connector = new ClientConnector(arguments.Client, streams);
+        await using var connectorScope = connector.ConfigureAwait(false);
+        try
+        {
+            var options = await connector.BuildOptionsAsync(cancellationToken).ConfigureAwait(false);
+            var template = BuildMessage(arguments);
+            var client = await connector.ConnectAsync(options, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                var publisher = new Publisher(client, connector.Debug, streams);
+                var failed = arguments.Source switch
+                {
+                    PayloadSource.StdinLines => await publisher.PublishLinesAsync(template, streams.Input, cancellationToken).ConfigureAwait(false),
+                    _ => await publisher.PublishRepeatedAsync(template with { Payload = await ReadPayloadAsync(arguments, streams, cancellationToken).ConfigureAwait(false) },
+                        arguments.Repeat, arguments.RepeatDelay, cancellationToken).ConfigureAwait(false),
+                };
+                return failed ? 1 : 0;
+            }
+            finally
+            {
+                await connector.DisconnectAsync(client).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ErrorReport.IsReportable(ex))
+        {
+            return ErrorReport.Report(ex, "pub", streams, arguments.Client.Quiet, arguments.Client.Version);
+        }
+    }
+
+    private static MqttMessage BuildMessage(PubArguments arguments)
+    {
+        var message = new MqttMessage { Topic = arguments.Topic!, QualityOfService = arguments.QoS, Retain = arguments.Retain };
+        foreach (var p in arguments.Client.Properties.Where(p => p.Command == "publish"))
+        {
+            message = p.ApplyTo(message);
+        }
+
+        foreach (var p in arguments.Client.Properties.Where(p => p.Command == "disconnect"))
+        {
+            throw p.NotSupported();
+        }
+
+        return message;
+    }
+
+    private static async Task<ReadOnlyMemory<byte>> ReadPayloadAsync(PubArguments arguments, CliStreams streams, CancellationToken cancellationToken)
+    {
+        switch (arguments.Source)
+        {
+            case PayloadSource.Message:
+                return Encoding.UTF8.GetBytes(arguments.Message!);
+            case PayloadSource.File:
+                return await File.ReadAllBytesAsync(arguments.FilePath!, cancellationToken).ConfigureAwait(false);
+            case PayloadSource.StdinWhole:
+                using (var buffer = new MemoryStream())
+                {
+                    await streams.Input.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
+                    return buffer.ToArray();
+                }
+
+            default:
+                return ReadOnlyMemory<byte>.Empty;
+        }
+    }
+}

@@ -1,0 +1,105 @@
+using System.Buffers;
+using SecureMqtt.Cli.Common;
+using SecureMqtt.Packets;
+
+namespace SecureMqtt.Cli.Pub;
+
+/// <summary>Sends what mosquitto_pub would: one message (repeated), or one message per line of standard input.</summary>
+internal sealed class Publisher(MqttClient client, DebugPrinter debug, CliStreams streams)
+{
+    /// <summary>Payload bytes allowed in flight with -l: below the client's output buffer, so no publish waits for room (which could reorder them).</summary>
+    private const int WindowBytes = 32 * 1024;
+
+    public async Task<bool> PublishRepeatedAsync(MqttMessage message, int repeat, TimeSpan delay, CancellationToken cancellationToken)
+    {
+        var failed = false;
+        for (var i = 0; i < repeat; i++)
+        {
+            if (i > 0 && delay > TimeSpan.Zero)
+            {
+                await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+            }
+
+            debug.Publish("sending", message, null);
+            failed |= !Check(message, await client.PublishAsync(message, cancellationToken).ConfigureAwait(false));
+        }
+
+        return failed;
+    }
+
+    /// <summary>
+    /// -l: each line (without its '\n') is a message, published as soon as it is read. Publishes are pipelined: up
+    /// to the broker's Receive Maximum (and <see cref="WindowBytes"/>) are outstanding at once, so the throughput
+    /// is not one round trip per line. Staying inside the quota means no publish waits, so they leave in line order.
+    /// </summary>
+    public async Task<bool> PublishLinesAsync(MqttMessage template, Stream input, CancellationToken cancellationToken)
+    {
+        var window = Math.Clamp((int)(client.ConnectResult?.ReceiveMaximum ?? 1), 1, 1024);
+        var pending = new Queue<(MqttMessage Message, Task<MqttPublishResult> Task)>();
+        var pendingBytes = 0L;
+        var failed = false;
+        var line = new ArrayBufferWriter<byte>(256);
+        var buffer = new byte[16 * 1024];
+
+        async Task SendAsync(ReadOnlyMemory<byte> payload)
+        {
+            while (pending.Count > 0 && (pending.Count >= window || pendingBytes + payload.Length > WindowBytes))
+            {
+                var (sent, task) = pending.Dequeue();
+                pendingBytes -= sent.Payload.Length;
+                failed |= !Check(sent, await task.ConfigureAwait(false));
+            }
+
+            var message = template with { Payload = payload };
+            debug.Publish("sending", message, null);
+            pending.Enqueue((message, client.PublishAsync(message, cancellationToken)));
+            pendingBytes += payload.Length;
+        }
+
+        int read;
+        while ((read = await input.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+        {
+            var start = 0;
+            int newline;
+            while ((newline = Array.IndexOf(buffer, (byte)'\n', start, read - start)) >= 0)
+            {
+                line.Write(buffer.AsSpan(start, newline - start));
+                await SendAsync(line.WrittenSpan.ToArray()).ConfigureAwait(false);
+                line.ResetWrittenCount();
+                start = newline + 1;
+            }
+
+            line.Write(buffer.AsSpan(start, read - start));
+        }
+
+        if (line.WrittenCount > 0)
+        {
+            await SendAsync(line.WrittenSpan.ToArray()).ConfigureAwait(false);
+        }
+
+        while (pending.Count > 0)
+        {
+            var (sent, task) = pending.Dequeue();
+            failed |= !Check(sent, await task.ConfigureAwait(false));
+        }
+
+        return failed;
+    }
+
+    private bool Check(MqttMessage message, MqttPublishResult result)
+    {
+        if (message.QualityOfService != MqttQualityOfService.AtMostOnce)
+        {
+            var ack = message.QualityOfService == MqttQualityOfService.AtLeastOnce ? "PUBACK" : "PUBCOMP";
+            debug.Line($"received {ack} (Mid: {result.PacketId ?? 0}, RC:{(byte)result.ReasonCode})");
+        }
+
+        if (result.IsSuccess)
+        {
+            return true;
+        }
+
+        streams.Error.WriteLine($"Warning: Publish {result.PacketId ?? 0} failed: {result.ReasonCode}{(result.ReasonString is null ? string.Empty : $" ({result.ReasonString})")}.");
+        return false;
+    }
+}

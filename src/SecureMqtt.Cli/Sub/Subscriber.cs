@@ -1,0 +1,184 @@
+using System.Buffers;
+using System.Text;
+using SecureMqtt.Cli.Common;
+using SecureMqtt.Packets;
+
+namespace SecureMqtt.Cli.Sub;
+
+/// <summary>mosquitto_sub's message loop: filtering (-T, -R, --retained-only), printing, counting (-C), -W, -E.</summary>
+internal sealed class Subscriber(SubArguments arguments, MqttClient client, DebugPrinter debug, CliStreams streams)
+{
+    private readonly TaskCompletionSource<int> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly List<Task> _removals = [];
+    private readonly ArrayBufferWriter<byte> _line = new(1024);
+    private int _printed;
+    private bool _stopped;
+
+    /// <summary>Subscribes, then runs until -C/-E/--retained-only/-W end it, the connection drops or <paramref name="cancellationToken"/> fires (exit 0, as on Ctrl-C).</summary>
+    public async Task<int> RunAsync(Action? onSubscribed, CancellationToken cancellationToken)
+    {
+        client.ConnectionLost += (_, e) => _done.TrySetException(e.Exception);
+        using var timeout = arguments.Timeout is { } limit ? new CancellationTokenSource(limit) : null;
+        using var timedOut = timeout?.Token.Register(() =>
+        {
+            if (_done.TrySetResult(ErrorReport.TimedOut))
+            {
+                streams.Error.WriteLine("Timed out");
+            }
+        });
+
+        if (arguments.Topics.Count > 0)
+        {
+            await SubscribeAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        if (arguments.Unsubscribe.Count > 0)
+        {
+            debug.Line($"sending UNSUBSCRIBE (Topics: {string.Join(", ", arguments.Unsubscribe)})");
+            await client.UnsubscribeAsync(arguments.Unsubscribe, cancellationToken).ConfigureAwait(false);
+            debug.Line("received UNSUBACK");
+        }
+
+        onSubscribed?.Invoke();
+        if (arguments.ExitAfterSubscribe || arguments.Topics.Count == 0)
+        {
+            _done.TrySetResult(0);
+        }
+
+        int code;
+        try
+        {
+            code = await _done.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            code = 0;
+        }
+
+        _stopped = true;
+        Task[] removals;
+        lock (_removals)
+        {
+            removals = [.. _removals];
+        }
+
+        await Task.WhenAll(removals).ConfigureAwait(false);
+        return code;
+    }
+
+    private async Task SubscribeAsync(CancellationToken cancellationToken)
+    {
+        var subscriptions = arguments.Topics
+            .Select(t => new MqttSubscription(t, arguments.QoS) { RetainAsPublished = arguments.RetainAsPublished })
+            .ToList();
+        foreach (var s in subscriptions)
+        {
+            debug.Line($"sending SUBSCRIBE (Topic: {s.TopicFilter}, QoS: {(int)s.MaximumQoS}, Options: 0x{(s.RetainAsPublished ? 8 : 0) | (int)s.MaximumQoS:x2})");
+        }
+
+        var result = await client.SubscribeAsync((IReadOnlyList<MqttSubscription>)subscriptions, handler: OnMessageAsync, cancellationToken: cancellationToken).ConfigureAwait(false);
+        debug.Line($"received SUBACK ({string.Join(", ", result.Items.Select(i => (byte)i.ReasonCode))})");
+        foreach (var item in result.Items.Where(i => !i.IsSuccess))
+        {
+            await streams.Error.WriteLineAsync($"Warning: subscription to '{item.TopicFilter}' was refused: {item.ReasonCode}.").ConfigureAwait(false);
+        }
+
+        if (result.Items.All(i => !i.IsSuccess))
+        {
+            throw new CliException("All subscription requests were denied.");
+        }
+    }
+
+    private ValueTask OnMessageAsync(MqttMessage message, CancellationToken cancellationToken)
+    {
+        if (_stopped)
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        debug.Publish("received", message, null);
+        if (arguments.RetainedOnly && !message.Retain)
+        {
+            Stop(0);
+            return ValueTask.CompletedTask;
+        }
+
+        if (arguments.FilterOut.Any(f => MqttTopic.Matches(f, message.Topic)))
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        if (arguments.RemoveRetained && message.Retain)
+        {
+            // An empty retained message clears the broker's copy [MQTT-3.3.1-10].
+            lock (_removals)
+            {
+                _removals.Add(client.PublishAsync(message.Topic, ReadOnlyMemory<byte>.Empty, MqttQualityOfService.AtLeastOnce, retain: true, CancellationToken.None));
+            }
+        }
+
+        if (arguments.NoRetained && message.Retain)
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        if (arguments.RandomFilterPercent is { } percent && Random.Shared.NextDouble() * 100 >= percent)
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        Print(message);
+        if (arguments.Count > 0 && ++_printed == arguments.Count)
+        {
+            Stop(0);
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    private void Stop(int code)
+    {
+        _stopped = true;
+        _done.TrySetResult(code);
+    }
+
+    private void Print(MqttMessage message)
+    {
+        _line.ResetWrittenCount();
+        var payload = message.Payload.Span;
+        var eol = !arguments.NoEndOfLine;
+        if (arguments.Format is { } format)
+        {
+            MessageFormatter.Write(_line, format, message, DateTimeOffset.Now, streams.Error);
+        }
+        else if (arguments.Verbose)
+        {
+            Encoding.UTF8.GetBytes(message.Topic, _line);
+            if (payload.IsEmpty)
+            {
+                Encoding.UTF8.GetBytes(" (null)", _line);
+            }
+            else
+            {
+                _line.Write(" "u8);
+                _line.Write(payload);
+            }
+        }
+        else if (payload.IsEmpty)
+        {
+            // mosquitto_sub prints nothing at all, not even the end of line, for an empty payload.
+            return;
+        }
+        else
+        {
+            _line.Write(payload);
+        }
+
+        if (eol)
+        {
+            _line.Write("\n"u8);
+        }
+
+        streams.Write(_line.WrittenSpan);
+    }
+}
