@@ -64,6 +64,8 @@ public sealed partial class MqttClient : IAsyncDisposable
     /// <summary>
     /// Receives every message that no subscription handler matched; when null such messages go to
     /// <see cref="ReadMessagesAsync"/>. Runs off the read loop; the next message waits for it to finish.
+    /// A handler that awaits a QoS 1/2 publish can stall when the incoming channel is full (the acknowledgement
+    /// it waits for is behind the messages that wait for it): publish without awaiting, or raise the capacity.
     /// </summary>
     public Func<MqttMessage, CancellationToken, ValueTask>? MessageHandler { get; set; }
 

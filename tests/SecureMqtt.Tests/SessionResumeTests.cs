@@ -76,4 +76,30 @@ public class SessionResumeTests
         Assert.DoesNotContain(await store.LoadOutgoingAsync("fake-test"), f => f.Message.Topic == "old");
         _ = publish;
     }
+
+    [Fact]
+    public async Task The_same_client_reconnects_after_a_lost_connection_and_resumes_its_session()
+    {
+        await using var broker = new FakeBroker();
+        await using var client = new MqttClient(broker.ClientOptions with { CleanStart = false, SessionExpiry = TimeSpan.FromMinutes(1) });
+        var lost = new TaskCompletionSource<MqttConnectionLostEventArgs>(TaskCreationOptions.RunContinuationsAsynchronously);
+        client.ConnectionLost += (_, e) => lost.TrySetResult(e);
+        var accept = broker.AcceptAsync();
+        await client.ConnectAsync();
+        await accept;
+
+        var pending = client.PublishAsync("kept", new byte[] { 1 }, MqttQualityOfService.AtLeastOnce);
+        var first = await broker.ReadAsync<MqttPublishPacket>();
+        await broker.DropConnectionAsync();
+        Assert.IsType<MqttConnectionLostException>((await lost.Task.WaitAsync(Timeout)).Exception);
+        await Assert.ThrowsAsync<MqttConnectionLostException>(() => pending.WaitAsync(Timeout));
+        Assert.False(client.IsConnected);
+
+        var accept2 = broker.AcceptAsync(new MqttConnAckPacket { ReasonCode = MqttReasonCode.Success, SessionPresent = true });
+        await client.ConnectAsync();
+        await accept2;
+        Assert.True(client.IsConnected);
+        var again = await broker.ReadAsync<MqttPublishPacket>();
+        Assert.Equal((first.PacketId, true), (again.PacketId, again.Duplicate));
+    }
 }

@@ -56,9 +56,10 @@ internal sealed class MqttConnection : IAsyncDisposable
         {
             var result = await _reader.ReadAsync(cancellationToken).ConfigureAwait(false);
             var buffer = result.Buffer;
-            NoteReceived(buffer.Length);
             if (MqttPacketReader.TryReadFrame(ref buffer, maximumPacketSize, out var frame))
             {
+                // Only this frame is counted: bytes after it are counted by the read loop that consumes them.
+                NoteReceived(frame.TotalLength);
                 var value = decode(frame);
                 _reader.AdvanceTo(buffer.Start);
                 return value;

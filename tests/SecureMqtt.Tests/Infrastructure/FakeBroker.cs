@@ -48,6 +48,13 @@ public sealed class FakeBroker : IAsyncDisposable
         return connect;
     }
 
+    /// <summary>Closes the current connection without a word (the listener stays open for the next AcceptAsync).</summary>
+    public async Task DropConnectionAsync()
+    {
+        await _reader!.CompleteAsync();
+        await _stream!.DisposeAsync();
+    }
+
     /// <summary>The next packet from the client, or null when it closed the connection.</summary>
     public async Task<MqttPacket?> ReadPacketAsync(TimeSpan? timeout = null)
     {
