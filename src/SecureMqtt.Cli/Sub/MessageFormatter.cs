@@ -95,7 +95,8 @@ internal static partial class MessageFormatter
                 output.Write(payload);
                 break;
             case 'q':
-                WriteText(output, field.Number((int)message.QualityOfService));
+                // Neither width nor flags apply to %q and %r (mosquitto_sub(1), Field width).
+                WriteText(output, ((int)message.QualityOfService).ToString(CultureInfo.InvariantCulture));
                 break;
             case 'r':
                 WriteText(output, message.Retain ? "1" : "0");
@@ -108,7 +109,7 @@ internal static partial class MessageFormatter
                 WriteText(output, field.Number(0));
                 break;
             case 'x' or 'X':
-                WriteText(output, field.Text(format[i] == 'x' ? Convert.ToHexStringLower(payload) : Convert.ToHexString(payload), numeric: true));
+                WriteText(output, (field with { Max = null }).Text(format[i] == 'x' ? Convert.ToHexStringLower(payload) : Convert.ToHexString(payload), numeric: true));
                 break;
             case 'I':
                 WriteText(output, field.Text(Iso8601(received)));
@@ -200,6 +201,7 @@ internal static partial class MessageFormatter
             return Left ? value.PadRight(Width) : value.PadLeft(Width, Zero && numeric ? '0' : ' ');
         }
 
-        public string Number(long value) => Text(value.ToString(CultureInfo.InvariantCulture), numeric: true);
+        // A maximum width applies to text fields only (%C %I %R %t).
+        public string Number(long value) => (this with { Max = null }).Text(value.ToString(CultureInfo.InvariantCulture), numeric: true);
     }
 }
