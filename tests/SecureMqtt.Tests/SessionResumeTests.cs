@@ -51,10 +51,12 @@ public class SessionResumeTests
         await broker2.SendAckAsync(MqttPacketType.PubAck, qos1Id);
         await broker2.SendAckAsync(MqttPacketType.PubComp, qos2Id);
 
-        // Once acknowledged the store is empty; a publish after that proves the acks were processed in order.
+        // Once acknowledged the store is empty. The acks are processed in order, so when the PUBACK of a later
+        // publish has completed its call, the earlier ones have been handled too. (The later publish may reuse
+        // id 1 or 2 if their acks were processed before it took an id: that is correct, so it is not asserted.)
         var next = resumed.PublishAsync("three", new byte[] { 3 }, MqttQualityOfService.AtLeastOnce);
         var p3 = await broker2.ReadAsync<MqttPublishPacket>();
-        Assert.DoesNotContain(p3.PacketId, new[] { qos1Id, qos2Id });
+        Assert.Equal("three", p3.Topic);
         await broker2.SendAckAsync(MqttPacketType.PubAck, p3.PacketId);
         await next.WaitAsync(Timeout);
         Assert.Empty(await store.LoadOutgoingAsync("fake-test"));
