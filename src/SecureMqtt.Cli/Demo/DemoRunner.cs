@@ -164,6 +164,11 @@ internal static class DemoRunner
         _ => protocol.ToString(),
     };
 
+    private static string EncryptedKeyPassphrase(string keyFile) =>
+        Environment.GetEnvironmentVariable(KeyPassphrase.EnvironmentVariable) is { Length: > 0 } value
+            ? value
+            : throw new CliException($"{keyFile} is encrypted: put its passphrase in {KeyPassphrase.EnvironmentVariable}.");
+
     private sealed record Target(string Host, int Port, string? TargetHost, string? CaFile, string? CertFile, string? KeyFile)
     {
         public MqttClientOptions ToOptions(DemoSettings settings) => new()
@@ -178,7 +183,7 @@ internal static class DemoRunner
                 TargetHost = TargetHost,
                 ClientCertificateFile = CertFile,
                 ClientKeyFile = KeyFile,
-                ClientKeyPassphrase = KeyFile is null ? null : Environment.GetEnvironmentVariable(KeyPassphrase.EnvironmentVariable),
+                ClientKeyPassphrase = KeyFile is not null && PemReader.IsEncryptedPrivateKey(KeyFile) ? EncryptedKeyPassphrase(KeyFile) : null,
             },
         };
     }
