@@ -11,8 +11,10 @@ public sealed partial class MqttClient
         var token = connection.Cancellation.Token;
         try
         {
-            await connection.Connection.RunReadLoopAsync((frame, ct) => OnFrameAsync(connection, frame, ct), Options.MaximumPacketSize, token).ConfigureAwait(false);
-            Terminate(connection, new MqttConnectionLostException("The broker closed the connection."), raiseEvent: true);
+            var leftover = await connection.Connection.RunReadLoopAsync((frame, ct) => OnFrameAsync(connection, frame, ct), Options.MaximumPacketSize, token).ConfigureAwait(false);
+            Terminate(connection, new MqttConnectionLostException(leftover == 0
+                ? "The broker closed the connection."
+                : $"The broker closed the connection in the middle of a packet ({leftover} bytes of an incomplete packet were received)."), raiseEvent: true);
         }
         catch (MqttProtocolException ex)
         {
@@ -30,6 +32,12 @@ public sealed partial class MqttClient
 
     private ValueTask OnFrameAsync(ClientConnection connection, MqttFrame frame, CancellationToken cancellationToken)
     {
+        if (!connection.IsAlive)
+        {
+            // Frames already buffered behind a DISCONNECT or a violation belong to a connection that has ended.
+            return ValueTask.CompletedTask;
+        }
+
         var version = connection.Version;
         switch (frame.Type)
         {
@@ -57,8 +65,11 @@ public sealed partial class MqttClient
                 return ValueTask.CompletedTask;
             case MqttPacketType.Auth:
                 throw new MqttProtocolException(MqttReasonCode.ProtocolError, "The broker sent AUTH although no authentication method was requested", "MQTT-3.15.0-1");
+            case MqttPacketType.ConnAck:
+                throw new MqttProtocolException(MqttReasonCode.ProtocolError, "The broker sent a second CONNACK", "MQTT-3.2.0-2");
             default:
-                throw new MqttProtocolException(MqttReasonCode.ProtocolError, $"The broker sent {frame.Type}, which a server must not send to a client on an established connection", "MQTT-4.8.0-1");
+                // CONNECT, SUBSCRIBE, UNSUBSCRIBE and PINGREQ only ever go from client to server (2.1.2).
+                throw new MqttProtocolException(MqttReasonCode.ProtocolError, $"The broker sent {frame.Type}, which only a client may send", "2.1.2");
         }
     }
 

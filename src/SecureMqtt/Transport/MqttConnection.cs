@@ -74,10 +74,11 @@ internal sealed class MqttConnection : IAsyncDisposable
     }
 
     /// <summary>
-    /// Hands every frame to <paramref name="onFrame"/> until the peer closes (returns normally) or a read,
-    /// decode or handler fails (throws). Awaiting the handler is the backpressure: no more is read meanwhile.
+    /// Hands every frame to <paramref name="onFrame"/> until the peer closes (returns the number of bytes of an
+    /// incomplete packet left over, 0 after a clean end) or a read, decode or handler fails (throws). Awaiting the
+    /// handler is the backpressure: no more is read meanwhile.
     /// </summary>
-    public async Task RunReadLoopAsync(Func<MqttFrame, CancellationToken, ValueTask> onFrame, uint maximumPacketSize, CancellationToken cancellationToken)
+    public async Task<long> RunReadLoopAsync(Func<MqttFrame, CancellationToken, ValueTask> onFrame, uint maximumPacketSize, CancellationToken cancellationToken)
     {
         long seen = 0;
         while (true)
@@ -98,7 +99,7 @@ internal sealed class MqttConnection : IAsyncDisposable
             _reader.AdvanceTo(buffer.Start, buffer.End);
             if (result.IsCompleted || result.IsCanceled)
             {
-                return;
+                return seen;
             }
         }
     }

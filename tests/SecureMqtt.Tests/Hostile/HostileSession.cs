@@ -1,0 +1,110 @@
+using SecureMqtt.Packets;
+using SecureMqtt.Tests.Infrastructure;
+
+namespace SecureMqtt.Tests.Hostile;
+
+/// <summary>
+/// A client connected to a <see cref="FakeBroker"/>, with a QoS 1 publish and a subscribe already on the wire and
+/// unanswered, so every test also proves that pending calls end with an error instead of hanging.
+/// </summary>
+public sealed class HostileSession : IAsyncDisposable
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
+
+    private HostileSession(FakeBroker broker, MqttClient client)
+    {
+        Broker = broker;
+        Client = client;
+        client.ConnectionLost += (_, e) => Lost.TrySetResult(e);
+    }
+
+    public FakeBroker Broker { get; }
+
+    public MqttClient Client { get; }
+
+    public MqttProtocolVersion Version => Broker.Version;
+
+    public TaskCompletionSource<MqttConnectionLostEventArgs> Lost { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public Task<MqttPublishResult>? PendingPublish { get; private set; }
+
+    public Task<MqttSubscribeResult>? PendingSubscribe { get; private set; }
+
+    /// <summary>Connects and leaves a publish and a subscribe pending (unless <paramref name="pending"/> is false).</summary>
+    public static async Task<HostileSession> StartAsync(MqttProtocolVersion version, Func<MqttClientOptions, MqttClientOptions>? configure = null,
+        MqttConnAckPacket? connAck = null, bool tls = false, bool pending = true)
+    {
+        var broker = new FakeBroker(version, tls);
+        var client = new MqttClient(configure is null ? broker.ClientOptions : configure(broker.ClientOptions));
+        var session = new HostileSession(broker, client);
+        var accept = broker.AcceptAsync(connAck);
+        await client.ConnectAsync().WaitAsync(Timeout);
+        await accept;
+        if (pending)
+        {
+            session.PendingPublish = client.PublishAsync("pending/publish", new byte[] { 1 }, MqttQualityOfService.AtLeastOnce);
+            session.PendingSubscribe = client.SubscribeAsync("pending/subscribe", MqttQualityOfService.AtLeastOnce);
+            var first = await broker.ReadPacketAsync();
+            var second = await broker.ReadPacketAsync();
+            Assert.Equal([MqttPacketType.Publish, MqttPacketType.Subscribe], new[] { first!.Type, second!.Type }.Order());
+        }
+        return session;
+    }
+
+    public Task SendRawAsync(byte[] bytes) => Broker.SendRawAsync(bytes);
+
+    /// <summary>
+    /// Asserts the client treated the peer's bytes as a protocol violation with <paramref name="reasonCode"/>: under
+    /// MQTT 5 it sent DISCONNECT with that code as its last packet; under 3.1.1 it closed without DISCONNECT (which
+    /// would ask the broker to discard the will as for a normal disconnection). The application saw the error on
+    /// ConnectionLost and on the pending calls.
+    /// </summary>
+    public async Task<MqttProtocolException> AssertProtocolViolationAsync(MqttReasonCode reasonCode)
+    {
+        var sent = await Broker.ReadUntilClosedAsync();
+        if (Version == MqttProtocolVersion.V500)
+        {
+            var disconnect = Assert.IsType<MqttDisconnectPacket>(Assert.Single(sent, p => p is MqttDisconnectPacket));
+            Assert.Same(disconnect, sent[^1]);
+            Assert.Equal(reasonCode, disconnect.ReasonCode);
+        }
+        else
+        {
+            Assert.DoesNotContain(sent, p => p is MqttDisconnectPacket);
+        }
+
+        var lost = await Lost.Task.WaitAsync(Timeout);
+        var violation = Assert.IsType<MqttProtocolException>(lost.Exception);
+        Assert.Equal(reasonCode, violation.ReasonCode);
+        await AssertPendingFailedAsync(inner => Assert.Same(violation, inner));
+        Assert.False(Client.IsConnected);
+        return violation;
+    }
+
+    /// <summary>Asserts the connection ended without a protocol verdict (closed, reset, TLS failure) and everyone was told.</summary>
+    public async Task<MqttConnectionLostException> AssertConnectionLostAsync()
+    {
+        var sent = await Broker.ReadUntilClosedAsync();
+        Assert.DoesNotContain(sent, p => p is MqttDisconnectPacket);
+        var lost = await Lost.Task.WaitAsync(Timeout);
+        var error = Assert.IsType<MqttConnectionLostException>(lost.Exception);
+        await AssertPendingFailedAsync(_ => { });
+        Assert.False(Client.IsConnected);
+        return error;
+    }
+
+    private async Task AssertPendingFailedAsync(Action<Exception?> checkInner)
+    {
+        foreach (var pending in new Task?[] { PendingPublish, PendingSubscribe }.OfType<Task>())
+        {
+            var error = await Assert.ThrowsAsync<MqttConnectionLostException>(() => pending.WaitAsync(Timeout));
+            checkInner(error.InnerException);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Client.DisposeAsync();
+        await Broker.DisposeAsync();
+    }
+}
