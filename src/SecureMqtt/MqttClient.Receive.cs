@@ -89,7 +89,9 @@ public sealed partial class MqttClient
                 break;
             default:
                 // Deliver once: the id is held until PUBREL; a duplicate only gets its PUBREC again [MQTT-4.3.3-10].
-                if (await _session.OnIncomingExactlyOnceAsync(publish.PacketId, Options.ReceiveMaximum, cancellationToken).ConfigureAwait(false))
+                // MQTT 3.1.1 has no Receive Maximum: the broker was never told a limit, so none is enforced.
+                var receiveMaximum = connection.Version == MqttProtocolVersion.V500 ? Options.ReceiveMaximum : ushort.MaxValue;
+                if (await _session.OnIncomingExactlyOnceAsync(publish.PacketId, receiveMaximum, cancellationToken).ConfigureAwait(false))
                 {
                     await _incoming.Writer.WriteAsync(message, cancellationToken).ConfigureAwait(false);
                 }

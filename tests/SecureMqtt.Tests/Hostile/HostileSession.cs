@@ -93,6 +93,39 @@ public sealed class HostileSession : IAsyncDisposable
         return error;
     }
 
+    /// <summary>
+    /// Asserts the connection survived: the pending publish and subscribe complete normally once answered, and
+    /// ConnectionLost was not raised.
+    /// </summary>
+    public async Task AssertStillUpAsync()
+    {
+        var publish = Broker.Received.OfType<MqttPublishPacket>().Single(p => p.Topic == "pending/publish");
+        var subscribe = Broker.Received.OfType<MqttSubscribePacket>().Single();
+        await Broker.SendAckAsync(MqttPacketType.PubAck, publish.PacketId);
+        await Broker.SendAsync(new MqttSubAckPacket { PacketId = subscribe.PacketId, ReasonCodes = [MqttReasonCode.GrantedQoS1] });
+        Assert.True((await PendingPublish!.WaitAsync(Timeout)).IsSuccess);
+        Assert.True((await PendingSubscribe!.WaitAsync(Timeout)).IsSuccess);
+        Assert.True(Client.IsConnected);
+        Assert.False(Lost.Task.IsCompleted, Lost.Task.IsCompleted ? Lost.Task.Result.Exception.ToString() : null);
+    }
+
+    /// <summary>The next <paramref name="count"/> messages the application receives through <see cref="MqttClient.ReadMessagesAsync"/>.</summary>
+    public async Task<List<MqttMessage>> ReceiveAsync(int count)
+    {
+        var messages = new List<MqttMessage>();
+        using var timeout = new CancellationTokenSource(Timeout);
+        await foreach (var m in Client.ReadMessagesAsync(timeout.Token))
+        {
+            messages.Add(m);
+            if (messages.Count == count)
+            {
+                break;
+            }
+        }
+
+        return messages;
+    }
+
     private async Task AssertPendingFailedAsync(Action<Exception?> checkInner)
     {
         foreach (var pending in new Task?[] { PendingPublish, PendingSubscribe }.OfType<Task>())
