@@ -108,7 +108,11 @@ public sealed partial class MqttClient
     private IMqttTransport CreateTransport(int port)
     {
         IMqttTransport transport = new TcpTransport(Options.Host, port);
-        if (Options.Tls is { } tls)
+        if (Options.Tls is { PreSharedKey: { } psk } pskOptions)
+        {
+            transport = new PskTransport(transport, pskOptions, psk, Options.Host, port, _logger);
+        }
+        else if (Options.Tls is { } tls)
         {
             transport = new TlsTransport(transport, tls, Options.Host, port, _logger, Options.TimeProvider);
         }

@@ -67,6 +67,7 @@ internal static class MqttClientOptionsValidator
         Require(tls.TargetHost is null || tls.TargetHost.Length > 0, Prefix + nameof(tls.TargetHost), "TargetHost must not be empty.");
         Require(tls.ApplicationProtocols is not null && tls.ApplicationProtocols.All(p => !string.IsNullOrEmpty(p)), Prefix + nameof(tls.ApplicationProtocols),
             "ApplicationProtocols must not contain empty names.");
+        Tls.TlsOptionsValidation.Validate(tls);
     }
 
     private static void Require(bool condition, string option, string message)

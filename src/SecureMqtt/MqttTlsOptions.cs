@@ -55,6 +55,50 @@ public sealed record MqttTlsOptions
     /// </summary>
     public bool AllowUntrustedServerCertificate { get; init; }
 
+    /// <summary>
+    /// Public-key pins, each <c>sha256/&lt;base64 of the SHA-256 of the SubjectPublicKeyInfo&gt;</c> as
+    /// <c>smqtt certs inspect</c> prints it. When set, the server's chain must contain one of these keys, in addition to
+    /// CA verification (any key in the verified chain may match: leaf, intermediate or root). List the current and
+    /// the next key to rotate without an outage. See <see cref="PinOnly"/> to trust the pin instead of a CA.
+    /// </summary>
+    public IReadOnlyList<string> PinnedPublicKeys { get; init; } = [];
+
+    /// <summary>
+    /// Trust the server because its own certificate's key matches one of <see cref="PinnedPublicKeys"/>, instead of
+    /// verifying a chain to a CA: for brokers with a self-signed or privately issued certificate. The chain and the
+    /// host name are then not checked (the pinned key is the identity); validity dates, the serverAuth usage and the
+    /// weak-crypto policy still are. Only the server certificate's own key can match, since without CA verification
+    /// nothing proves the server holds an intermediate's key. Requires pins; contradicts <see cref="CaFile"/>.
+    /// </summary>
+    public bool PinOnly { get; init; }
+
+    /// <summary>
+    /// A CRL file (PEM, possibly several CRLs, or DER) checked offline against the server chain: the CA that issued
+    /// the server certificate must have a CRL in it, the CRL's signature must verify with that CA's key and it must
+    /// not have expired. Independent of <see cref="CheckCertificateRevocation"/> (online).
+    /// </summary>
+    public string? CrlFile { get; init; }
+
+    /// <summary>
+    /// Accept server chains with weak cryptography (SHA-1 or MD5 signatures, RSA/DSA keys under 2048 bits, EC keys
+    /// under 224 bits), which are refused by default with <see cref="MqttTlsFailureKind.WeakServerCertificate"/>.
+    /// Only for old devices that cannot be re-issued; every connection that relies on it logs a warning.
+    /// </summary>
+    public bool AllowWeakServerCertificates { get; init; }
+
+    /// <summary>
+    /// Connect with TLS-PSK (an identity and a shared key, no certificates) instead of certificate TLS, as
+    /// Mosquitto's <c>psk_hint</c>/<c>psk_file</c> listeners expect. Needs OpenSSL 3 (Linux). Contradicts the CA,
+    /// client certificate, pin, CRL and ALPN settings.
+    /// </summary>
+    public MqttPreSharedKey? PreSharedKey { get; init; }
+
+    /// <summary>
+    /// How long the TLS handshake may take after TCP connected, e.g. against a peer that accepts the connection and
+    /// stays silent. Null (default): only <see cref="MqttClientOptions.ConnectTimeout"/> applies.
+    /// </summary>
+    public TimeSpan? HandshakeTimeout { get; init; }
+
     /// <summary>Tests pin one TLS version with this (to see TLS 1.2 and 1.3 behaviour apart); applications use MinimumVersion.</summary>
     internal SslProtocols? EnabledProtocolsOverride { get; init; }
 
@@ -68,5 +112,8 @@ public sealed record MqttTlsOptions
         $"ClientKeyPassphrase = {(ClientKeyPassphrase is null ? "null" : "***")}, Pkcs12File = {Pkcs12File}, " +
         $"Pkcs12Password = {(Pkcs12Password is null ? "null" : "***")}, MinimumVersion = {MinimumVersion}, " +
         $"ApplicationProtocols = [{string.Join(", ", ApplicationProtocols)}], " +
-        $"CheckCertificateRevocation = {CheckCertificateRevocation}, AllowUntrustedServerCertificate = {AllowUntrustedServerCertificate} }}";
+        $"CheckCertificateRevocation = {CheckCertificateRevocation}, AllowUntrustedServerCertificate = {AllowUntrustedServerCertificate}, " +
+        $"PinnedPublicKeys = [{string.Join(", ", PinnedPublicKeys)}], PinOnly = {PinOnly}, CrlFile = {CrlFile}, " +
+        $"AllowWeakServerCertificates = {AllowWeakServerCertificates}, PreSharedKey = {PreSharedKey?.ToString() ?? "null"}, " +
+        $"HandshakeTimeout = {HandshakeTimeout?.ToString() ?? "null"} }}";
 }

@@ -16,6 +16,7 @@ public class PublicApiTests
             "SecureMqtt.MqttConnectionRefusedException",
             "SecureMqtt.MqttCredentials",
             "SecureMqtt.MqttMessage",
+            "SecureMqtt.MqttPreSharedKey",
             "SecureMqtt.MqttPublishResult",
             "SecureMqtt.MqttSubscribeResult",
             "SecureMqtt.MqttSubscribeResultItem",

@@ -83,7 +83,7 @@ public sealed class TlsOptionsLoadingTests : IDisposable
         };
 
         var error = Assert.Throws<MqttTlsException>(() => MqttCertificateLoader.LoadClientCertificate(options));
-        Assert.Equal(MqttTlsFailureKind.InvalidClientCertificate, error.Kind);
+        Assert.Equal(MqttTlsFailureKind.WrongKeyPassphrase, error.Kind);
         Assert.DoesNotContain("wrong-one", error.Message, StringComparison.Ordinal);
         Assert.Contains("ClientKeyPassphrase", error.Message, StringComparison.Ordinal);
     }
@@ -123,7 +123,7 @@ public sealed class TlsOptionsLoadingTests : IDisposable
             ClientCertificateFile = Write("c.pem", cert.ExportCertificatePem()),
             ClientKeyFile = Write("c.key", other.ExportPkcs8PrivateKeyPem()),
         }));
-        Assert.Equal(MqttTlsFailureKind.InvalidClientCertificate, error.Kind);
+        Assert.Equal(MqttTlsFailureKind.ClientKeyMismatch, error.Kind);
     }
 
     [Fact]
@@ -139,7 +139,7 @@ public sealed class TlsOptionsLoadingTests : IDisposable
         Assert.Equal("CN=device-p12", context.TargetCertificate.Subject);
 
         var error = Assert.Throws<MqttTlsException>(() => MqttCertificateLoader.LoadClientCertificate(new MqttTlsOptions { Pkcs12File = path, Pkcs12Password = "nope" }));
-        Assert.Equal(MqttTlsFailureKind.InvalidClientCertificate, error.Kind);
+        Assert.Equal(MqttTlsFailureKind.WrongKeyPassphrase, error.Kind);
         Assert.DoesNotContain("nope", error.Message, StringComparison.Ordinal);
     }
 

@@ -50,28 +50,44 @@ internal static class MqttCertificateLoader
 
     private static SslStreamCertificateContext LoadPem(string certFile, string? keyFile, string? passphrase)
     {
-        X509Certificate2 leaf;
         var chain = new X509Certificate2Collection();
+        string keyText;
         try
         {
-            // CreateFromPemFile understands PKCS#8, PKCS#1 ("RSA PRIVATE KEY") and SEC1 ("EC PRIVATE KEY");
-            // the encrypted variant understands PKCS#8 "ENCRYPTED PRIVATE KEY".
-            leaf = passphrase is null
-                ? X509Certificate2.CreateFromPemFile(certFile, keyFile)
-                : X509Certificate2.CreateFromEncryptedPemFile(certFile, passphrase, keyFile);
             chain.ImportFromPemFile(certFile);
+            keyText = File.ReadAllText(keyFile ?? certFile);
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or CryptographicException or ArgumentException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or CryptographicException)
         {
-            var key = keyFile is null ? string.Empty : $" and key '{keyFile}'";
-            var hint = passphrase is null
-                ? " If the key is encrypted (\"BEGIN ENCRYPTED PRIVATE KEY\"), set MqttTlsOptions.ClientKeyPassphrase."
-                : " Check MqttTlsOptions.ClientKeyPassphrase.";
             throw new MqttTlsException(MqttTlsFailureKind.InvalidClientCertificate,
-                $"Could not load the client certificate '{certFile}'{key}: {ex.Message}. The files must be PEM, the key must belong to the certificate (RSA or EC).{hint}", ex);
+                $"Could not read the client certificate '{certFile}'{(keyFile is null ? string.Empty : $" or key '{keyFile}'")}: {ex.Message}. Both must be readable PEM files.", ex);
         }
 
-        return CreateContext(leaf, chain, certFile);
+        if (chain.Count == 0)
+        {
+            throw new MqttTlsException(MqttTlsFailureKind.InvalidClientCertificate,
+                $"The client certificate file '{certFile}' holds no PEM certificate (\"-----BEGIN CERTIFICATE-----\").");
+        }
+
+        var leaf = chain[0];
+        using var key = ClientKeys.Load(keyText, keyFile ?? certFile, passphrase, leaf);
+        X509Certificate2 withKey;
+        try
+        {
+            withKey = key switch
+            {
+                RSA rsa => leaf.CopyWithPrivateKey(rsa),
+                ECDsa ec => leaf.CopyWithPrivateKey(ec),
+                _ => throw new CryptographicException("unsupported key type"),
+            };
+        }
+        catch (CryptographicException ex)
+        {
+            throw new MqttTlsException(MqttTlsFailureKind.InvalidClientCertificate,
+                $"Could not attach the key '{keyFile ?? certFile}' to the client certificate '{certFile}': {ex.Message}.", ex);
+        }
+
+        return CreateContext(withKey, chain, certFile);
     }
 
     private static SslStreamCertificateContext LoadPkcs12(string path, string? password)
@@ -80,6 +96,11 @@ internal static class MqttCertificateLoader
         try
         {
             all = X509CertificateLoader.LoadPkcs12CollectionFromFile(path, password);
+        }
+        catch (CryptographicException ex) when (File.Exists(path) && ex.Message.Contains("password", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new MqttTlsException(MqttTlsFailureKind.WrongKeyPassphrase,
+                $"The PKCS#12 file '{path}' cannot be opened with the password given{(password is null ? " (none was: set MqttTlsOptions.Pkcs12Password)" : string.Empty)}. Use the password it was exported with (MqttTlsOptions.Pkcs12Password).", ex);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or CryptographicException)
         {

@@ -1,7 +1,10 @@
+using System.Security.Cryptography.X509Certificates;
+
 namespace SecureMqtt;
 
 /// <summary>
 /// Setting up TLS with the broker failed. <see cref="Kind"/> says why; the message names the cause and the fix.
+/// Messages never contain passphrases, passwords or keys.
 /// </summary>
 public sealed class MqttTlsException : MqttException
 {
@@ -18,6 +21,12 @@ public sealed class MqttTlsException : MqttException
     /// <summary>The class of failure.</summary>
     public MqttTlsFailureKind Kind { get; }
 
-    /// <summary>Only a timeout may go away by itself; certificate problems need a configuration change.</summary>
-    public override bool IsTransient => Kind is MqttTlsFailureKind.Timeout;
+    /// <summary>
+    /// The server's certificate chain as received and built (server certificate first), when the failure happened
+    /// after the server presented it; empty otherwise. Lets tools show what the broker actually sent.
+    /// </summary>
+    public IReadOnlyList<X509Certificate2> ServerCertificateChain { get; internal set; } = [];
+
+    /// <summary>Only a timeout or a dropped connection may go away by itself; the other kinds need a configuration change.</summary>
+    public override bool IsTransient => Kind is MqttTlsFailureKind.Timeout or MqttTlsFailureKind.ConnectionClosedDuringHandshake;
 }

@@ -15,21 +15,34 @@ internal sealed class TlsTransport(IMqttTransport inner, MqttTlsOptions options,
 
         // Load files before opening the socket: a wrong path should not cost a connection.
         var caCertificates = options.CaFile is null ? null : MqttCertificateLoader.LoadCaFile(options.CaFile);
+        var crls = options.CrlFile is null ? null : CertificateRevocationList.LoadFile(options.CrlFile);
         var clientCertificate = MqttCertificateLoader.LoadClientCertificate(options);
 
-        var state = new TlsHandshakeState(options, targetHost, logger, timeProvider);
+        var verifier = new ServerCertificateVerifier(options, targetHost, crls, logger, timeProvider);
+        var state = new TlsHandshakeState(options, targetHost, verifier, logger);
         var tcp = await inner.ConnectAsync(cancellationToken).ConfigureAwait(false);
         var ssl = new SslStream(new FirstByteObservingStream(tcp.Stream, state), leaveInnerStreamOpen: false);
+        using var handshakeTimeout = HandshakeTimeouts.Start(options.HandshakeTimeout, timeProvider, cancellationToken);
         try
         {
-            await ssl.AuthenticateAsClientAsync(BuildAuthenticationOptions(targetHost, caCertificates, clientCertificate, state), cancellationToken).ConfigureAwait(false);
+            await ssl.AuthenticateAsClientAsync(BuildAuthenticationOptions(targetHost, caCertificates, clientCertificate, state), handshakeTimeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException ex) when (handshakeTimeout.TimedOut(cancellationToken))
+        {
+            await ssl.DisposeAsync().ConfigureAwait(false);
+            throw Failed(HandshakeTimeouts.Timeout(targetHost, port, options.HandshakeTimeout!.Value, state.FirstServerByte != -1, ex), targetHost);
         }
         catch (Exception ex) when (ex is AuthenticationException or IOException)
         {
             await ssl.DisposeAsync().ConfigureAwait(false);
             var failure = state.Classify(ex, port);
-            Log.TlsFailed(logger, targetHost, failure.Kind, failure.Message);
-            throw failure;
+            if (failure.Kind == MqttTlsFailureKind.ConnectionClosedDuringHandshake && state.FirstServerByte == -1
+                && await PlainMqttProbe.AnswersPlainMqttAsync(inner, cancellationToken).ConfigureAwait(false))
+            {
+                failure = state.NotTls(port, ex, "it closed the connection on our TLS ClientHello, and answered a plain MQTT CONNECT with CONNACK");
+            }
+
+            throw Failed(failure, targetHost);
         }
         catch
         {
@@ -38,11 +51,22 @@ internal sealed class TlsTransport(IMqttTransport inner, MqttTlsOptions options,
         }
 
         state.NegotiatedProtocol = ssl.SslProtocol;
-        var serverCertificate = new X509Certificate2(ssl.RemoteCertificate!);
+        var serverCertificate = X509CertificateLoader.LoadCertificate(ssl.RemoteCertificate!.GetRawCertData());
         var alpn = ssl.NegotiatedApplicationProtocol.Protocol.IsEmpty ? null : ssl.NegotiatedApplicationProtocol.ToString();
-        var info = new MqttTlsInfo(ssl.SslProtocol, ssl.NegotiatedCipherSuite, serverCertificate, alpn, targetHost, state.Verified);
+        var info = new MqttTlsInfo(ssl.SslProtocol, ssl.NegotiatedCipherSuite, serverCertificate, alpn, targetHost, state.Verified)
+        {
+            ServerCertificateChain = state.ServerChain,
+            MatchedPin = state.MatchedPin,
+            ClientCertificateSent = clientCertificate is not null,
+        };
         Log.TlsEstablished(logger, info.Protocol, info.CipherSuite, serverCertificate.Subject, serverCertificate.Issuer);
         return new MqttTransportConnection(ssl) { TlsInfo = info, ExplainEarlyFailure = state.ExplainEarlyFailure };
+    }
+
+    private MqttTlsException Failed(MqttTlsException failure, string targetHost)
+    {
+        Log.TlsFailed(logger, targetHost, failure.Kind, failure.Message);
+        return failure;
     }
 
     private SslClientAuthenticationOptions BuildAuthenticationOptions(string targetHost, X509Certificate2Collection? caCertificates,
@@ -57,6 +81,11 @@ internal sealed class TlsTransport(IMqttTransport inner, MqttTlsOptions options,
             // Trust exactly the CA file, not the OS store as well: a private broker is vouched for by its own CA.
             policy.TrustMode = X509ChainTrustMode.CustomRootTrust;
             policy.CustomTrustStore.AddRange(caCertificates);
+        }
+        else if (options.PinOnly)
+        {
+            // Pin-only trusts no CA at all; the chain is still built so dates and usages can be read from it.
+            policy.TrustMode = X509ChainTrustMode.CustomRootTrust;
         }
 
         var authentication = new SslClientAuthenticationOptions
