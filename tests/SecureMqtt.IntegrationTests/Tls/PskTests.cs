@@ -1,0 +1,74 @@
+using SecureMqtt.Packets;
+using SecureMqtt.Testing;
+
+namespace SecureMqtt.IntegrationTests.Tls;
+
+/// <summary>TLS-PSK through the real client against a Mosquitto psk_hint/psk_file listener.</summary>
+public sealed class PskTests : IAsyncLifetime
+{
+    private const string Identity = "device-psk-1";
+    private const string HexKey = "00112233445566778899aabbccddeeff";
+    private readonly TlsLab _lab = new();
+    private int _port;
+
+    public static TheoryData<MqttProtocolVersion> Versions => new() { MqttProtocolVersion.V311, MqttProtocolVersion.V500 };
+
+    public async Task InitializeAsync()
+    {
+        var pskFile = _lab.Write("psk.txt", $"{Identity}:{HexKey}\n");
+        _port = await _lab.StartMosquittoAsync(new MosquittoListener { Port = FreePort.Next(), PskHint = "lab", PskFile = pskFile });
+    }
+
+    public Task DisposeAsync() => _lab.DisposeAsync().AsTask();
+
+    [Theory]
+    [MemberData(nameof(Versions))]
+    public async Task Publish_and_subscribe_round_trip_over_TLS_PSK(MqttProtocolVersion version)
+    {
+        var tls = new MqttTlsOptions { PreSharedKey = MqttPreSharedKey.FromHex(Identity, HexKey) };
+        await using var client = new MqttClient(TlsLab.Options(_port, tls, version));
+        await client.ConnectAsync();
+        var topic = Broker.UniqueTopic("psk");
+        await client.SubscribeAsync(topic, MqttQualityOfService.AtLeastOnce);
+
+        var published = await client.PublishAsync(topic, "over psk"u8.ToArray(), MqttQualityOfService.AtLeastOnce);
+        var received = await client.NextMessageAsync();
+
+        Assert.True(published.IsSuccess);
+        Assert.Equal("over psk", System.Text.Encoding.UTF8.GetString(received.Payload.Span));
+        Assert.Null(client.TlsInfo);
+    }
+
+    [Fact]
+    public async Task Wrong_key_is_a_PSK_key_mismatch_that_never_shows_the_key()
+    {
+        const string wrong = "ffeeddccbbaa99887766554433221100";
+        var tls = new MqttTlsOptions { PreSharedKey = MqttPreSharedKey.FromHex(Identity, wrong) };
+
+        var error = await TlsLab.ConnectFailsAsync(TlsLab.Options(_port, tls));
+
+        Assert.Equal(MqttTlsFailureKind.PskKeyMismatch, error.Kind);
+        Assert.DoesNotContain(wrong, error.ToString(), StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain(wrong, tls.ToString(), StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task Unknown_identity_is_reported_as_such()
+    {
+        var tls = new MqttTlsOptions { PreSharedKey = MqttPreSharedKey.FromHex("nobody", HexKey) };
+
+        var error = await TlsLab.ConnectFailsAsync(TlsLab.Options(_port, tls));
+
+        Assert.Equal(MqttTlsFailureKind.PskIdentityUnknown, error.Kind);
+    }
+
+    [Fact]
+    public async Task PSK_together_with_a_CA_file_is_refused_before_connecting()
+    {
+        await using var client = new MqttClient(TlsLab.Options(_port, new MqttTlsOptions { PreSharedKey = MqttPreSharedKey.FromHex(Identity, HexKey), CaFile = _lab.CaPath }));
+
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => client.ConnectAsync());
+
+        Assert.Contains("CaFile", error.Message, StringComparison.Ordinal);
+    }
+}
