@@ -23,6 +23,33 @@ public sealed class ErrorTests(MosquittoFixture broker)
         Assert.Empty(smqtt.Output);
     }
 
+    [Theory]
+    [InlineData("pub", "-t", "x", "-m", "y", "-h")]
+    [InlineData("pub", "-t", "x", "-m", "y", "--nonsense")]
+    [InlineData("sub", "-t", "a/#/b")]
+    public async Task Through_the_smqtt_command_line_a_bad_option_still_exits_as_mosquitto_does(params string[] args)
+    {
+        var mosquitto = await ProcessRunner.RunAsync(args[0] == "pub" ? "mosquitto_pub" : "mosquitto_sub", args[1..]);
+        var error = new StringWriter();
+
+        var code = await SmqttCli.InvokeAsync(args, new StringWriter(), error);
+
+        Assert.Equal(mosquitto.ExitCode, code);
+        Assert.StartsWith("Error: ", Assert.Single(error.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries)), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Through_the_smqtt_command_line_h_is_the_host()
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+
+        var code = await SmqttCli.InvokeAsync(["pub", "-h", broker.Host, "-p", $"{broker.PlainPort}", "-t", ListenerArguments.Topic("h"), "-m", "y", "-d", "-i", "h-test"], output, error);
+
+        Assert.True(code == 0, $"{output}\n{error}");
+        Assert.StartsWith("Client h-test sending CONNECT", output.ToString(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task An_unsupported_option_says_why()
     {

@@ -13,7 +13,8 @@ internal static class MosquittoCommand
 
     public static Command Create(string name, string description, Func<string> usage, Runner run)
     {
-        var host = new Option<string?>("-h") { Description = "Broker host (mosquitto's -h)", Hidden = true };
+        // ZeroOrOne, so a bare trailing -h reaches our parser and gets mosquitto's error and exit status (1), not a parse error.
+        var host = new Option<string?>("-h") { Description = "Broker host (mosquitto's -h)", Hidden = true, Arity = ArgumentArity.ZeroOrOne };
         var help = new Option<bool>("--help") { Description = "Show the options" };
         var tokens = new Argument<string[]>("options") { Arity = ArgumentArity.ZeroOrMore, Description = "mosquitto-style options; see --help" };
         var command = new Command(name, description) { host, help, tokens };
@@ -28,13 +29,19 @@ internal static class MosquittoCommand
             }
 
             var args = new List<string>();
-            if (parseResult.GetValue(host) is { } h)
+            var hostValue = parseResult.GetValue(host);
+            if (hostValue is not null)
             {
-                args.AddRange(["-h", h]);
+                args.AddRange(["-h", hostValue]);
             }
 
             args.AddRange(parseResult.GetValue(tokens) ?? []);
             args.AddRange(parseResult.UnmatchedTokens);
+            if (hostValue is null && parseResult.GetResult(host) is not null)
+            {
+                // A bare -h is necessarily the last token (otherwise the next one would be its value).
+                args.Add("-h");
+            }
             return await run(args, CliStreams.FromConsole(config.Output, config.Error), cancellationToken).ConfigureAwait(false);
         });
         return command;
