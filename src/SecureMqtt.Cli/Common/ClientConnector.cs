@@ -130,6 +130,18 @@ internal sealed class ClientConnector : IAsyncDisposable
     private async Task<MqttTlsOptions> BuildTlsAsync(CancellationToken cancellationToken)
     {
         var t = _arguments.Tls;
+        if (t.PskHex is not null)
+        {
+            try
+            {
+                return new MqttTlsOptions { PreSharedKey = MqttPreSharedKey.FromHex(t.PskIdentity!, t.PskHex), MinimumVersion = t.MinimumVersion };
+            }
+            catch (FormatException ex)
+            {
+                throw new UsageException($"--psk: {ex.Message}", ex);
+            }
+        }
+
         var caFile = t.CaFile;
         if (caFile is null && t.CaPath is not null)
         {

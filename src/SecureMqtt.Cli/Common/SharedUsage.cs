@@ -29,8 +29,9 @@ internal static class SharedUsage
  --tls-version : lowest TLS version: tlsv1.3 or tlsv1.2 (default).
  --tls-alpn : ALPN protocol to offer (repeatable).
  --insecure : do not check that the server certificate's host name matches (the chain is still verified).
+ --psk, --psk-identity : TLS-PSK: hex key and identity, instead of certificates (OpenSSL 3, Linux).
  --help : display this message.
 
-Not supported (an error says why): -A, --unix, --proxy, --ciphers, --tls-engine, --tls-engine-kpass-sha1, --psk, --psk-identity, -V mqttv31.
+Not supported (an error says why): -A, --unix, --proxy, --ciphers, --tls-engine, --tls-engine-kpass-sha1, -V mqttv31.
 """;
 }

@@ -21,6 +21,10 @@ internal sealed class TlsArguments
 
     public bool UseOsCertificates { get; set; }
 
+    public string? PskHex { get; set; }
+
+    public string? PskIdentity { get; set; }
+
     public bool Enabled { get; private set; }
 
     public bool TryParse(string option, ArgumentCursor cursor)
@@ -64,6 +68,12 @@ internal sealed class TlsArguments
             case "--tls-use-os-certs":
                 UseOsCertificates = true;
                 break;
+            case "--psk":
+                PskHex = cursor.Value(option, "key");
+                break;
+            case "--psk-identity":
+                PskIdentity = cursor.Value(option, "identity");
+                break;
             default:
                 return false;
         }
@@ -77,6 +87,19 @@ internal sealed class TlsArguments
         if (!Enabled)
         {
             return;
+        }
+
+        if (PskHex is not null || PskIdentity is not null)
+        {
+            if (PskHex is null || PskIdentity is null)
+            {
+                throw new UsageException("--psk and --psk-identity must be given together.");
+            }
+
+            if (CaFile is not null || CaPath is not null || CertFile is not null || UseOsCertificates || Insecure || Alpn.Count > 0)
+            {
+                throw new UsageException("Only one of --psk or --cafile/--capath/--cert/--tls-use-os-certs may be used at once.");
+            }
         }
 
         if ((CertFile is null) != (KeyFile is null))

@@ -11,8 +11,6 @@ internal sealed partial class ClientArguments
         ["--ciphers"] = "the SecureMqtt client offers no cipher suite setting (.NET negotiates the system's secure defaults)",
         ["--tls-engine"] = "OpenSSL engines are not available through .NET's SslStream",
         ["--tls-engine-kpass-sha1"] = "OpenSSL engines are not available through .NET's SslStream",
-        ["--psk"] = "the SecureMqtt client options have no TLS-PSK setting yet",
-        ["--psk-identity"] = "the SecureMqtt client options have no TLS-PSK setting yet",
         ["-o"] = "options files are not read; put the options on the command line",
     };
 

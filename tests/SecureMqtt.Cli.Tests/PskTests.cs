@@ -1,0 +1,47 @@
+using SecureMqtt.Testing;
+
+namespace SecureMqtt.Cli.Tests;
+
+/// <summary>--psk and --psk-identity against a Mosquitto PSK listener, with mosquitto_sub (also on PSK) as the peer.</summary>
+public sealed class PskTests
+{
+    private const string Identity = "cli-device";
+    private const string Key = "00112233445566778899aabbccddeeff";
+
+    [Fact]
+    public async Task Pub_over_tls_psk_reaches_mosquitto_sub_and_a_wrong_key_is_one_error_line()
+    {
+        var directory = Directory.CreateTempSubdirectory("smqtt-psk-").FullName;
+        try
+        {
+            var pskFile = Path.Combine(directory, "psk.txt");
+            await File.WriteAllTextAsync(pskFile, $"{Identity}:{Key}\n");
+            var port = FreePort.Next();
+            await using var broker = await MosquittoBroker.StartAsync([new MosquittoListener { Port = port, PskHint = "cli-tests", PskFile = pskFile }]);
+            string[] connection = ["-h", "127.0.0.1", "-p", $"{port}", "--psk-identity", Identity];
+            var topic = ListenerArguments.Topic("psk");
+            await using var observer = await MosquittoSubscription.StartAsync([.. connection, "--psk", Key], topic);
+
+            var good = await Smqtt.PubAsync([.. connection, "--psk", Key, "-t", topic, "-m", "over psk", "-q", "1"]);
+            var bad = await Smqtt.PubAsync([.. connection, "--psk", "ffeeddccbbaa99887766554433221100", "-t", topic, "-m", "x"]);
+
+            Assert.True(good.ExitCode == 0, good.ToString());
+            Assert.Equal(["over psk"], await observer.WaitForMessagesAsync());
+            Assert.Equal(1, bad.ExitCode);
+            Assert.StartsWith("Error: ", Assert.Single(bad.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries)), StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Psk_together_with_a_ca_file_is_refused_as_mosquitto_refuses_it()
+    {
+        var result = await Smqtt.PubAsync(["--psk", Key, "--psk-identity", Identity, "--cafile", "/etc/hostname", "-t", "x", "-m", "y"]);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("Only one of --psk", result.Error, StringComparison.Ordinal);
+    }
+}
