@@ -11,6 +11,7 @@ internal static class SmqttCli
     {
         CertsCommand.Create(),
         Demo.DemoCommand.Create(),
+        Doctor.DoctorCommand.Create(),
         Pub.PubCommand.Create(),
         Sub.SubCommand.Create(),
     };

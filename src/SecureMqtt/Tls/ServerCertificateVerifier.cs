@@ -62,8 +62,9 @@ internal sealed partial class ServerCertificateVerifier(
 
         var top = elements[^1];
         var untrusted = IsSelfIssued(top) ? top.Subject : top.Issuer;
+        var issuer = untrusted == leaf.Issuer ? $"was issued by '{leaf.Issuer}'" : $"was issued by '{leaf.Issuer}', whose chain ends at '{untrusted}'";
         return new MqttTlsException(MqttTlsFailureKind.UntrustedIssuer,
-            $"The broker's certificate '{leaf.Subject}' was issued by '{leaf.Issuer}', and its chain ends at '{untrusted}', which is not a trusted CA in {Trust}. " +
+            $"The broker's certificate '{leaf.Subject}' {issuer}, which is not a trusted CA in {Trust}. " +
             (options.CaFile is null
                 ? "Set MqttTlsOptions.CaFile to the PEM file of the CA that issued the broker's certificate (a private CA is never in the OS store)."
                 : "Set MqttTlsOptions.CaFile to the PEM file of the CA that issued the broker's certificate, or re-issue the broker's certificate from the CA in that file."));

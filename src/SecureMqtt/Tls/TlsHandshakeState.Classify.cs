@@ -9,7 +9,22 @@ namespace SecureMqtt.Tls;
 internal sealed partial class TlsHandshakeState
 {
     /// <summary>Turns a failed handshake into the TLS failure kind with a plain message.</summary>
-    public MqttTlsException Classify(Exception error, int port)
+    public MqttTlsException Classify(Exception error, int port) => WithChain(ClassifyCore(error, port));
+
+    /// <summary>Explains a failure on the first read after the handshake (TLS 1.3 client certificate rejection), or null.</summary>
+    public MqttTlsException? ExplainEarlyFailure(Exception? error) => ExplainEarlyFailureCore(error) is { } failure ? WithChain(failure) : null;
+
+    private MqttTlsException WithChain(MqttTlsException failure)
+    {
+        if (failure.ServerCertificateChain.Count == 0)
+        {
+            failure.ServerCertificateChain = ServerChain;
+        }
+
+        return failure;
+    }
+
+    private MqttTlsException ClassifyCore(Exception error, int port)
     {
         if (ValidationFailure is not null)
         {
@@ -70,8 +85,7 @@ internal sealed partial class TlsHandshakeState
         return new MqttTlsException(MqttTlsFailureKind.HandshakeFailed, $"The TLS handshake with '{targetHost}' failed: {text}", error);
     }
 
-    /// <summary>Explains a failure on the first read after the handshake (TLS 1.3 client certificate rejection), or null.</summary>
-    public MqttTlsException? ExplainEarlyFailure(Exception? error)
+    private MqttTlsException? ExplainEarlyFailureCore(Exception? error)
     {
         var text = error is null ? string.Empty : Flatten(error);
         if (ClassifyAlert(text) is { } alert)

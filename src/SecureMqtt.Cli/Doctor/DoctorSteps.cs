@@ -1,0 +1,28 @@
+namespace SecureMqtt.Cli.Doctor;
+
+/// <summary>The steps of the walk, in the order a connection goes through them (the articles' handshake order).</summary>
+internal static class DoctorSteps
+{
+    public const string Tcp = "tcp";
+    public const string Config = "tls-config";
+    public const string Hello = "client-hello";
+    public const string Chain = "server-chain";
+    public const string Verify = "chain-verification";
+    public const string Hostname = "hostname";
+    public const string Negotiated = "negotiated";
+    public const string ClientCertificate = "client-certificate";
+    public const string Mqtt = "mqtt-connect";
+
+    public static List<DoctorStep> Create() =>
+    [
+        new(Tcp, "TCP connect"),
+        new(Config, "TLS configuration"),
+        new(Hello, "Client hello / server hello"),
+        new(Chain, "Server certificate chain received"),
+        new(Verify, "Chain verification"),
+        new(Hostname, "Host name check"),
+        new(Negotiated, "Negotiated parameters"),
+        new(ClientCertificate, "Client certificate"),
+        new(Mqtt, "MQTT CONNECT / CONNACK"),
+    ];
+}
