@@ -76,6 +76,15 @@ public sealed class RevocationTests : IAsyncLifetime
         Assert.Equal(MqttTlsFailureKind.InvalidCrlFile, error.Kind);
     }
 
+    [Fact]
+    public async Task Online_revocation_checking_of_a_certificate_that_names_no_revocation_service_is_reported_as_unknown()
+    {
+        var error = await TlsLab.ConnectFailsAsync(TlsLab.Options(_port, new MqttTlsOptions { CaFile = _lab.CaPath, CheckCertificateRevocation = true }));
+
+        Assert.Equal(MqttTlsFailureKind.RevocationStatusUnknown, error.Kind);
+        Assert.Contains("CrlFile", error.Message, StringComparison.Ordinal);
+    }
+
     /// <summary>The system clock moved by a fixed offset, so a CRL can be "expired" without waiting.</summary>
     private sealed class ShiftedTime(TimeSpan offset) : TimeProvider
     {
