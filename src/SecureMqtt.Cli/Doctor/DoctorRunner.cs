@@ -18,6 +18,7 @@ namespace SecureMqtt.Cli.Doctor;
 internal sealed class DoctorRunner(DoctorArguments arguments, MqttClientOptions options)
 {
     private readonly List<DoctorStep> _steps = DoctorSteps.Create();
+    private readonly PskLogCapture _psk = new();
 
     private DoctorStep this[string id] => _steps.First(s => s.Id == id);
 
@@ -42,7 +43,7 @@ internal sealed class DoctorRunner(DoctorArguments arguments, MqttClientOptions 
             }
         }
 
-        var client = new MqttClient(options);
+        var client = new MqttClient(tls?.PreSharedKey is null ? options : options with { LoggerFactory = _psk });
         await using (client.ConfigureAwait(false))
         {
             try
@@ -155,6 +156,7 @@ internal sealed class DoctorRunner(DoctorArguments arguments, MqttClientOptions 
             case DoctorSteps.Chain when psk:
             case DoctorSteps.Verify when psk:
             case DoctorSteps.Hostname when psk:
+            case DoctorSteps.ClientCertificate when psk:
                 step.Status = StepStatus.Skipped;
                 step.Details.Add("TLS-PSK: no certificates; the pre-shared key authenticates both sides");
                 break;
@@ -174,7 +176,7 @@ internal sealed class DoctorRunner(DoctorArguments arguments, MqttClientOptions 
                 step.Details.Add("not available: the handshake did not end with a client certificate the broker accepts");
                 break;
             case DoctorSteps.Negotiated:
-                step.Ok(Negotiated(info, psk).ToArray());
+                step.Ok(Negotiated(info, psk ? _psk : null).ToArray());
                 break;
             case DoctorSteps.ClientCertificate:
                 if (tls.ClientCertificateFile is null && tls.Pkcs12File is null)
@@ -217,9 +219,9 @@ internal sealed class DoctorRunner(DoctorArguments arguments, MqttClientOptions 
 
     private IEnumerable<string> Offered(MqttTlsOptions tls)
     {
-        yield return IPAddress.TryParse(TargetHost, out _)
-            ? $"SNI: none ('{TargetHost}' is an IP address, so the certificate must name that address)"
-            : $"SNI: {TargetHost}";
+        yield return !IPAddress.TryParse(TargetHost, out _) ? $"SNI: {TargetHost}"
+            : tls.PreSharedKey is null ? $"SNI: none ('{TargetHost}' is an IP address, so the certificate must name that address)"
+            : $"SNI: none ('{TargetHost}' is an IP address)";
         yield return $"ALPN offered: {(tls.ApplicationProtocols.Count == 0 ? "none" : string.Join(", ", tls.ApplicationProtocols))}";
         yield return $"versions offered: {(tls.MinimumVersion == SslProtocols.Tls13 ? "TLS 1.3" : "TLS 1.2, TLS 1.3")}";
     }
@@ -240,11 +242,19 @@ internal sealed class DoctorRunner(DoctorArguments arguments, MqttClientOptions 
         yield return tls.AllowWeakServerCertificates ? "weak-crypto policy: overridden (--allow-weak)" : "no weak signature or key (SHA-1/MD5, RSA < 2048, EC < 224)";
     }
 
-    private static IEnumerable<string> Negotiated(MqttTlsInfo? info, bool psk)
+    private static IEnumerable<string> Negotiated(MqttTlsInfo? info, PskLogCapture? psk)
     {
+        if (psk is not null)
+        {
+            yield return $"version: {psk.Protocol ?? "unknown"}";
+            yield return $"cipher suite: {psk.CipherSuite ?? "unknown"}";
+            yield return "key exchange: pre-shared key" + (psk.Protocol == "TLSv1.3" || (psk.CipherSuite ?? string.Empty).Contains("DHE", StringComparison.Ordinal) ? " with (EC)DHE (forward secret)" : " only (not forward secret)");
+            yield break;
+        }
+
         if (info is null)
         {
-            yield return psk ? "TLS-PSK session established (run with -d for the negotiated version and suite)" : "handshake completed (details unavailable: the MQTT connection did not complete)";
+            yield return "handshake completed (details unavailable: the MQTT connection did not complete)";
             yield break;
         }
 

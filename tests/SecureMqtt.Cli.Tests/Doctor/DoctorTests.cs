@@ -90,6 +90,22 @@ public sealed class DoctorTests(MosquittoFixture broker) : IDisposable
         AssertFailedAt(json, "tcp", "ConnectionRefused");
     }
 
+    [Fact]
+    public async Task TLS_PSK_broker_passes_with_the_certificate_steps_skipped_and_names_the_negotiated_suite()
+    {
+        var pskFile = Path.Combine(_dir.FullName, "psk.txt");
+        await File.WriteAllTextAsync(pskFile, "doctor-device:00112233445566778899aabbccddeeff\n");
+        await using var psk = await MosquittoBroker.StartAsync([new MosquittoListener { Port = FreePort.Next(), PskHint = "doctor", PskFile = pskFile }]);
+
+        var (code, json) = await DoctorJsonAsync("-h", "127.0.0.1", "-p", Port(psk.Ports[0]), "--psk", "00112233445566778899aabbccddeeff", "--psk-identity", "doctor-device");
+
+        Assert.Equal(0, code);
+        var steps = json.GetProperty("steps").EnumerateArray().ToDictionary(s => s.GetProperty("id").GetString()!, s => s);
+        Assert.Equal("skipped", steps["chain-verification"].GetProperty("status").GetString());
+        Assert.Equal("ok", steps["mqtt-connect"].GetProperty("status").GetString());
+        Assert.Contains(steps["negotiated"].GetProperty("details").EnumerateArray(), d => d.GetString() == "version: TLSv1.3");
+    }
+
     private static void AssertFailedAt(JsonElement json, string stepId, string kind)
     {
         Assert.False(json.GetProperty("ok").GetBoolean());
