@@ -34,6 +34,22 @@ public sealed class RevocationTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_DER_CRL_among_several_CAs_CRLs_in_PEM_is_found_by_its_issuer()
+    {
+        using var other = CertificateAuthority.Create("Unrelated CA");
+        var revoked = new RevokedCertificate(_server!.Certificate.SerialNumber, DateTimeOffset.UtcNow.AddMinutes(-1));
+        var der = Path.Combine(Path.GetDirectoryName(_lab.CaPath)!, "crl.der");
+        await File.WriteAllBytesAsync(der, _lab.Ca.CreateCrl([revoked], BigInteger.One));
+        var bundle = _lab.Write("bundle.pem", other.CreateCrlPem([], BigInteger.One) + _lab.Ca.CreateCrlPem([revoked], BigInteger.One));
+
+        var fromDer = await TlsLab.ConnectFailsAsync(TlsLab.Options(_port, new MqttTlsOptions { CaFile = _lab.CaPath, CrlFile = der }));
+        var fromBundle = await TlsLab.ConnectFailsAsync(TlsLab.Options(_port, new MqttTlsOptions { CaFile = _lab.CaPath, CrlFile = bundle }));
+
+        Assert.Equal(MqttTlsFailureKind.CertificateRevoked, fromDer.Kind);
+        Assert.Equal(MqttTlsFailureKind.CertificateRevoked, fromBundle.Kind);
+    }
+
+    [Fact]
     public async Task Server_certificate_not_in_the_CRL_connects()
     {
         var crl = _lab.Write("crl.pem", _lab.Ca.CreateCrlPem([new RevokedCertificate("0A0B0C", DateTimeOffset.UtcNow.AddMinutes(-1))], BigInteger.One));
@@ -66,6 +82,18 @@ public sealed class RevocationTests : IAsyncLifetime
 
         Assert.Equal(MqttTlsFailureKind.RevocationStatusUnknown, error.Kind);
         Assert.Contains(_lab.Ca.Certificate.Subject, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_CRL_under_the_CAs_name_but_signed_by_another_key_is_an_invalid_CRL_file()
+    {
+        using var impostor = CertificateAuthority.Create(_lab.Ca.Certificate.GetNameInfo(System.Security.Cryptography.X509Certificates.X509NameType.SimpleName, false));
+        var crl = _lab.Write("impostor-crl.pem", impostor.CreateCrlPem([], BigInteger.One));
+
+        var error = await TlsLab.ConnectFailsAsync(TlsLab.Options(_port, new MqttTlsOptions { CaFile = _lab.CaPath, CrlFile = crl }));
+
+        Assert.Equal(MqttTlsFailureKind.InvalidCrlFile, error.Kind);
+        Assert.Contains("not signed by that CA's key", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
