@@ -20,28 +20,18 @@ public sealed partial class MqttClient
             {
                 while (reader.TryRead(out var message))
                 {
-                    invoked.Clear();
-                    foreach (var h in Volatile.Read(ref _handlers))
+                    var forwarded = false;
+                    try
                     {
-                        if (!invoked.Contains(h.Handler) && Packets.MqttTopic.Matches(h.Filter, message.Topic))
+                        forwarded = await DispatchAsync(message, invoked, token).ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        // A message forwarded to ReadMessagesAsync is still queued: it is released when read there.
+                        if (!forwarded)
                         {
-                            invoked.Add(h.Handler);
-                            await InvokeAsync(h.Handler, message, token).ConfigureAwait(false);
+                            _incomingBytes.Release(Session.IncomingByteBudget.SizeOf(message));
                         }
-                    }
-
-                    if (invoked.Count > 0)
-                    {
-                        continue;
-                    }
-
-                    if (MessageHandler is { } global)
-                    {
-                        await InvokeAsync(global, message, token).ConfigureAwait(false);
-                    }
-                    else
-                    {
-                        await _unhandled.Writer.WriteAsync(message, token).ConfigureAwait(false);
                     }
                 }
             }
@@ -54,6 +44,34 @@ public sealed partial class MqttClient
         {
             // Disposed.
         }
+    }
+
+    /// <summary>Runs the handlers for one message; true when no handler took it and it went to the unhandled queue.</summary>
+    private async ValueTask<bool> DispatchAsync(MqttMessage message, List<Func<MqttMessage, CancellationToken, ValueTask>> invoked, CancellationToken token)
+    {
+        invoked.Clear();
+        foreach (var h in Volatile.Read(ref _handlers))
+        {
+            if (!invoked.Contains(h.Handler) && Packets.MqttTopic.Matches(h.Filter, message.Topic))
+            {
+                invoked.Add(h.Handler);
+                await InvokeAsync(h.Handler, message, token).ConfigureAwait(false);
+            }
+        }
+
+        if (invoked.Count > 0)
+        {
+            return false;
+        }
+
+        if (MessageHandler is { } global)
+        {
+            await InvokeAsync(global, message, token).ConfigureAwait(false);
+            return false;
+        }
+
+        await _unhandled.Writer.WriteAsync(message, token).ConfigureAwait(false);
+        return true;
     }
 
     private async ValueTask InvokeAsync(Func<MqttMessage, CancellationToken, ValueTask> handler, MqttMessage message, CancellationToken cancellationToken)

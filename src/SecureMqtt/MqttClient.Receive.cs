@@ -76,15 +76,21 @@ public sealed partial class MqttClient
     private async ValueTask OnPublishAsync(ClientConnection connection, MqttPublishPacket publish, CancellationToken cancellationToken)
     {
         var topic = connection.Version == MqttProtocolVersion.V500 ? connection.InboundAliases.Resolve(publish.Topic, publish.TopicAlias) : publish.Topic;
-        var message = ToMessage(publish, topic);
         MqttMetrics.MessagesReceived.Add(1);
+        if (!IsTopicAccepted(topic))
+        {
+            await RefuseAsync(connection, publish, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        var message = ToMessage(publish, topic);
         switch (publish.QualityOfService)
         {
             case MqttQualityOfService.AtMostOnce:
-                await _incoming.Writer.WriteAsync(message, cancellationToken).ConfigureAwait(false);
+                await EnqueueAsync(message, cancellationToken).ConfigureAwait(false);
                 break;
             case MqttQualityOfService.AtLeastOnce:
-                await _incoming.Writer.WriteAsync(message, cancellationToken).ConfigureAwait(false);
+                await EnqueueAsync(message, cancellationToken).ConfigureAwait(false);
                 await WriteAckAsync(connection, new MqttAck(MqttPacketType.PubAck, publish.PacketId), cancellationToken).ConfigureAwait(false);
                 break;
             default:
@@ -93,11 +99,84 @@ public sealed partial class MqttClient
                 var receiveMaximum = connection.Version == MqttProtocolVersion.V500 ? Options.ReceiveMaximum : ushort.MaxValue;
                 if (await _session.OnIncomingExactlyOnceAsync(publish.PacketId, receiveMaximum, cancellationToken).ConfigureAwait(false))
                 {
-                    await _incoming.Writer.WriteAsync(message, cancellationToken).ConfigureAwait(false);
+                    await EnqueueAsync(message, cancellationToken).ConfigureAwait(false);
                 }
 
                 await WriteAckAsync(connection, new MqttAck(MqttPacketType.PubRec, publish.PacketId), cancellationToken).ConfigureAwait(false);
                 break;
+        }
+    }
+
+    /// <summary>
+    /// Refuses a message over our own limit (not the protocol's), keeping the connection: MQTT 5 says why in the
+    /// acknowledgement (0x90 ends a QoS 2 flow at PUBREC); 3.1.1 can only acknowledge normally, or the broker
+    /// would resend the message forever.
+    /// </summary>
+    private async ValueTask RefuseAsync(ClientConnection connection, MqttPublishPacket publish, CancellationToken cancellationToken)
+    {
+        var v5 = connection.Version == MqttProtocolVersion.V500;
+        var reason = v5 ? MqttReasonCode.TopicNameInvalid : MqttReasonCode.Success;
+        switch (publish.QualityOfService)
+        {
+            case MqttQualityOfService.AtLeastOnce:
+                await WriteAckAsync(connection, new MqttAck(MqttPacketType.PubAck, publish.PacketId, reason), cancellationToken).ConfigureAwait(false);
+                break;
+            case MqttQualityOfService.ExactlyOnce:
+                if (!v5)
+                {
+                    // The 3.1.1 flow goes on to PUBREL/PUBCOMP, so the id is held like any other.
+                    await _session.OnIncomingExactlyOnceAsync(publish.PacketId, ushort.MaxValue, cancellationToken).ConfigureAwait(false);
+                }
+
+                await WriteAckAsync(connection, new MqttAck(MqttPacketType.PubRec, publish.PacketId, reason), cancellationToken).ConfigureAwait(false);
+                break;
+        }
+    }
+
+    private bool IsTopicAccepted(string topic)
+    {
+        // Cheap first: a UTF-8 byte is at most 3 per UTF-16 char for topics, at least 1.
+        var maximum = Options.MaximumTopicLength;
+        if (topic.Length * 3L <= maximum)
+        {
+            return true;
+        }
+
+        var length = System.Text.Encoding.UTF8.GetByteCount(topic);
+        if (length <= maximum)
+        {
+            return true;
+        }
+
+        Log.TopicTooLong(_logger, length, maximum, topic[..Math.Min(topic.Length, 64)]);
+        return false;
+    }
+
+    /// <summary>
+    /// Queues a message for the application within both bounds, count and bytes. In the Wait mode a full queue
+    /// stops the read loop here (backpressure); in the drop modes a message over the byte bound is dropped.
+    /// </summary>
+    private async ValueTask EnqueueAsync(MqttMessage message, CancellationToken cancellationToken)
+    {
+        var size = IncomingByteBudget.SizeOf(message);
+        if (Options.IncomingMessageFullMode == System.Threading.Channels.BoundedChannelFullMode.Wait)
+        {
+            await _incomingBytes.AcquireAsync(size, cancellationToken).ConfigureAwait(false);
+        }
+        else if (!_incomingBytes.TryAcquire(size))
+        {
+            Log.MessageDroppedForBytes(_logger, message.Topic, size, Options.IncomingMessageBufferSize, Options.IncomingMessageFullMode.ToString());
+            return;
+        }
+
+        try
+        {
+            await _incoming.Writer.WriteAsync(message, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            _incomingBytes.Release(size);
+            throw;
         }
     }
 

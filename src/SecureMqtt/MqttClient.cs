@@ -17,6 +17,7 @@ public sealed partial class MqttClient : IAsyncDisposable
     private readonly MqttSessionState _session;
     private readonly Channel<MqttMessage> _incoming;
     private readonly Channel<MqttMessage> _unhandled;
+    private readonly IncomingByteBudget _incomingBytes;
     private readonly CancellationTokenSource _disposed = new();
     private readonly SemaphoreSlim _connectLock = new(1, 1);
     private readonly Task _dispatchLoop;
@@ -33,9 +34,14 @@ public sealed partial class MqttClient : IAsyncDisposable
         _session = new MqttSessionState(options.SessionStore ?? new MqttInMemorySessionStore());
 
         var capacity = Math.Max(1, options.IncomingMessageChannelCapacity);
+        _incomingBytes = new IncomingByteBudget(options.IncomingMessageBufferSize);
         _incoming = Channel.CreateBounded<MqttMessage>(
             new BoundedChannelOptions(capacity) { FullMode = options.IncomingMessageFullMode, SingleReader = true, SingleWriter = true },
-            dropped => Log.MessageDropped(_logger, dropped.Topic, options.IncomingMessageFullMode.ToString()));
+            dropped =>
+            {
+                _incomingBytes.Release(IncomingByteBudget.SizeOf(dropped));
+                Log.MessageDropped(_logger, dropped.Topic, options.IncomingMessageFullMode.ToString());
+            });
         _unhandled = Channel.CreateBounded<MqttMessage>(new BoundedChannelOptions(capacity) { FullMode = BoundedChannelFullMode.Wait, SingleWriter = true });
         _dispatchLoop = Task.Run(RunDispatchLoopAsync);
     }
@@ -61,6 +67,9 @@ public sealed partial class MqttClient : IAsyncDisposable
     /// <summary>Bytes read on the current connection (tests use it to know a packet was processed).</summary>
     internal long BytesReceived => _current?.Connection.BytesReceived ?? 0;
 
+    /// <summary>Bytes of received messages waiting for the application (tests check the bound and its release).</summary>
+    internal long QueuedIncomingBytes => _incomingBytes.Used;
+
     /// <summary>
     /// Receives every message that no subscription handler matched; when null such messages go to
     /// <see cref="ReadMessagesAsync"/>. Runs off the read loop; the next message waits for it to finish.
@@ -70,8 +79,9 @@ public sealed partial class MqttClient : IAsyncDisposable
     public Func<MqttMessage, CancellationToken, ValueTask>? MessageHandler { get; set; }
 
     /// <summary>
-    /// Messages no handler took, in arrival order, until the client is disposed. The channel is bounded by
-    /// <see cref="MqttClientOptions.IncomingMessageChannelCapacity"/>; when it is full the client stops reading
+    /// Messages no handler took, in arrival order, until the client is disposed. The queue is bounded by
+    /// <see cref="MqttClientOptions.IncomingMessageChannelCapacity"/> messages and
+    /// <see cref="MqttClientOptions.IncomingMessageBufferSize"/> bytes; when it is full the client stops reading
     /// from the broker (backpressure) rather than dropping.
     /// </summary>
     /// <param name="cancellationToken">Ends the enumeration.</param>
@@ -83,6 +93,8 @@ public sealed partial class MqttClient : IAsyncDisposable
         {
             while (reader.TryRead(out var message))
             {
+                // Handed over: the application holds it now, so it no longer counts against the byte bound.
+                _incomingBytes.Release(IncomingByteBudget.SizeOf(message));
                 yield return message;
             }
         }

@@ -45,11 +45,28 @@ public sealed record MqttClientOptions
     /// <summary>MQTT 5 session expiry: how long the broker keeps the session after the connection ends. Whole seconds.</summary>
     public TimeSpan SessionExpiry { get; init; } = TimeSpan.Zero;
 
-    /// <summary>MQTT 5: how many QoS 1/2 messages the broker may have in flight towards this client.</summary>
+    /// <summary>
+    /// MQTT 5: how many QoS 1/2 messages the broker may have in flight towards this client (our Receive Maximum,
+    /// the maximum in-flight). Default 65535, the protocol's maximum: a QoS 2 id costs a few bytes until PUBREL,
+    /// and QoS 1 is acknowledged as soon as the message is queued. A broker exceeding it with unreleased QoS 2
+    /// messages is disconnected with 0x93. Not enforced under MQTT 3.1.1, which cannot announce it.
+    /// </summary>
     public ushort ReceiveMaximum { get; init; } = 65535;
 
-    /// <summary>The largest packet accepted from the broker, in bytes (announced in MQTT 5, enforced in both versions).</summary>
+    /// <summary>
+    /// The largest packet accepted from the broker, in bytes, fixed header included (announced in MQTT 5, enforced
+    /// in both versions). Default 1 MiB. A larger one is refused from its fixed header, before its body is read or
+    /// buffered, with DISCONNECT 0x95 under MQTT 5. This bounds the receive buffer and each message's size.
+    /// </summary>
     public uint MaximumPacketSize { get; init; } = 1024 * 1024;
+
+    /// <summary>
+    /// The longest topic name, in UTF-8 bytes, accepted on an incoming PUBLISH. Default 65535, the protocol's own
+    /// maximum, so the client is not stricter than the specification. A longer topic is not a protocol error and
+    /// does not end the connection: the message is not delivered, and is acknowledged (under MQTT 5 with 0x90
+    /// Topic Name invalid) so the broker does not resend it. Outgoing topics are not limited by this.
+    /// </summary>
+    public int MaximumTopicLength { get; init; } = 65535;
 
     /// <summary>MQTT 5: how many topic aliases the broker may use towards this client (0: none).</summary>
     public ushort TopicAliasMaximum { get; init; }
@@ -61,13 +78,27 @@ public sealed record MqttClientOptions
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
-    /// Bytes the output buffer holds before writers wait for the socket (backpressure). Packets written while the
-    /// socket is busy are coalesced into one write.
+    /// Bytes the output buffer holds before writers wait for the socket (backpressure). Default 64 KiB. Packets
+    /// written while the socket is busy are coalesced into one write. A broker that stops reading fills it, and
+    /// then publishers (and acknowledgements) wait instead of queueing without end.
     /// </summary>
     public int OutputBufferSize { get; init; } = 64 * 1024;
 
-    /// <summary>How many received messages wait for the application before <see cref="IncomingMessageFullMode"/> applies.</summary>
+    /// <summary>
+    /// How many received messages wait for the application before <see cref="IncomingMessageFullMode"/> applies.
+    /// Default 1024. Messages wait in two queues (before the handlers, and for <see cref="MqttClient.ReadMessagesAsync"/>),
+    /// each bounded by this count; <see cref="IncomingMessageBufferSize"/> bounds their bytes together.
+    /// </summary>
     public int IncomingMessageChannelCapacity { get; init; } = 1024;
+
+    /// <summary>
+    /// How many bytes of received messages may wait for the application, all queues together, before
+    /// <see cref="IncomingMessageFullMode"/> applies. Default 8 MiB. With the Wait mode the client then stops reading
+    /// from the socket (backpressure), so a broker publishing faster than the application consumes cannot grow the
+    /// heap; in the drop modes the new message is dropped. A single message larger than this still passes when
+    /// nothing else waits.
+    /// </summary>
+    public int IncomingMessageBufferSize { get; init; } = 8 * 1024 * 1024;
 
     /// <summary>
     /// What happens when received messages are not consumed fast enough: <see cref="BoundedChannelFullMode.Wait"/>

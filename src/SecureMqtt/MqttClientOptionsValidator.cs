@@ -20,6 +20,8 @@ internal static class MqttClientOptionsValidator
         Require(o.ConnectTimeout > TimeSpan.Zero, nameof(o.ConnectTimeout), "ConnectTimeout must be positive.");
         Require(o.OutputBufferSize >= 1024, nameof(o.OutputBufferSize), "OutputBufferSize must be at least 1024 bytes.");
         Require(o.IncomingMessageChannelCapacity > 0, nameof(o.IncomingMessageChannelCapacity), "IncomingMessageChannelCapacity must be positive.");
+        Require(o.IncomingMessageBufferSize >= 1024, nameof(o.IncomingMessageBufferSize), "IncomingMessageBufferSize must be at least 1024 bytes.");
+        Require(o.MaximumTopicLength is > 0 and <= 65535, nameof(o.MaximumTopicLength), "MaximumTopicLength must be between 1 and 65535 bytes (the protocol's maximum).");
         Require(o.LoggerFactory is not null, nameof(o.LoggerFactory), "LoggerFactory must not be null.");
         Require(o.TimeProvider is not null, nameof(o.TimeProvider), "TimeProvider must not be null.");
 

@@ -295,8 +295,10 @@ internal sealed class MqttSessionState(IMqttSessionStore store)
             }
         }
 
-        requests.ForEach(r => r.TrySetException(reason));
-        publishes.ForEach(p => p.TrySetException(reason));
+        // A caller may have stopped waiting (its cancellation token fired): reading Exception marks the fault as
+        // observed, so an abandoned waiter does not surface later as an unobserved task exception.
+        requests.ForEach(r => _ = r.TrySetException(reason) ? r.Task.Exception : null);
+        publishes.ForEach(p => _ = p.TrySetException(reason) ? p.Task.Exception : null);
     }
 
     private async ValueTask<AckOutcome> CompleteAsync(MqttAck ack, MqttOutgoingFlightState expected)

@@ -162,8 +162,9 @@ public sealed class FakeBroker : IAsyncDisposable
             {
                 packet = await ReadPacketAsync(left > TimeSpan.Zero ? left : TimeSpan.FromMilliseconds(1));
             }
-            catch (IOException)
+            catch (Exception ex) when (ex is IOException or System.Security.Authentication.AuthenticationException)
             {
+                // A reset, or the client's TLS layer giving up: either way the connection is closed.
                 return packets;
             }
             catch (OperationCanceledException ex)
