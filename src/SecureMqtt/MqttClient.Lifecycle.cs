@@ -21,8 +21,8 @@ public sealed partial class MqttClient
 
         try
         {
-            await WritePacketAsync(connection, new MqttDisconnectPacket { ReasonCode = reasonCode }, cancellationToken).ConfigureAwait(false);
-            connection.Connection.Output.Complete();
+            await WriteDisconnectAsync(connection, new MqttDisconnectPacket { ReasonCode = reasonCode },
+                new MqttConnectionLostException("The application is disconnecting."), cancellationToken).ConfigureAwait(false);
             await connection.FlushLoop.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is MqttException or IOException)
@@ -63,8 +63,9 @@ public sealed partial class MqttClient
             try
             {
                 using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(1), Options.TimeProvider);
-                await WritePacketAsync(connection, new MqttDisconnectPacket { ReasonCode = violation.ReasonCode, ReasonString = violation.Message }, timeout.Token).ConfigureAwait(false);
-                connection.Connection.Output.Complete();
+                // Publishers racing this get the violation as the reason, not a write into a closed buffer.
+                await WriteDisconnectAsync(connection, new MqttDisconnectPacket { ReasonCode = violation.ReasonCode, ReasonString = violation.Message },
+                    new MqttConnectionLostException($"The connection is closing: {violation.Message}", violation), timeout.Token).ConfigureAwait(false);
                 await connection.FlushLoop.WaitAsync(timeout.Token).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is MqttException or IOException or OperationCanceledException)
@@ -75,6 +76,11 @@ public sealed partial class MqttClient
 
         Terminate(connection, violation, raiseEvent: true);
     }
+
+    /// <summary>DISCONNECT as the last packet: writers after it fail with <paramref name="closing"/>.</summary>
+    private static ValueTask WriteDisconnectAsync(ClientConnection connection, MqttDisconnectPacket disconnect, MqttException closing, CancellationToken cancellationToken) =>
+        connection.Connection.Output.WriteLastAsync((disconnect, connection.Version),
+            static (writer, state) => MqttPacketWriter.Write(writer, state.disconnect, state.Version), closing, cancellationToken);
 
     private async Task RunFlushLoopAsync(ClientConnection connection)
     {

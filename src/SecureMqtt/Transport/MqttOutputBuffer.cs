@@ -64,7 +64,7 @@ internal sealed class MqttOutputBuffer
         }
     }
 
-    /// <summary>Drains the buffer into the stream until <see cref="Complete"/> or a write fails.</summary>
+    /// <summary>Drains the buffer into the stream until <see cref="WriteLastAsync"/> or a write fails.</summary>
     public async Task RunFlushLoopAsync(CancellationToken cancellationToken)
     {
         var reader = _pipe.Reader;
@@ -107,8 +107,31 @@ internal sealed class MqttOutputBuffer
         }
     }
 
-    /// <summary>No more packets: the flush loop ends after sending what is buffered.</summary>
+    /// <summary>No more packets: the flush loop ends after sending what is buffered. Only for a buffer with no concurrent writers.</summary>
     public void Complete() => _pipe.Writer.Complete();
+
+    /// <summary>
+    /// Appends the last packet (DISCONNECT) and closes the buffer in one step under the write lock: the flush loop
+    /// ends after sending what is buffered, nothing can follow the last packet on the wire [MQTT-3.14.4-1], and
+    /// later writers fail with <paramref name="reason"/> instead of writing into a completed pipe.
+    /// </summary>
+    public async ValueTask WriteLastAsync<TState>(TState state, Action<IBufferWriter<byte>, TState> encode, MqttException reason, CancellationToken cancellationToken)
+    {
+        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ThrowIfFailed();
+            encode(_pipe.Writer, state);
+            _failure = reason;
+
+            // Completing commits what was encoded; the flush loop sends it and then ends.
+            await _pipe.Writer.CompleteAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
 
     /// <summary>Fails pending and future writers with <paramref name="reason"/>; the flush loop stops.</summary>
     public void Fail(Exception reason)

@@ -150,4 +150,47 @@ public sealed class TransportTests : HostileTestBase
 
         // The base class collects garbage and fails the test if the flight's failure went unobserved.
     }
+
+    [Fact]
+    public async Task Publishers_racing_a_protocol_violation_fail_with_connection_lost_and_nothing_else()
+    {
+        await using var s = await HostileSession.StartAsync(MqttProtocolVersion.V500);
+        using var stop = new CancellationTokenSource();
+        var publishers = Enumerable.Range(0, 4).Select(p => Task.Run(async () =>
+        {
+            var errors = new List<Exception>();
+            while (!stop.IsCancellationRequested)
+            {
+                try
+                {
+                    await s.Client.PublishAsync($"race/{p}", new byte[100]);
+                }
+                catch (Exception ex)
+                {
+                    errors.Add(ex);
+                    if (ex is MqttConnectionLostException)
+                    {
+                        break;
+                    }
+                }
+            }
+
+            return errors;
+        })).ToList();
+
+        // The broker reads what it gets and then sends a malformed packet.
+        var reading = s.Broker.ReadUntilClosedAsync(TimeSpan.FromSeconds(30));
+        await s.SendRawAsync([0x30, 0xFF, 0xFF, 0xFF, 0xFF, 0x01]);
+        var sent = await reading;
+        await stop.CancelAsync();
+
+        var errors = (await Task.WhenAll(publishers).WaitAsync(Timeout)).SelectMany(e => e).ToList();
+        Assert.All(errors, e => Assert.IsType<MqttConnectionLostException>(e));
+
+        // DISCONNECT is the last packet on the wire: no PUBLISH slips in behind it [MQTT-3.14.4-1].
+        Assert.Equal(MqttReasonCode.MalformedPacket, Assert.IsType<MqttDisconnectPacket>(sent[^1]).ReasonCode);
+        Assert.Equal(MqttReasonCode.MalformedPacket, Assert.IsType<MqttProtocolException>((await s.Lost.Task.WaitAsync(Timeout)).Exception).ReasonCode);
+        await Assert.ThrowsAsync<MqttConnectionLostException>(() => s.PendingPublish!);
+        await Assert.ThrowsAsync<MqttConnectionLostException>(() => s.PendingSubscribe!);
+    }
 }
