@@ -157,6 +157,9 @@ internal sealed class ClientConnector : IAsyncDisposable
             ClientKeyPassphrase = t.KeyFile is null ? null : KeyPassphrase.Resolve(t.KeyFile, _streams),
             MinimumVersion = t.MinimumVersion,
             ApplicationProtocols = t.Alpn,
+            PinnedPublicKeys = t.Pins,
+            PinOnly = t.Pins.Count > 0 && caFile is null && !t.UseOsCertificates,
+            CrlFile = t.CrlFile,
         };
 
         if (t.Insecure)

@@ -30,6 +30,10 @@ internal static class SharedUsage
  --tls-alpn : ALPN protocol to offer (repeatable).
  --insecure : do not check that the server certificate's host name matches (the chain is still verified).
  --psk, --psk-identity : TLS-PSK: hex key and identity, instead of certificates (OpenSSL 3, Linux).
+ --pin : trust the broker's public key sha256/<base64> (as smqtt certs inspect prints it; repeatable for
+         key rotation). With --cafile/--capath/--tls-use-os-certs the chain must verify too; without them the
+         pin replaces CA verification (the broker's own key must match; dates are still checked). Turns TLS on.
+ --crlfile : CRL file (PEM or DER) the broker's certificate is checked against. Turns TLS on.
  --help : display this message.
 
 Not supported (an error says why): -A, --unix, --proxy, --ciphers, --tls-engine, --tls-engine-kpass-sha1, -V mqttv31.

@@ -25,6 +25,11 @@ internal sealed class TlsArguments
 
     public string? PskIdentity { get; set; }
 
+    /// <summary>--pin: public-key pins (sha256/...); with no CA option they replace CA verification (PinOnly).</summary>
+    public List<string> Pins { get; } = [];
+
+    public string? CrlFile { get; set; }
+
     public bool Enabled { get; private set; }
 
     public bool TryParse(string option, ArgumentCursor cursor)
@@ -74,6 +79,12 @@ internal sealed class TlsArguments
             case "--psk-identity":
                 PskIdentity = cursor.Value(option, "identity");
                 break;
+            case "--pin":
+                Pins.Add(cursor.Value(option, "pin"));
+                break;
+            case "--crlfile":
+                CrlFile = cursor.Value(option, "CRL file");
+                break;
             default:
                 return false;
         }
@@ -96,10 +107,23 @@ internal sealed class TlsArguments
                 throw new UsageException("--psk and --psk-identity must be given together.");
             }
 
-            if (CaFile is not null || CaPath is not null || CertFile is not null || UseOsCertificates || Insecure || Alpn.Count > 0)
+            if (CaFile is not null || CaPath is not null || CertFile is not null || UseOsCertificates || Insecure || Alpn.Count > 0 || Pins.Count > 0 || CrlFile is not null)
             {
                 throw new UsageException("Only one of --psk or --cafile/--capath/--cert/--tls-use-os-certs may be used at once.");
             }
+        }
+
+        foreach (var pin in Pins)
+        {
+            if (!IsPin(pin))
+            {
+                throw new UsageException($"--pin '{pin}' is not a public-key pin: the form is sha256/<base64 of 32 bytes>, as 'smqtt certs inspect' prints it.");
+            }
+        }
+
+        if (CrlFile is not null && !File.Exists(CrlFile))
+        {
+            throw new UsageException($"Problem setting TLS options: crlfile \"{CrlFile}\" not found.");
         }
 
         if ((CertFile is null) != (KeyFile is null))
@@ -124,5 +148,11 @@ internal sealed class TlsArguments
                 throw new UsageException($"Problem setting TLS options: {what} \"{path}\" not found.");
             }
         }
+    }
+
+    private static bool IsPin(string pin)
+    {
+        Span<byte> hash = stackalloc byte[48];
+        return pin.StartsWith("sha256/", StringComparison.Ordinal) && Convert.TryFromBase64String(pin["sha256/".Length..], hash, out var length) && length == 32;
     }
 }
