@@ -43,7 +43,7 @@ public sealed partial class MqttClient
                 if (sinceSent >= keepAlive)
                 {
                     lastPing = time.GetTimestamp();
-                    await connection.Connection.Output.WriteAsync(0, static (writer, _) => Packets.MqttPacketWriter.WritePingReq(writer), token).ConfigureAwait(false);
+                    await WritePingReqAsync(connection, deadline - sinceReceived, token).ConfigureAwait(false);
                     sinceSent = TimeSpan.Zero;
                 }
 
@@ -58,6 +58,24 @@ public sealed partial class MqttClient
         catch (MqttException)
         {
             // Writing failed: the connection is ending and that path reports why.
+        }
+    }
+
+    /// <summary>
+    /// Queues PINGREQ, but waits for room in the output buffer no longer than until the receive deadline: a broker
+    /// that stops reading fills the buffer, and a keep-alive stuck behind it would never declare the connection dead.
+    /// </summary>
+    private async ValueTask WritePingReqAsync(ClientConnection connection, TimeSpan untilDeadline, CancellationToken token)
+    {
+        using var limit = new CancellationTokenSource(untilDeadline > TimeSpan.Zero ? untilDeadline : TimeSpan.FromMilliseconds(1), Options.TimeProvider);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(token, limit.Token);
+        try
+        {
+            await connection.Connection.Output.WriteAsync(0, static (writer, _) => Packets.MqttPacketWriter.WritePingReq(writer), linked.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (limit.IsCancellationRequested && !token.IsCancellationRequested)
+        {
+            // The buffer stayed full until the deadline; the loop's next check decides the connection is dead.
         }
     }
 

@@ -193,4 +193,25 @@ public sealed class TransportTests : HostileTestBase
         await Assert.ThrowsAsync<MqttConnectionLostException>(() => s.PendingPublish!);
         await Assert.ThrowsAsync<MqttConnectionLostException>(() => s.PendingSubscribe!);
     }
+
+    [Fact]
+    public async Task A_broker_that_stops_reading_and_goes_silent_is_declared_dead_even_while_writes_are_stuck()
+    {
+        // The broker reads nothing and says nothing. The application publishes until the socket and the output
+        // buffer are full, so PINGREQ cannot be written either: keep-alive must still notice the silence.
+        await using var s = await HostileSession.StartAsync(MqttProtocolVersion.V500, o => o with { KeepAlive = TimeSpan.FromSeconds(1) }, pending: false);
+        var publishing = Task.Run(async () =>
+        {
+            while (true)
+            {
+                await s.Client.PublishAsync("fill", new byte[512 * 1024]);
+            }
+        });
+
+        var lost = await s.Lost.Task.WaitAsync(TimeSpan.FromSeconds(15));
+        Assert.IsType<MqttConnectionLostException>(lost.Exception);
+        Assert.Contains("keep-alive", lost.Exception.Message, StringComparison.Ordinal);
+        await Assert.ThrowsAsync<MqttConnectionLostException>(() => publishing.WaitAsync(Timeout));
+        s.Broker.Reset();
+    }
 }
