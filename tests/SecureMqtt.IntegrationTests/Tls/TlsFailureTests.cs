@@ -4,7 +4,7 @@ using SecureMqtt.Packets;
 using SecureMqtt.Pki;
 using SecureMqtt.Testing;
 
-namespace SecureMqtt.IntegrationTests;
+namespace SecureMqtt.IntegrationTests.Tls;
 
 [Collection(MosquittoFixture.CollectionName)]
 public sealed class TlsFailureTests(MosquittoFixture fixture) : IDisposable
@@ -41,22 +41,6 @@ public sealed class TlsFailureTests(MosquittoFixture fixture) : IDisposable
         Assert.Equal(version, client.TlsInfo!.Protocol);
         Assert.Contains("CN=localhost", client.TlsInfo.ServerCertificate.Subject, StringComparison.Ordinal);
         Assert.NotEqual(default, client.TlsInfo.CipherSuite);
-    }
-
-    [Fact]
-    public async Task A_client_certificate_from_an_unknown_CA_is_rejected()
-    {
-        using var stranger = CertificateAuthority.Create("Stranger CA");
-        using var cert = stranger.IssueClientCertificate("intruder");
-        var certPath = Path.Combine(_dir.FullName, "intruder.crt");
-        var keyPath = Path.Combine(_dir.FullName, "intruder.key");
-        await File.WriteAllTextAsync(certPath, cert.CertificatePem);
-        await File.WriteAllTextAsync(keyPath, cert.PrivateKeyPem);
-        var options = Broker.Options(fixture, Listener.MutualTls);
-        await using var client = new MqttClient(options with { Tls = options.Tls! with { ClientCertificateFile = certPath, ClientKeyFile = keyPath } });
-
-        var error = await Assert.ThrowsAsync<MqttTlsException>(() => client.ConnectAsync());
-        Assert.Equal(MqttTlsFailureKind.ClientCertificateRejected, error.Kind);
     }
 
     [Fact]
