@@ -73,6 +73,10 @@ internal sealed class DoctorRunner(DoctorArguments arguments, MqttClientOptions 
                 this[DoctorSteps.Mqtt].Fail($"The broker refused CONNECT: {ex.Message}",
                     "Check the user name and password (-u/-P), the client id and the broker's ACL/authentication settings.", ex.ReasonCode.ToString());
             }
+            catch (ArgumentException ex)
+            {
+                this[tls is null ? DoctorSteps.Mqtt : DoctorSteps.Config].Fail(ex.Message, "Change the options so they no longer contradict each other.", "InvalidOptions");
+            }
             catch (MqttException ex)
             {
                 if (tls is not null)
