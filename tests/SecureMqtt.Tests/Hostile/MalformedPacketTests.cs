@@ -172,4 +172,45 @@ public sealed class MalformedPacketTests : HostileTestBase
         await s.SendRawAsync(Wire.Packet(0x30, Wire.String("t"), [0x40, 0x02]));
         await s.AssertProtocolViolationAsync(MqttReasonCode.MalformedPacket);
     }
+
+    [Theory]
+    [InlineData(MqttProtocolVersion.V311)]
+    [InlineData(MqttProtocolVersion.V500)]
+    public async Task Packet_type_0_is_malformed(MqttProtocolVersion version)
+    {
+        await using var s = await HostileSession.StartAsync(version);
+        await s.SendRawAsync([0x00, 0x00]);
+        await s.AssertProtocolViolationAsync(MqttReasonCode.MalformedPacket);
+    }
+
+    [Theory]
+    [InlineData(MqttProtocolVersion.V311)]
+    [InlineData(MqttProtocolVersion.V500)]
+    public async Task DUP_on_a_QoS_0_publish_is_malformed(MqttProtocolVersion version)
+    {
+        await using var s = await HostileSession.StartAsync(version);
+        await s.SendRawAsync(Qos0Publish(version, "t"u8.ToArray(), first: 0x38));
+        var error = await s.AssertProtocolViolationAsync(MqttReasonCode.MalformedPacket);
+        Assert.Equal("MQTT-3.3.1-2", error.Rule);
+    }
+
+    [Theory]
+    [InlineData(MqttProtocolVersion.V311, new byte[] { 0x20, 0x02, 0x02, 0x00 })]
+    [InlineData(MqttProtocolVersion.V500, new byte[] { 0x20, 0x03, 0x02, 0x00, 0x00 })]
+    [InlineData(MqttProtocolVersion.V500, new byte[] { 0x20, 0x03, 0x00, 0x00, 0x05 })]
+    public async Task A_malformed_CONNACK_fails_the_connect_with_the_protocol_error(MqttProtocolVersion version, byte[] connAck)
+    {
+        // Reserved acknowledge flags set; a property length beyond the packet.
+        await using var broker = new FakeBroker(version);
+        await using var client = new MqttClient(broker.ClientOptions);
+        var accept = broker.AcceptConnectAsync();
+        var connecting = client.ConnectAsync();
+        await accept;
+        await broker.SendRawAsync(connAck);
+
+        var error = await Assert.ThrowsAsync<MqttProtocolException>(() => connecting.WaitAsync(Timeout));
+        Assert.Equal(MqttReasonCode.MalformedPacket, error.ReasonCode);
+        Assert.DoesNotContain(await broker.ReadUntilClosedAsync(), p => p is not MqttDisconnectPacket);
+        Assert.False(client.IsConnected);
+    }
 }
