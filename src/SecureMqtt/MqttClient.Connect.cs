@@ -76,7 +76,17 @@ public sealed partial class MqttClient
                 throw (Exception?)connection.ExplainEarlyFailure(ex) ?? new MqttConnectionLostException($"Sending CONNECT failed: {ex.Message}", ex);
             }
 
-            var connAck = await ReadConnAckAsync(connection, linked.Token).ConfigureAwait(false);
+            MqttConnAckPacket connAck;
+            try
+            {
+                connAck = await ReadConnAckAsync(connection, linked.Token).ConfigureAwait(false);
+            }
+            catch (MqttProtocolException violation) when (o.ProtocolVersion == MqttProtocolVersion.V500)
+            {
+                await SendDisconnectBeforeConnAckAsync(connection, violation).ConfigureAwait(false);
+                throw;
+            }
+
             if ((byte)connAck.ReasonCode >= 0x80)
             {
                 throw new MqttConnectionRefusedException(connAck.ReasonCode, connAck.ReasonString, connAck.ServerReference);

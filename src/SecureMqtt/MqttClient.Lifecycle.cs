@@ -77,6 +77,26 @@ public sealed partial class MqttClient
         Terminate(connection, violation, raiseEvent: true);
     }
 
+    /// <summary>
+    /// The broker broke the protocol before or in CONNACK: under MQTT 5 tell it why, as on an established connection
+    /// (a client may send packets before CONNACK arrives). Best effort; the caller closes the connection.
+    /// </summary>
+    private async Task SendDisconnectBeforeConnAckAsync(Transport.MqttConnection connection, MqttProtocolException violation)
+    {
+        Log.ProtocolViolation(_logger, violation.Message);
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(64);
+        MqttPacketWriter.Write(buffer, new MqttDisconnectPacket { ReasonCode = violation.ReasonCode, ReasonString = violation.Message }, MqttProtocolVersion.V500);
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(1), Options.TimeProvider);
+            await connection.WriteDirectAsync(buffer.WrittenMemory, timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or OperationCanceledException or ObjectDisposedException)
+        {
+            // The connection is going away either way.
+        }
+    }
+
     /// <summary>DISCONNECT as the last packet: writers after it fail with <paramref name="closing"/>.</summary>
     private static ValueTask WriteDisconnectAsync(ClientConnection connection, MqttDisconnectPacket disconnect, MqttException closing, CancellationToken cancellationToken) =>
         connection.Connection.Output.WriteLastAsync((disconnect, connection.Version),

@@ -63,6 +63,8 @@ public sealed partial class MqttClient
                 var reason = disconnect.ReasonString is null ? string.Empty : $" (\"{disconnect.ReasonString}\")";
                 Terminate(connection, new MqttConnectionLostException($"The broker disconnected: {disconnect.ReasonCode}{reason}.", null, disconnect.ReasonCode), raiseEvent: true);
                 return ValueTask.CompletedTask;
+            case MqttPacketType.Auth when version == MqttProtocolVersion.V311:
+                throw new MqttProtocolException(MqttReasonCode.MalformedPacket, "The broker sent packet type 15, which MQTT 3.1.1 reserves", "2.2.1");
             case MqttPacketType.Auth:
                 throw new MqttProtocolException(MqttReasonCode.ProtocolError, "The broker sent AUTH although no authentication method was requested", "MQTT-3.15.0-1");
             case MqttPacketType.ConnAck:

@@ -96,8 +96,17 @@ public sealed class ProtocolStateTests : HostileTestBase
         Assert.Equal(MqttReasonCode.ProtocolError, error.ReasonCode);
         Assert.Contains(type.ToString(), error.Message, StringComparison.OrdinalIgnoreCase);
 
-        // The client closed the connection; a DISCONNECT before CONNACK is allowed but not required.
-        Assert.DoesNotContain(await broker.ReadUntilClosedAsync(), p => p is not MqttDisconnectPacket);
+        // MQTT 5: DISCONNECT 0x82 says why (a client may send it before CONNACK); 3.1.1 just closes.
+        var sent = await broker.ReadUntilClosedAsync();
+        if (version == MqttProtocolVersion.V500)
+        {
+            Assert.Equal(MqttReasonCode.ProtocolError, Assert.IsType<MqttDisconnectPacket>(Assert.Single(sent)).ReasonCode);
+        }
+        else
+        {
+            Assert.Empty(sent);
+        }
+
         Assert.False(client.IsConnected);
         Assert.Equal(0, raised);
     }
@@ -181,6 +190,14 @@ public sealed class ProtocolStateTests : HostileTestBase
         await using var s = await HostileSession.StartAsync(MqttProtocolVersion.V500);
         await s.SendRawAsync([0xF0, 0x00]);
         await s.AssertProtocolViolationAsync(MqttReasonCode.ProtocolError);
+    }
+
+    [Fact]
+    public async Task Packet_type_15_is_malformed_under_MQTT_311_where_it_is_reserved()
+    {
+        await using var s = await HostileSession.StartAsync(MqttProtocolVersion.V311);
+        await s.SendRawAsync([0xF0, 0x00]);
+        await s.AssertProtocolViolationAsync(MqttReasonCode.MalformedPacket);
     }
 
     [Fact]
