@@ -214,4 +214,28 @@ public sealed class TransportTests : HostileTestBase
         await Assert.ThrowsAsync<MqttConnectionLostException>(() => publishing.WaitAsync(Timeout));
         s.Broker.Reset();
     }
+
+    [Fact]
+    public async Task Throwing_application_callbacks_do_not_escape_to_the_process()
+    {
+        await using var s = await HostileSession.StartAsync(MqttProtocolVersion.V500, pending: false);
+        var handled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        s.Client.MessageHandler = (_, _) =>
+        {
+            handled.TrySetResult();
+            throw new InvalidOperationException("application bug in the message handler");
+        };
+        var lostRaised = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        s.Client.ConnectionLost += (_, _) =>
+        {
+            lostRaised.TrySetResult();
+            throw new InvalidOperationException("application bug in the ConnectionLost handler");
+        };
+
+        await s.Broker.SendAsync(new MqttPublishPacket { Topic = "t", Payload = new byte[] { 1 } });
+        await handled.Task.WaitAsync(Timeout);
+        await s.SendRawAsync([0x30, 0xFF, 0xFF, 0xFF, 0xFF, 0x01]);
+        await lostRaised.Task.WaitAsync(Timeout);
+        await s.AssertProtocolViolationAsync(MqttReasonCode.MalformedPacket);
+    }
 }
