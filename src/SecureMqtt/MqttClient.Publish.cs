@@ -136,6 +136,7 @@ public sealed partial class MqttClient
         QualityOfService = packet.QualityOfService,
         Retain = packet.Retain,
         Duplicate = packet.Duplicate,
+        PacketId = packet.QualityOfService == MqttQualityOfService.AtMostOnce ? null : packet.PacketId,
         PayloadFormat = packet.PayloadFormatIndicator,
         MessageExpiry = packet.MessageExpiryInterval is { } expiry ? TimeSpan.FromSeconds(expiry) : null,
         ContentType = packet.ContentType,

@@ -41,6 +41,14 @@ public sealed record MqttMessage
     /// <summary>MQTT 5 user properties, in order, duplicates allowed.</summary>
     public IReadOnlyList<MqttUserProperty> UserProperties { get; init; } = [];
 
+    /// <summary>
+    /// On receipt: the packet identifier the broker gave this QoS 1 or 2 delivery; null for QoS 0 and on messages
+    /// built for publishing. Informational only (logs, tools): the client acknowledges the message itself, and the
+    /// broker may reuse the identifier once the flow is complete. Ignored by
+    /// <see cref="MqttClient.PublishAsync(MqttMessage, CancellationToken)"/>, which picks its own.
+    /// </summary>
+    public ushort? PacketId { get; init; }
+
     /// <summary>On receipt (MQTT 5): identifiers of the subscriptions that matched.</summary>
     public IReadOnlyList<uint> SubscriptionIdentifiers { get; init; } = [];
 }

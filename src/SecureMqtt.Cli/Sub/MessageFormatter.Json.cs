@@ -36,6 +36,12 @@ internal static partial class MessageFormatter
             String(output, Encoding.UTF8.GetBytes(message.Topic));
             Text(output, string.Create(CultureInfo.InvariantCulture,
                 $",\"qos\":{(int)message.QualityOfService},\"retain\":{(message.Retain ? 1 : 0)},\"payloadlen\":{message.Payload.Length}"));
+            if (message.PacketId is { } mid)
+            {
+                // mosquitto_sub adds the packet id for QoS 1 and 2 only, between payloadlen and properties.
+                Text(output, string.Create(CultureInfo.InvariantCulture, $",\"mid\":{mid}"));
+            }
+
             WriteProperties(output, message);
             Text(output, ",\"payload\":");
             if (message.Payload.IsEmpty)

@@ -105,8 +105,8 @@ internal static partial class MessageFormatter
                 WriteText(output, field.Number(payload.Length));
                 break;
             case 'm':
-                // The client does not expose received packet ids; mosquitto prints 0 for QoS 0 too.
-                WriteText(output, field.Number(0));
+                // mosquitto prints 0 for QoS 0, which has no packet id.
+                WriteText(output, field.Number(message.PacketId ?? 0));
                 break;
             case 'x' or 'X':
                 WriteText(output, (field with { Max = null }).Text(format[i] == 'x' ? Convert.ToHexStringLower(payload) : Convert.ToHexString(payload), numeric: true));
