@@ -17,6 +17,7 @@ public class MetricsTests
     public async Task Bytes_sent_and_received_are_counted_the_right_way_round()
     {
         long sent = 0, received = 0, messagesSent = 0;
+        var allSent = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var listener = new MeterListener();
         listener.InstrumentPublished = (instrument, l) =>
         {
@@ -29,7 +30,13 @@ public class MetricsTests
         {
             switch (instrument.Name)
             {
-                case "mqtt.client.bytes.sent": Interlocked.Add(ref sent, value); break;
+                case "mqtt.client.bytes.sent":
+                    if (Interlocked.Add(ref sent, value) >= 20_000)
+                    {
+                        allSent.TrySetResult();
+                    }
+
+                    break;
                 case "mqtt.client.bytes.received": Interlocked.Add(ref received, value); break;
                 case "mqtt.client.messages.sent": Interlocked.Add(ref messagesSent, value); break;
             }
@@ -43,6 +50,10 @@ public class MetricsTests
         await accept;
         await client.PublishAsync("big", new byte[20_000]);
         Assert.Equal(20_000, (await broker.ReadAsync<MqttPublishPacket>()).Payload.Length);
+
+        // The counter moves once the flush loop's stream write returned, which can be after the broker has read the
+        // bytes: wait for it rather than read it at once (that race failed this test now and then).
+        await allSent.Task.WaitAsync(TimeSpan.FromSeconds(10));
 
         // 20 kB went out, only a CONNACK came in.
         Assert.True(Interlocked.Read(ref sent) >= 20_000, $"sent {sent}");
