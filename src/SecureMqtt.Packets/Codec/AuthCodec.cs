@@ -21,22 +21,9 @@ internal static class AuthCodec
 
         FixedHeader.Check(frame.Type, frame.Flags);
         var reader = new SequenceReader<byte>(frame.Body);
-        if (reader.End)
+        if (!ReasonCodeAndProperties.TryRead(ref reader, "AUTH", PropertyContext.Auth, IsDefined, "3.15.2.1", out var reasonCode, out var p))
         {
             return new MqttAuthPacket();
-        }
-
-        var reasonCode = (MqttReasonCode)WireReader.ReadByte(ref reader, "Reason Code");
-        if (reasonCode is not (MqttReasonCode.Success or MqttReasonCode.ContinueAuthentication or MqttReasonCode.ReAuthenticate))
-        {
-            Malformed.ThrowProtocolError($"AUTH has Reason Code 0x{(byte)reasonCode:X2}, which is not defined for it", "3.15.2.1");
-        }
-
-        var p = default(MqttProperties);
-        if (!reader.End)
-        {
-            PropertyReader.Read(ref reader, PropertyContext.Auth, "AUTH", ref p);
-            WireReader.EnsureConsumed(ref reader, "AUTH");
         }
 
         return new MqttAuthPacket
@@ -56,7 +43,7 @@ internal static class AuthCodec
             throw new ArgumentException("AUTH exists only in MQTT 5.0.", nameof(version));
         }
 
-        if (packet.ReasonCode is not (MqttReasonCode.Success or MqttReasonCode.ContinueAuthentication or MqttReasonCode.ReAuthenticate))
+        if (!IsDefined(packet.ReasonCode))
         {
             throw new ArgumentException($"AUTH reason code {packet.ReasonCode} is not defined for AUTH.", nameof(packet));
         }
@@ -93,4 +80,6 @@ internal static class AuthCodec
         output.Advance(size);
         return size;
     }
+
+    private static bool IsDefined(MqttReasonCode code) => code is MqttReasonCode.Success or MqttReasonCode.ContinueAuthentication or MqttReasonCode.ReAuthenticate;
 }

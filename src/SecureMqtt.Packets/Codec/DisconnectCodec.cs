@@ -26,22 +26,9 @@ internal static class DisconnectCodec
             return new MqttDisconnectPacket();
         }
 
-        if (reader.End)
+        if (!ReasonCodeAndProperties.TryRead(ref reader, "DISCONNECT", PropertyContext.Disconnect, IsDefined, "3.14.2.1", out var reasonCode, out var p))
         {
             return new MqttDisconnectPacket();
-        }
-
-        var reasonCode = (MqttReasonCode)WireReader.ReadByte(ref reader, "Reason Code");
-        if (!IsValid(reasonCode))
-        {
-            Malformed.ThrowProtocolError($"DISCONNECT has Reason Code 0x{(byte)reasonCode:X2}, which is not defined for it", "3.14.2.1");
-        }
-
-        var p = default(MqttProperties);
-        if (!reader.End)
-        {
-            PropertyReader.Read(ref reader, PropertyContext.Disconnect, "DISCONNECT", ref p);
-            WireReader.EnsureConsumed(ref reader, "DISCONNECT");
         }
 
         return new MqttDisconnectPacket
@@ -62,7 +49,7 @@ internal static class DisconnectCodec
             return 0;
         }
 
-        if (!IsValid(packet.ReasonCode))
+        if (!IsDefined(packet.ReasonCode))
         {
             throw new ArgumentException($"DISCONNECT reason code {packet.ReasonCode} is not defined for DISCONNECT.", nameof(packet));
         }
@@ -104,7 +91,7 @@ internal static class DisconnectCodec
         return size;
     }
 
-    private static bool IsValid(MqttReasonCode code) => code is MqttReasonCode.NormalDisconnection
+    private static bool IsDefined(MqttReasonCode code) => code is MqttReasonCode.NormalDisconnection
         or MqttReasonCode.DisconnectWithWillMessage
         or (>= MqttReasonCode.UnspecifiedError and <= MqttReasonCode.ImplementationSpecificError)
         or MqttReasonCode.NotAuthorized or MqttReasonCode.ServerBusy or MqttReasonCode.ServerShuttingDown

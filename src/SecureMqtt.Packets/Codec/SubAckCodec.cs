@@ -17,30 +17,10 @@ internal static class SubAckCodec
     {
         FixedHeader.Check(frame.Type, frame.Flags);
         var reader = new SequenceReader<byte>(frame.Body);
-        var packetId = WireReader.ReadPacketId(ref reader);
         var p = default(MqttProperties);
         var v5 = version == MqttProtocolVersion.V500;
-        if (v5)
-        {
-            PropertyReader.Read(ref reader, PropertyContext.SubAck, "SUBACK", ref p);
-        }
-
-        if (reader.End)
-        {
-            Malformed.ThrowProtocolError("SUBACK contains no reason code", "3.9.3");
-        }
-
-        var codes = new MqttReasonCode[reader.Remaining];
-        for (var i = 0; i < codes.Length; i++)
-        {
-            reader.TryRead(out var code);
-            codes[i] = (MqttReasonCode)code;
-            if (!IsValid(codes[i], v5))
-            {
-                Malformed.ThrowProtocolError($"SUBACK has Reason Code 0x{code:X2}, which is not defined for it", v5 ? "3.9.3" : "MQTT-3.9.3-2");
-            }
-        }
-
+        var packetId = PacketIdHeader.Read(ref reader, v5, PropertyContext.SubAck, "SUBACK", ref p);
+        var codes = ReasonCodeList.Read(ref reader, "SUBACK", v5 ? IsDefinedV5 : IsDefinedV311, "3.9.3", v5 ? "3.9.3" : "MQTT-3.9.3-2");
         return new MqttSubAckPacket { PacketId = packetId, ReasonCodes = codes, ReasonString = p.ReasonString, UserProperties = p.UserPropertiesOrEmpty };
     }
 
@@ -49,24 +29,12 @@ internal static class SubAckCodec
         WireSize.RequirePacketId(packet.PacketId, "SUBACK");
         var v5 = version == MqttProtocolVersion.V500;
         var codes = packet.ReasonCodes;
-        if (codes.Count == 0)
-        {
-            throw new ArgumentException("SUBACK needs at least one reason code.", nameof(packet));
-        }
-
-        for (var i = 0; i < codes.Count; i++)
-        {
-            if (!IsValid(codes[i], v5))
-            {
-                throw new ArgumentException($"SUBACK reason code {codes[i]} is not defined for this protocol version.", nameof(packet));
-            }
-        }
-
+        ReasonCodeList.Require(codes, "SUBACK", v5 ? IsDefinedV5 : IsDefinedV311, nameof(packet));
         propertiesLength = 0;
         long length = 2 + codes.Count;
         if (v5)
         {
-            propertiesLength = PropertySize.String(packet.ReasonString, nameof(packet.ReasonString)) + PropertySize.UserProperties(packet.UserProperties);
+            propertiesLength = ReasonCodeList.PropertiesLength(packet.ReasonString, packet.UserProperties);
             length += PropertySize.Block(propertiesLength);
         }
 
@@ -82,26 +50,21 @@ internal static class SubAckCodec
         writer.WriteUInt16(packet.PacketId);
         if (version == MqttProtocolVersion.V500)
         {
-            writer.WriteVariableByteInteger((uint)propertiesLength);
-            PropertyWriter.String(ref writer, PropertyId.ReasonString, packet.ReasonString);
-            PropertyWriter.UserProperties(ref writer, packet.UserProperties);
+            ReasonCodeList.WriteProperties(ref writer, propertiesLength, packet.ReasonString, packet.UserProperties);
         }
 
-        var codes = packet.ReasonCodes;
-        for (var i = 0; i < codes.Count; i++)
-        {
-            writer.WriteByte((byte)codes[i]);
-        }
-
+        ReasonCodeList.WriteCodes(ref writer, packet.ReasonCodes);
         Debug.Assert(writer.Position == size, "SUBACK size computation and writing disagree");
         output.Advance(size);
         return size;
     }
 
-    private static bool IsValid(MqttReasonCode code, bool v5) => code is MqttReasonCode.GrantedQoS0 or MqttReasonCode.GrantedQoS1
-        or MqttReasonCode.GrantedQoS2 or MqttReasonCode.UnspecifiedError
-        || (v5 && code is MqttReasonCode.ImplementationSpecificError or MqttReasonCode.NotAuthorized
+    private static bool IsDefinedV311(MqttReasonCode code) => code is MqttReasonCode.GrantedQoS0 or MqttReasonCode.GrantedQoS1
+        or MqttReasonCode.GrantedQoS2 or MqttReasonCode.UnspecifiedError;
+
+    private static bool IsDefinedV5(MqttReasonCode code) => IsDefinedV311(code)
+        || code is MqttReasonCode.ImplementationSpecificError or MqttReasonCode.NotAuthorized
             or MqttReasonCode.TopicFilterInvalid or MqttReasonCode.PacketIdentifierInUse or MqttReasonCode.QuotaExceeded
             or MqttReasonCode.SharedSubscriptionsNotSupported or MqttReasonCode.SubscriptionIdentifiersNotSupported
-            or MqttReasonCode.WildcardSubscriptionsNotSupported);
+            or MqttReasonCode.WildcardSubscriptionsNotSupported;
 }

@@ -19,13 +19,9 @@ internal static class SubscribeCodec
     {
         FixedHeader.Check(frame.Type, frame.Flags);
         var reader = new SequenceReader<byte>(frame.Body);
-        var packetId = WireReader.ReadPacketId(ref reader);
         var p = default(MqttProperties);
         var v5 = version == MqttProtocolVersion.V500;
-        if (v5)
-        {
-            PropertyReader.Read(ref reader, PropertyContext.Subscribe, "SUBSCRIBE", ref p);
-        }
+        var packetId = PacketIdHeader.Read(ref reader, v5, PropertyContext.Subscribe, "SUBSCRIBE", ref p);
 
         var subscriptions = new List<MqttSubscription>();
         while (!reader.End)

@@ -26,25 +26,9 @@ internal static class UnsubAckCodec
             return new MqttUnsubAckPacket { PacketId = WireReader.ReadPacketId(ref reader) };
         }
 
-        var packetId = WireReader.ReadPacketId(ref reader);
         var p = default(MqttProperties);
-        PropertyReader.Read(ref reader, PropertyContext.UnsubAck, "UNSUBACK", ref p);
-        if (reader.End)
-        {
-            Malformed.ThrowProtocolError("UNSUBACK contains no reason code", "3.11.3");
-        }
-
-        var codes = new MqttReasonCode[reader.Remaining];
-        for (var i = 0; i < codes.Length; i++)
-        {
-            reader.TryRead(out var code);
-            codes[i] = (MqttReasonCode)code;
-            if (!IsValid(codes[i]))
-            {
-                Malformed.ThrowProtocolError($"UNSUBACK has Reason Code 0x{code:X2}, which is not defined for it", "3.11.3");
-            }
-        }
-
+        var packetId = PacketIdHeader.Read(ref reader, v5: true, PropertyContext.UnsubAck, "UNSUBACK", ref p);
+        var codes = ReasonCodeList.Read(ref reader, "UNSUBACK", IsDefined, "3.11.3", "3.11.3");
         return new MqttUnsubAckPacket { PacketId = packetId, ReasonCodes = codes, ReasonString = p.ReasonString, UserProperties = p.UserPropertiesOrEmpty };
     }
 
@@ -58,20 +42,8 @@ internal static class UnsubAckCodec
         }
 
         var codes = packet.ReasonCodes;
-        if (codes.Count == 0)
-        {
-            throw new ArgumentException("MQTT 5 UNSUBACK needs at least one reason code.", nameof(packet));
-        }
-
-        for (var i = 0; i < codes.Count; i++)
-        {
-            if (!IsValid(codes[i]))
-            {
-                throw new ArgumentException($"UNSUBACK reason code {codes[i]} is not defined for UNSUBACK.", nameof(packet));
-            }
-        }
-
-        propertiesLength = PropertySize.String(packet.ReasonString, nameof(packet.ReasonString)) + PropertySize.UserProperties(packet.UserProperties);
+        ReasonCodeList.Require(codes, "UNSUBACK", IsDefined, nameof(packet));
+        propertiesLength = ReasonCodeList.PropertiesLength(packet.ReasonString, packet.UserProperties);
         return 2 + PropertySize.Block(propertiesLength) + codes.Count;
     }
 
@@ -84,14 +56,8 @@ internal static class UnsubAckCodec
         writer.WriteUInt16(packet.PacketId);
         if (version == MqttProtocolVersion.V500)
         {
-            writer.WriteVariableByteInteger((uint)propertiesLength);
-            PropertyWriter.String(ref writer, PropertyId.ReasonString, packet.ReasonString);
-            PropertyWriter.UserProperties(ref writer, packet.UserProperties);
-            var codes = packet.ReasonCodes;
-            for (var i = 0; i < codes.Count; i++)
-            {
-                writer.WriteByte((byte)codes[i]);
-            }
+            ReasonCodeList.WriteProperties(ref writer, propertiesLength, packet.ReasonString, packet.UserProperties);
+            ReasonCodeList.WriteCodes(ref writer, packet.ReasonCodes);
         }
 
         Debug.Assert(writer.Position == size, "UNSUBACK size computation and writing disagree");
@@ -99,7 +65,7 @@ internal static class UnsubAckCodec
         return size;
     }
 
-    private static bool IsValid(MqttReasonCode code) => code is MqttReasonCode.Success or MqttReasonCode.NoSubscriptionExisted
+    private static bool IsDefined(MqttReasonCode code) => code is MqttReasonCode.Success or MqttReasonCode.NoSubscriptionExisted
         or MqttReasonCode.UnspecifiedError or MqttReasonCode.ImplementationSpecificError or MqttReasonCode.NotAuthorized
         or MqttReasonCode.TopicFilterInvalid or MqttReasonCode.PacketIdentifierInUse;
 }

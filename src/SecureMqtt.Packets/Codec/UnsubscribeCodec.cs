@@ -16,12 +16,8 @@ internal static class UnsubscribeCodec
     {
         FixedHeader.Check(frame.Type, frame.Flags);
         var reader = new SequenceReader<byte>(frame.Body);
-        var packetId = WireReader.ReadPacketId(ref reader);
         var p = default(MqttProperties);
-        if (version == MqttProtocolVersion.V500)
-        {
-            PropertyReader.Read(ref reader, PropertyContext.Unsubscribe, "UNSUBSCRIBE", ref p);
-        }
+        var packetId = PacketIdHeader.Read(ref reader, version == MqttProtocolVersion.V500, PropertyContext.Unsubscribe, "UNSUBSCRIBE", ref p);
 
         var filters = new List<string>();
         while (!reader.End)
