@@ -1,3 +1,4 @@
+using SecureMqtt.Packets;
 using SecureMqtt.Testing;
 
 namespace SecureMqtt.Pki.Tests;
@@ -26,6 +27,40 @@ public sealed class MosquittoConfTests : IDisposable
         Assert.True(allowed.ExitCode == 0, $"{allowed}\n{broker.ReadLog()}");
         Assert.Equal(["21.5"], await observer.WaitForMessagesAsync());
         Assert.Contains("Denied PUBLISH from", broker.ReadLog());
+    }
+
+    [Theory]
+    [InlineData(MqttProtocolVersion.V311)]
+    [InlineData(MqttProtocolVersion.V500)]
+    public async Task The_library_client_connects_over_mutual_tls_with_the_files_smqtt_certs_made(MqttProtocolVersion version)
+    {
+        await CreatePkiAsync("device-42");
+        await using var broker = await StartBrokerAsync();
+        await using var client = new MqttClient(new MqttClientOptions
+        {
+            Host = "127.0.0.1",
+            Port = _port,
+            ProtocolVersion = version,
+            ClientId = "device-42",
+            Tls = new MqttTlsOptions
+            {
+                CaFile = _dir["ca.crt"],
+                ClientCertificateFile = _dir["device-42.crt"],
+                ClientKeyFile = _dir["device-42.key"],
+            },
+        });
+
+        var connected = await client.ConnectAsync();
+        await client.SubscribeAsync("devices/device-42/#", MqttQualityOfService.AtLeastOnce);
+        var published = await client.PublishAsync("devices/device-42/hello", "over mutual TLS"u8.ToArray(), MqttQualityOfService.AtLeastOnce);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var received = await client.ReadMessagesAsync(timeout.Token).FirstAsync(timeout.Token);
+
+        Assert.Equal(MqttReasonCode.Success, connected.ReasonCode);
+        Assert.True(client.TlsInfo!.ServerCertificateVerified);
+        Assert.Equal(MqttReasonCode.Success, published.ReasonCode);
+        Assert.Equal("over mutual TLS", System.Text.Encoding.UTF8.GetString(received.Payload.Span));
+        Assert.Contains("device-42", broker.ReadLog());
     }
 
     [Fact]
