@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using SecureMqtt.Packets;
 using SecureMqtt.Session;
 using SecureMqtt.Transport;
@@ -14,6 +16,9 @@ internal sealed class ClientConnection(MqttConnection connection, MqttProtocolVe
     public MqttProtocolVersion Version { get; } = version;
 
     public CancellationTokenSource Cancellation { get; } = new();
+
+    /// <summary>The client's logger, for the per-packet Debug lines written by the static write helpers.</summary>
+    public ILogger Logger { get; init; } = NullLogger.Instance;
 
     public TimeSpan KeepAlive { get; set; }
 

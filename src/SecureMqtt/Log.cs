@@ -50,6 +50,12 @@ internal static partial class Log
     [LoggerMessage(14, LogLevel.Warning, "ConnectionLost handler threw")]
     public static partial void ConnectionLostHandlerFailed(ILogger logger, Exception exception);
 
+    [LoggerMessage(16, LogLevel.Debug, "sending {Packet}")]
+    public static partial void PacketSent(ILogger logger, string packet);
+
+    [LoggerMessage(17, LogLevel.Debug, "received {Packet}")]
+    public static partial void PacketReceived(ILogger logger, string packet);
+
     [LoggerMessage(15, LogLevel.Debug, "The broker overrides keep-alive with {ServerKeepAliveSeconds}s")]
     public static partial void ServerKeepAlive(ILogger logger, int serverKeepAliveSeconds);
 }

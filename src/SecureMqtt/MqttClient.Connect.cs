@@ -155,6 +155,7 @@ public sealed partial class MqttClient
 
             // CONNECT goes straight to the stream: it is alone on the wire until CONNACK, and the buffer that held
             // the password is wiped right after.
+            PacketTrace.Sent(_logger, MqttPacketType.Connect);
             await connection.WriteDirectAsync(buffer.WrittenMemory, cancellationToken).ConfigureAwait(false);
         }
         finally
@@ -218,6 +219,11 @@ public sealed partial class MqttClient
             throw (Exception?)connection.ExplainEarlyFailure(ex) ?? new MqttConnectionLostException($"The connection failed while waiting for CONNACK: {ex.Message}", ex);
         }
 
+        if (connAck is not null)
+        {
+            PacketTrace.ReceivedConnAck(_logger, connAck);
+        }
+
         return connAck ?? throw ((Exception?)connection.ExplainEarlyFailure(null)
             ?? new MqttConnectionLostException("The broker closed the connection without answering CONNECT."));
     }
@@ -237,6 +243,7 @@ public sealed partial class MqttClient
 
         var context = new ClientConnection(connection, o.ProtocolVersion)
         {
+            Logger = _logger,
             KeepAlive = keepAlive,
             BrokerMaximumPacketSize = connAck.MaximumPacketSize ?? 268_435_460,
             MaximumQoS = connAck.MaximumQoS ?? MqttQualityOfService.ExactlyOnce,

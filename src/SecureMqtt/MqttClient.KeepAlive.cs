@@ -69,6 +69,7 @@ public sealed partial class MqttClient
     {
         using var limit = new CancellationTokenSource(untilDeadline > TimeSpan.Zero ? untilDeadline : TimeSpan.FromMilliseconds(1), Options.TimeProvider);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(token, limit.Token);
+        PacketTrace.Sent(_logger, Packets.MqttPacketType.PingReq);
         try
         {
             await connection.Connection.Output.WriteAsync(0, static (writer, _) => Packets.MqttPacketWriter.WritePingReq(writer), linked.Token).ConfigureAwait(false);

@@ -89,6 +89,7 @@ public sealed partial class MqttClient
         try
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(1), Options.TimeProvider);
+            PacketTrace.SentDisconnect(_logger, new MqttDisconnectPacket { ReasonCode = violation.ReasonCode }, MqttProtocolVersion.V500);
             await connection.WriteDirectAsync(buffer.WrittenMemory, timeout.Token).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is IOException or OperationCanceledException or ObjectDisposedException)
@@ -98,9 +99,12 @@ public sealed partial class MqttClient
     }
 
     /// <summary>DISCONNECT as the last packet: writers after it fail with <paramref name="closing"/>.</summary>
-    private static ValueTask WriteDisconnectAsync(ClientConnection connection, MqttDisconnectPacket disconnect, MqttException closing, CancellationToken cancellationToken) =>
-        connection.Connection.Output.WriteLastAsync((disconnect, connection.Version),
+    private static ValueTask WriteDisconnectAsync(ClientConnection connection, MqttDisconnectPacket disconnect, MqttException closing, CancellationToken cancellationToken)
+    {
+        PacketTrace.SentDisconnect(connection.Logger, disconnect, connection.Version);
+        return connection.Connection.Output.WriteLastAsync((disconnect, connection.Version),
             static (writer, state) => MqttPacketWriter.Write(writer, state.disconnect, state.Version), closing, cancellationToken);
+    }
 
     private async Task RunFlushLoopAsync(ClientConnection connection)
     {

@@ -97,6 +97,7 @@ public sealed partial class MqttClient
     private static ValueTask WritePublishAsync(ClientConnection connection, MqttMessage message, ushort packetId, bool duplicate, CancellationToken cancellationToken)
     {
         MqttMetrics.MessagesSent.Add(1);
+        PacketTrace.SentPublish(connection.Logger, message, packetId, duplicate);
         return connection.Connection.Output.WriteAsync((connection, message, packetId, duplicate), static (writer, state) =>
         {
             // Aliases are chosen here, under the output buffer's lock, so an alias is always defined on the wire
@@ -106,8 +107,11 @@ public sealed partial class MqttClient
         }, cancellationToken);
     }
 
-    private static ValueTask WriteAckAsync(ClientConnection connection, MqttAck ack, CancellationToken cancellationToken) =>
-        connection.Connection.Output.WriteAsync((ack, connection.Version), static (writer, state) => MqttPacketWriter.WriteAck(writer, state.ack, state.Version), cancellationToken);
+    private static ValueTask WriteAckAsync(ClientConnection connection, MqttAck ack, CancellationToken cancellationToken)
+    {
+        PacketTrace.SentAck(connection.Logger, ack);
+        return connection.Connection.Output.WriteAsync((ack, connection.Version), static (writer, state) => MqttPacketWriter.WriteAck(writer, state.ack, state.Version), cancellationToken);
+    }
 
     private static ValueTask WritePacketAsync(ClientConnection connection, MqttPacket packet, CancellationToken cancellationToken) =>
         connection.Connection.Output.WriteAsync((packet, connection.Version), static (writer, state) => MqttPacketWriter.Write(writer, state.packet, state.Version), cancellationToken);

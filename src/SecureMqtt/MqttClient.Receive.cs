@@ -47,18 +47,23 @@ public sealed partial class MqttClient
             case MqttPacketType.PubRec:
             case MqttPacketType.PubRel:
             case MqttPacketType.PubComp:
-                return OnAckAsync(connection, MqttPacketReader.DecodeAck(frame, version), cancellationToken);
+                var ack = MqttPacketReader.DecodeAck(frame, version);
+                PacketTrace.ReceivedAck(_logger, ack);
+                return OnAckAsync(connection, ack, cancellationToken);
             case MqttPacketType.SubAck:
             case MqttPacketType.UnsubAck:
                 var response = MqttPacketReader.Decode(frame, version);
+                PacketTrace.Received(_logger, frame.Type);
                 var id = response is MqttSubAckPacket s ? s.PacketId : ((MqttUnsubAckPacket)response).PacketId;
                 _session.CompleteRequest(id, response);
                 return ValueTask.CompletedTask;
             case MqttPacketType.PingResp:
+                PacketTrace.Received(_logger, frame.Type);
                 // Arrival itself is what keep-alive watches; there is nothing else to do.
                 return ValueTask.CompletedTask;
             case MqttPacketType.Disconnect:
                 var disconnect = (MqttDisconnectPacket)MqttPacketReader.Decode(frame, version);
+                PacketTrace.Received(_logger, frame.Type);
                 Log.ServerDisconnect(_logger, disconnect.ReasonCode, disconnect.ReasonString);
                 var reason = disconnect.ReasonString is null ? string.Empty : $" (\"{disconnect.ReasonString}\")";
                 Terminate(connection, new MqttConnectionLostException($"The broker disconnected: {disconnect.ReasonCode}{reason}.", null, disconnect.ReasonCode), raiseEvent: true);
@@ -79,6 +84,7 @@ public sealed partial class MqttClient
     {
         var topic = connection.Version == MqttProtocolVersion.V500 ? connection.InboundAliases.Resolve(publish.Topic, publish.TopicAlias) : publish.Topic;
         MqttMetrics.MessagesReceived.Add(1);
+        PacketTrace.ReceivedPublish(_logger, publish, topic);
         if (!IsTopicAccepted(topic))
         {
             await RefuseAsync(connection, publish, cancellationToken).ConfigureAwait(false);

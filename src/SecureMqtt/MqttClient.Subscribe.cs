@@ -67,7 +67,7 @@ public sealed partial class MqttClient
 
             var items = subscriptions.Select((s, i) => new MqttSubscribeResultItem(s.TopicFilter, subAck.ReasonCodes[i])).ToArray();
             RemoveHandlers(added.Where((_, i) => !items[i].IsSuccess));
-            return new MqttSubscribeResult { Items = items, ReasonString = subAck.ReasonString, UserProperties = subAck.UserProperties };
+            return new MqttSubscribeResult { PacketId = subAck.PacketId, Items = items, ReasonString = subAck.ReasonString, UserProperties = subAck.UserProperties };
         }
         catch
         {
@@ -124,6 +124,16 @@ public sealed partial class MqttClient
             {
                 throw new MqttProtocolException(MqttReasonCode.PacketTooLarge,
                     $"The {packet.Type} would be {size} bytes, more than the broker's Maximum Packet Size of {connection.BrokerMaximumPacketSize} bytes", "MQTT-3.1.2-24");
+            }
+
+            switch (packet)
+            {
+                case MqttSubscribePacket subscribe:
+                    PacketTrace.SentSubscribe(_logger, subscribe);
+                    break;
+                case MqttUnsubscribePacket unsubscribe:
+                    PacketTrace.SentUnsubscribe(_logger, unsubscribe);
+                    break;
             }
 
             await WritePacketAsync(connection, packet, cancellationToken).ConfigureAwait(false);

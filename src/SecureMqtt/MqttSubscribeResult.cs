@@ -14,6 +14,9 @@ public sealed record MqttSubscribeResult
     /// <summary>User properties of the SUBACK (MQTT 5).</summary>
     public IReadOnlyList<MqttUserProperty> UserProperties { get; init; } = [];
 
+    /// <summary>The packet identifier the SUBSCRIBE and its SUBACK carried (informational: logs, tools).</summary>
+    public ushort PacketId { get; init; }
+
     /// <summary>True when every filter was granted.</summary>
     public bool IsSuccess => Items.All(i => i.IsSuccess);
 }

@@ -53,7 +53,7 @@ public sealed class PubOptionTests(MosquittoFixture broker)
         [
             "Client dbg-client sending CONNECT",
             "Client dbg-client received CONNACK (0)",
-            $"Client dbg-client sending PUBLISH (d0, q1, r0, m0, '{topic}', ... (5 bytes))",
+            $"Client dbg-client sending PUBLISH (d0, q1, r0, m1, '{topic}', ... (5 bytes))",
             "Client dbg-client received PUBACK (Mid: 1, RC:0)",
             "Client dbg-client sending DISCONNECT",
         ], lines);

@@ -35,7 +35,7 @@ internal static class Smqtt
 /// <summary>A running in-process smqtt sub.</summary>
 internal sealed class SubRun
 {
-    private readonly MemoryStream _output = new();
+    private readonly WatchedMemoryStream _output = new();
     private readonly StringWriter _error = new();
     private readonly TaskCompletionSource _subscribed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _stop = new(Smqtt.Timeout);
@@ -58,9 +58,65 @@ internal sealed class SubRun
         }
     }
 
+    /// <summary>Completes once stdout holds <paramref name="text"/>; fails if the command ends first.</summary>
+    public async Task WaitForOutputAsync(string text)
+    {
+        var first = await Task.WhenAny(_output.WaitForAsync(text), Completion).WaitAsync(Smqtt.Timeout);
+        if (first == Completion)
+        {
+            Assert.Fail($"smqtt sub ended before printing '{text}': {await ResultAsync()}");
+        }
+    }
+
     public async Task<CliResult> ResultAsync()
     {
         var code = await Completion.WaitAsync(Smqtt.Timeout);
         return new CliResult(code, _output.ToArray(), _error.ToString());
     }
+}
+
+/// <summary>A memory stream that completes a wait once what was written contains a given text.</summary>
+internal sealed class WatchedMemoryStream : MemoryStream
+{
+    private readonly Lock _lock = new();
+    private readonly List<(string Text, TaskCompletionSource Seen)> _waiters = [];
+
+    public Task WaitForAsync(string text)
+    {
+        lock (_lock)
+        {
+            if (Contains(text))
+            {
+                return Task.CompletedTask;
+            }
+
+            var seen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _waiters.Add((text, seen));
+            return seen.Task;
+        }
+    }
+
+    // MemoryStream's span overload of a derived type goes through the array one, so only that one is overridden.
+    public override void Write(byte[] buffer, int offset, int count)
+    {
+        lock (_lock)
+        {
+            base.Write(buffer, offset, count);
+            foreach (var waiter in _waiters.Where(w => Contains(w.Text)).ToList())
+            {
+                _waiters.Remove(waiter);
+                waiter.Seen.TrySetResult();
+            }
+        }
+    }
+
+    public override byte[] ToArray()
+    {
+        lock (_lock)
+        {
+            return base.ToArray();
+        }
+    }
+
+    private bool Contains(string text) => Encoding.UTF8.GetString(GetBuffer(), 0, (int)Length).Contains(text, StringComparison.Ordinal);
 }

@@ -11,12 +11,40 @@ public sealed class SubOptionTests(MosquittoFixture broker)
     [Fact]
     public async Task E_exits_once_the_subscription_is_acknowledged()
     {
-        var sub = Smqtt.StartSub([.. Connection, "-t", ListenerArguments.Topic("e"), "-E", "-d"]);
+        var topic = ListenerArguments.Topic("e");
+        var sub = Smqtt.StartSub([.. Connection, "-t", topic, "-E", "-d", "-i", "e-client"]);
 
         var result = await sub.ResultAsync();
 
         Assert.Equal(0, result.ExitCode);
-        Assert.Contains("received SUBACK (0)", result.Text, StringComparison.Ordinal);
+        Assert.Equal(
+        [
+            "Client e-client sending CONNECT",
+            "Client e-client received CONNACK (0)",
+            $"Client e-client sending SUBSCRIBE (Mid: 1, Topic: {topic}, QoS: 0, Options: 0x00)",
+            "Client e-client received SUBACK",
+            "Subscribed (mid: 1): 0",
+            "Client e-client sending DISCONNECT",
+        ], result.Text.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    [Fact]
+    public async Task Debug_shows_keep_alive_and_the_acknowledgement_of_a_received_qos_1_message()
+    {
+        var topic = ListenerArguments.Topic("ping");
+        var sub = Smqtt.StartSub([.. Connection, "-t", topic, "-q", "1", "-C", "1", "-d", "-k", "5", "-i", "ping-client"]);
+        await sub.WaitSubscribedAsync();
+        await sub.WaitForOutputAsync("Client ping-client received PINGRESP");
+        var put = await ProcessRunner.RunAsync("mosquitto_pub", [.. Connection, "-t", topic, "-m", "hi", "-q", "1"]);
+        Assert.Equal(0, put.ExitCode);
+
+        var result = await sub.ResultAsync();
+
+        Assert.Equal(0, result.ExitCode);
+        var lines = result.Text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Contains("Client ping-client sending PINGREQ", lines);
+        Assert.Contains($"Client ping-client received PUBLISH (d0, q1, r0, m1, '{topic}', ... (2 bytes))", lines);
+        Assert.Contains("Client ping-client sending PUBACK (m1, rc0)", lines);
     }
 
     [Fact]

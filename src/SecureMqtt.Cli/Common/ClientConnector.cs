@@ -33,6 +33,7 @@ internal sealed class ClientConnector : IAsyncDisposable
             Credentials = a.UserName is null ? null : new MqttCredentials(a.UserName, a.Password),
             // mosquitto: -c without -x keeps the session forever (MQTT 5); 3.1.1 has no expiry to send.
             SessionExpiry = TimeSpan.FromSeconds(a.SessionExpirySeconds ?? (a.CleanSession ? 0 : uint.MaxValue)),
+            LoggerFactory = Debug.Enabled ? Debug : Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance,
         };
 
         if (a.WillTopic is not null)
@@ -79,16 +80,14 @@ internal sealed class ClientConnector : IAsyncDisposable
         return options;
     }
 
-    /// <summary>Connects, printing the CONNECT/CONNACK debug lines.</summary>
+    /// <summary>Connects; with -d the client itself prints CONNECT and CONNACK.</summary>
     public async Task<MqttClient> ConnectAsync(MqttClientOptions options, CancellationToken cancellationToken)
     {
         var client = new MqttClient(options);
         try
         {
-            Debug.Line($"sending CONNECT");
-            var result = await client.ConnectAsync(cancellationToken).ConfigureAwait(false);
+            await client.ConnectAsync(cancellationToken).ConfigureAwait(false);
             Debug.ClientId = client.ClientId;
-            Debug.Line($"received CONNACK ({(byte)result.ReasonCode})");
             return client;
         }
         catch
@@ -102,7 +101,6 @@ internal sealed class ClientConnector : IAsyncDisposable
     {
         if (client.IsConnected)
         {
-            Debug.Line("sending DISCONNECT");
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
             try
             {

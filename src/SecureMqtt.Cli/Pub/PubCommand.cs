@@ -31,7 +31,7 @@ internal static class PubCommand
             var client = await connector.ConnectAsync(options, cancellationToken).ConfigureAwait(false);
             try
             {
-                var publisher = new Publisher(client, connector.Debug, streams);
+                var publisher = new Publisher(client, streams);
                 var failed = arguments.Source switch
                 {
                     PayloadSource.StdinLines => await publisher.PublishLinesAsync(template, streams.Input, cancellationToken).ConfigureAwait(false),

@@ -5,7 +5,7 @@ using SecureMqtt.Packets;
 namespace SecureMqtt.Cli.Pub;
 
 /// <summary>Sends what mosquitto_pub would: one message (repeated), or one message per line of standard input.</summary>
-internal sealed class Publisher(MqttClient client, DebugPrinter debug, CliStreams streams)
+internal sealed class Publisher(MqttClient client, CliStreams streams)
 {
     /// <summary>Payload bytes allowed in flight with -l: below the client's output buffer, so no publish waits for room (which could reorder them).</summary>
     private const int WindowBytes = 32 * 1024;
@@ -20,8 +20,7 @@ internal sealed class Publisher(MqttClient client, DebugPrinter debug, CliStream
                 await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
             }
 
-            debug.Publish("sending", message, null);
-            failed |= !Check(message, await client.PublishAsync(message, cancellationToken).ConfigureAwait(false));
+            failed |= !Check(await client.PublishAsync(message, cancellationToken).ConfigureAwait(false));
         }
 
         return failed;
@@ -47,11 +46,10 @@ internal sealed class Publisher(MqttClient client, DebugPrinter debug, CliStream
             {
                 var (sent, task) = pending.Dequeue();
                 pendingBytes -= sent.Payload.Length;
-                failed |= !Check(sent, await task.ConfigureAwait(false));
+                failed |= !Check(await task.ConfigureAwait(false));
             }
 
             var message = template with { Payload = payload };
-            debug.Publish("sending", message, null);
             pending.Enqueue((message, client.PublishAsync(message, cancellationToken)));
             pendingBytes += payload.Length;
         }
@@ -80,20 +78,14 @@ internal sealed class Publisher(MqttClient client, DebugPrinter debug, CliStream
         while (pending.Count > 0)
         {
             var (sent, task) = pending.Dequeue();
-            failed |= !Check(sent, await task.ConfigureAwait(false));
+            failed |= !Check(await task.ConfigureAwait(false));
         }
 
         return failed;
     }
 
-    private bool Check(MqttMessage message, MqttPublishResult result)
+    private bool Check(MqttPublishResult result)
     {
-        if (message.QualityOfService != MqttQualityOfService.AtMostOnce)
-        {
-            var ack = message.QualityOfService == MqttQualityOfService.AtLeastOnce ? "PUBACK" : "PUBCOMP";
-            debug.Line($"received {ack} (Mid: {result.PacketId ?? 0}, RC:{(byte)result.ReasonCode})");
-        }
-
         if (result.IsSuccess)
         {
             return true;

@@ -34,9 +34,7 @@ internal sealed class Subscriber(SubArguments arguments, MqttClient client, Debu
 
         if (arguments.Unsubscribe.Count > 0)
         {
-            debug.Line($"sending UNSUBSCRIBE (Topics: {string.Join(", ", arguments.Unsubscribe)})");
             await client.UnsubscribeAsync(arguments.Unsubscribe, cancellationToken).ConfigureAwait(false);
-            debug.Line("received UNSUBACK");
         }
 
         onSubscribed?.Invoke();
@@ -71,13 +69,9 @@ internal sealed class Subscriber(SubArguments arguments, MqttClient client, Debu
         var subscriptions = arguments.Topics
             .Select(t => new MqttSubscription(t, arguments.QoS) { RetainAsPublished = arguments.RetainAsPublished })
             .ToList();
-        foreach (var s in subscriptions)
-        {
-            debug.Line($"sending SUBSCRIBE (Topic: {s.TopicFilter}, QoS: {(int)s.MaximumQoS}, Options: 0x{(s.RetainAsPublished ? 8 : 0) | (int)s.MaximumQoS:x2})");
-        }
-
         var result = await client.SubscribeAsync((IReadOnlyList<MqttSubscription>)subscriptions, handler: OnMessageAsync, cancellationToken: cancellationToken).ConfigureAwait(false);
-        debug.Line($"received SUBACK ({string.Join(", ", result.Items.Select(i => (byte)i.ReasonCode))})");
+        // mosquitto_sub's own line after the client's "received SUBACK".
+        debug.Plain($"Subscribed (mid: {result.PacketId}): {string.Join(", ", result.Items.Select(i => (byte)i.ReasonCode))}");
         foreach (var item in result.Items.Where(i => !i.IsSuccess))
         {
             await streams.Error.WriteLineAsync($"Warning: subscription to '{item.TopicFilter}' was refused: {item.ReasonCode}.").ConfigureAwait(false);
@@ -96,7 +90,6 @@ internal sealed class Subscriber(SubArguments arguments, MqttClient client, Debu
             return ValueTask.CompletedTask;
         }
 
-        debug.Publish("received", message, null);
         if (arguments.RetainedOnly && !message.Retain)
         {
             Stop(0);
