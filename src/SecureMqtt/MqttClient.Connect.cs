@@ -185,6 +185,10 @@ public sealed partial class MqttClient
             ReceiveMaximum = v5 && o.ReceiveMaximum != ushort.MaxValue ? o.ReceiveMaximum : null,
             MaximumPacketSize = v5 ? o.MaximumPacketSize : null,
             TopicAliasMaximum = v5 && o.TopicAliasMaximum > 0 ? o.TopicAliasMaximum : null,
+            // Both are sent only when they differ from the protocol's defaults (1 and 0).
+            RequestProblemInformation = v5 && !o.RequestProblemInformation ? false : null,
+            RequestResponseInformation = v5 && o.RequestResponseInformation ? true : null,
+            UserProperties = v5 ? o.ConnectUserProperties : [],
         };
     }
 

@@ -9,9 +9,12 @@ public sealed partial class MqttClient
     /// not raised. <see cref="MqttReasonCode.DisconnectWithWillMessage"/> asks an MQTT 5 broker to publish the will.
     /// </summary>
     /// <param name="reasonCode">The MQTT 5 reason code (ignored under MQTT 3.1.1).</param>
+    /// <param name="userProperties">MQTT 5 user properties of the DISCONNECT packet, in order.</param>
     /// <param name="cancellationToken">Stops waiting for buffered packets to be sent.</param>
     /// <returns>A task that completes when the connection is closed.</returns>
-    public async Task DisconnectAsync(MqttReasonCode reasonCode = MqttReasonCode.NormalDisconnection, CancellationToken cancellationToken = default)
+    /// <exception cref="ArgumentException">User properties are given on an MQTT 3.1.1 connection (nothing is sent).</exception>
+    public async Task DisconnectAsync(MqttReasonCode reasonCode = MqttReasonCode.NormalDisconnection, IReadOnlyList<MqttUserProperty>? userProperties = null,
+        CancellationToken cancellationToken = default)
     {
         var connection = _current;
         if (connection is not { IsAlive: true })
@@ -19,9 +22,11 @@ public sealed partial class MqttClient
             return;
         }
 
+        RequireV5ForUserProperties(connection, userProperties, nameof(userProperties));
+
         try
         {
-            await WriteDisconnectAsync(connection, new MqttDisconnectPacket { ReasonCode = reasonCode },
+            await WriteDisconnectAsync(connection, new MqttDisconnectPacket { ReasonCode = reasonCode, UserProperties = userProperties ?? [] },
                 new MqttConnectionLostException("The application is disconnecting."), cancellationToken).ConfigureAwait(false);
             await connection.FlushLoop.WaitAsync(cancellationToken).ConfigureAwait(false);
         }

@@ -15,7 +15,7 @@ public sealed partial class MqttClient
     /// <returns>The broker's answer.</returns>
     public Task<MqttSubscribeResult> SubscribeAsync(string topicFilter, MqttQualityOfService maximumQoS = MqttQualityOfService.AtMostOnce,
         Func<MqttMessage, CancellationToken, ValueTask>? handler = null, CancellationToken cancellationToken = default) =>
-        SubscribeAsync([new MqttSubscription(topicFilter, maximumQoS)], handler, null, cancellationToken);
+        SubscribeAsync([new MqttSubscription(topicFilter, maximumQoS)], handler, null, null, cancellationToken);
 
     /// <summary>
     /// Subscribes to topic filters with their options (maximum QoS, no local, retain as published, retain
@@ -25,11 +25,13 @@ public sealed partial class MqttClient
     /// <param name="handler">Receives the messages matching these filters (registered before SUBSCRIBE is sent, so
     /// retained messages reach it too); null sends them to <see cref="MessageHandler"/> or <see cref="ReadMessagesAsync"/>.</param>
     /// <param name="subscriptionIdentifier">MQTT 5 subscription identifier (1..268435455) the broker reports on matching messages.</param>
+    /// <param name="userProperties">MQTT 5 user properties of the SUBSCRIBE packet, in order.</param>
     /// <param name="cancellationToken">Stops waiting for SUBACK.</param>
     /// <returns>The broker's answer per filter.</returns>
-    /// <exception cref="ArgumentException">A filter is not a valid topic filter.</exception>
+    /// <exception cref="ArgumentException">A filter is not a valid topic filter, or user properties are given on an MQTT 3.1.1 connection.</exception>
     public async Task<MqttSubscribeResult> SubscribeAsync(IReadOnlyList<MqttSubscription> subscriptions,
-        Func<MqttMessage, CancellationToken, ValueTask>? handler = null, uint? subscriptionIdentifier = null, CancellationToken cancellationToken = default)
+        Func<MqttMessage, CancellationToken, ValueTask>? handler = null, uint? subscriptionIdentifier = null,
+        IReadOnlyList<MqttUserProperty>? userProperties = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(subscriptions);
         if (subscriptions.Count == 0)
@@ -51,12 +53,13 @@ public sealed partial class MqttClient
         }
 
         var connection = RequireConnection();
+        RequireV5ForUserProperties(connection, userProperties, nameof(userProperties));
         var added = handler is null ? [] : subscriptions.Select(s => new SubscriptionHandler(s.TopicFilter, handler)).ToArray();
         AddHandlers(added);
         try
         {
             var packetId = _session.BeginRequest(out var completion);
-            var packet = new MqttSubscribePacket { PacketId = packetId, Subscriptions = subscriptions, SubscriptionIdentifier = subscriptionIdentifier };
+            var packet = new MqttSubscribePacket { PacketId = packetId, Subscriptions = subscriptions, SubscriptionIdentifier = subscriptionIdentifier, UserProperties = userProperties ?? [] };
             var response = await SendRequestAsync(connection, packet, packetId, completion, cancellationToken).ConfigureAwait(false);
             if (response is not MqttSubAckPacket subAck || subAck.ReasonCodes.Count != subscriptions.Count)
             {
@@ -81,13 +84,16 @@ public sealed partial class MqttClient
     /// <param name="cancellationToken">Stops waiting for UNSUBACK.</param>
     /// <returns>The broker's answer.</returns>
     public Task<MqttUnsubscribeResult> UnsubscribeAsync(string topicFilter, CancellationToken cancellationToken = default) =>
-        UnsubscribeAsync([topicFilter], cancellationToken);
+        UnsubscribeAsync([topicFilter], null, cancellationToken);
 
     /// <summary>Unsubscribes from topic filters and drops their handlers.</summary>
     /// <param name="topicFilters">The filters exactly as subscribed.</param>
+    /// <param name="userProperties">MQTT 5 user properties of the UNSUBSCRIBE packet, in order.</param>
     /// <param name="cancellationToken">Stops waiting for UNSUBACK.</param>
     /// <returns>The broker's answer per filter (always Success under MQTT 3.1.1).</returns>
-    public async Task<MqttUnsubscribeResult> UnsubscribeAsync(IReadOnlyList<string> topicFilters, CancellationToken cancellationToken = default)
+    /// <exception cref="ArgumentException">No filter, or user properties are given on an MQTT 3.1.1 connection.</exception>
+    public async Task<MqttUnsubscribeResult> UnsubscribeAsync(IReadOnlyList<string> topicFilters, IReadOnlyList<MqttUserProperty>? userProperties = null,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(topicFilters);
         if (topicFilters.Count == 0)
@@ -96,8 +102,9 @@ public sealed partial class MqttClient
         }
 
         var connection = RequireConnection();
+        RequireV5ForUserProperties(connection, userProperties, nameof(userProperties));
         var packetId = _session.BeginRequest(out var completion);
-        var packet = new MqttUnsubscribePacket { PacketId = packetId, TopicFilters = topicFilters };
+        var packet = new MqttUnsubscribePacket { PacketId = packetId, TopicFilters = topicFilters, UserProperties = userProperties ?? [] };
         var response = await SendRequestAsync(connection, packet, packetId, completion, cancellationToken).ConfigureAwait(false);
         if (response is not MqttUnsubAckPacket unsubAck)
         {
@@ -143,6 +150,15 @@ public sealed partial class MqttClient
         {
             _session.CancelRequest(packetId);
             throw;
+        }
+    }
+
+    /// <summary>MQTT 3.1.1 packets have no properties: refuse rather than drop them silently.</summary>
+    private static void RequireV5ForUserProperties(ClientConnection connection, IReadOnlyList<MqttUserProperty>? userProperties, string parameterName)
+    {
+        if (userProperties is { Count: > 0 } && connection.Version != MqttProtocolVersion.V500)
+        {
+            throw new ArgumentException("User properties are an MQTT 5 feature; this connection uses MQTT 3.1.1.", parameterName);
         }
     }
 

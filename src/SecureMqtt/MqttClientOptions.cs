@@ -71,6 +71,21 @@ public sealed record MqttClientOptions
     /// <summary>MQTT 5: how many topic aliases the broker may use towards this client (0: none).</summary>
     public ushort TopicAliasMaximum { get; init; }
 
+    /// <summary>MQTT 5: user properties sent on CONNECT, in order, duplicates allowed (the broker may log or act on them).</summary>
+    public IReadOnlyList<MqttUserProperty> ConnectUserProperties { get; init; } = [];
+
+    /// <summary>
+    /// MQTT 5 Request Problem Information. True (the protocol's default, not sent): the broker may add a reason
+    /// string and user properties to any packet. False: only to PUBLISH, CONNACK and DISCONNECT [MQTT-3.1.2-29].
+    /// </summary>
+    public bool RequestProblemInformation { get; init; } = true;
+
+    /// <summary>
+    /// MQTT 5 Request Response Information: ask the broker for a response topic prefix, returned in
+    /// <see cref="MqttConnectResult.ResponseInformation"/> (the broker may ignore the request). Default false.
+    /// </summary>
+    public bool RequestResponseInformation { get; init; }
+
     /// <summary>MQTT 5: replace repeated topic names with aliases on outgoing PUBLISH, within the broker's limit.</summary>
     public bool UseOutgoingTopicAliases { get; init; }
 

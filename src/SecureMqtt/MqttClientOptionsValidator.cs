@@ -22,6 +22,7 @@ internal static class MqttClientOptionsValidator
         Require(o.IncomingMessageChannelCapacity > 0, nameof(o.IncomingMessageChannelCapacity), "IncomingMessageChannelCapacity must be positive.");
         Require(o.IncomingMessageBufferSize >= 1024, nameof(o.IncomingMessageBufferSize), "IncomingMessageBufferSize must be at least 1024 bytes.");
         Require(o.MaximumTopicLength is > 0 and <= 65535, nameof(o.MaximumTopicLength), "MaximumTopicLength must be between 1 and 65535 bytes (the protocol's maximum).");
+        Require(o.ConnectUserProperties is not null, nameof(o.ConnectUserProperties), "ConnectUserProperties must not be null (use an empty list).");
         Require(o.LoggerFactory is not null, nameof(o.LoggerFactory), "LoggerFactory must not be null.");
         Require(o.TimeProvider is not null, nameof(o.TimeProvider), "TimeProvider must not be null.");
 
@@ -33,6 +34,9 @@ internal static class MqttClientOptionsValidator
             Require(o.TopicAliasMaximum == 0, nameof(o.TopicAliasMaximum), "Topic aliases are an MQTT 5 feature.");
             Require(!o.UseOutgoingTopicAliases, nameof(o.UseOutgoingTopicAliases), "Topic aliases are an MQTT 5 feature.");
             Require(o.WillDelay is null, nameof(o.WillDelay), "WillDelay is an MQTT 5 feature.");
+            Require(o.ConnectUserProperties is not { Count: > 0 }, nameof(o.ConnectUserProperties), "User properties are an MQTT 5 feature.");
+            Require(o.RequestProblemInformation, nameof(o.RequestProblemInformation), "Request Problem Information is an MQTT 5 feature.");
+            Require(!o.RequestResponseInformation, nameof(o.RequestResponseInformation), "Request Response Information is an MQTT 5 feature.");
         }
 
         if (o.Will is { } will)

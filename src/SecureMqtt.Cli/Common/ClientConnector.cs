@@ -68,6 +68,9 @@ internal sealed class ClientConnector : IAsyncDisposable
                 "receive-maximum" => options with { ReceiveMaximum = (ushort)Math.Max(1, p.UInt(ushort.MaxValue)) },
                 "maximum-packet-size" => options with { MaximumPacketSize = p.UInt(uint.MaxValue) },
                 "topic-alias-maximum" => options with { TopicAliasMaximum = (ushort)p.UInt(ushort.MaxValue) },
+                "user-property" => options with { ConnectUserProperties = [.. options.ConnectUserProperties, p.UserProperty] },
+                "request-problem-information" => options with { RequestProblemInformation = p.UInt(1) == 1 },
+                "request-response-information" => options with { RequestResponseInformation = p.UInt(1) == 1 },
                 _ => throw p.NotSupported(),
             };
         }
@@ -104,7 +107,8 @@ internal sealed class ClientConnector : IAsyncDisposable
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
             try
             {
-                await client.DisconnectAsync(cancellationToken: timeout.Token).ConfigureAwait(false);
+                var properties = PropertyArgument.UserProperties(_arguments.Properties, "disconnect");
+                await client.DisconnectAsync(userProperties: properties, cancellationToken: timeout.Token).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is MqttException or OperationCanceledException or IOException)
             {

@@ -26,6 +26,31 @@ internal sealed record PropertyArgument(string Command, string Name, string Valu
     public UsageException NotSupported() =>
         new($"-D {Command} {Name} is not supported because the SecureMqtt client does not let applications set it on {Command.ToUpperInvariant()}.");
 
+    /// <summary>The <c>user-property name value</c> pair.</summary>
+    public MqttUserProperty UserProperty => new(Value, Value2!);
+
+    /// <summary>
+    /// The user properties given for <paramref name="command"/> (SUBSCRIBE, UNSUBSCRIBE, DISCONNECT), in order;
+    /// any other property for it is refused, as the client has no place for it.
+    /// </summary>
+    public static IReadOnlyList<MqttUserProperty> UserProperties(IEnumerable<PropertyArgument> properties, string command, params string[] alsoAllowed)
+    {
+        var result = new List<MqttUserProperty>();
+        foreach (var p in properties.Where(p => p.Command == command))
+        {
+            if (p.Name == "user-property")
+            {
+                result.Add(p.UserProperty);
+            }
+            else if (!alsoAllowed.Contains(p.Name))
+            {
+                throw p.NotSupported();
+            }
+        }
+
+        return result;
+    }
+
     /// <summary>Applies a message property (PUBLISH or will) to <paramref name="message"/>.</summary>
     public MqttMessage ApplyTo(MqttMessage message) => Name switch
     {
@@ -34,7 +59,7 @@ internal sealed record PropertyArgument(string Command, string Name, string Valu
         "correlation-data" => message with { CorrelationData = Encoding.UTF8.GetBytes(Value) },
         "message-expiry-interval" => message with { MessageExpiry = TimeSpan.FromSeconds(UInt(uint.MaxValue)) },
         "payload-format-indicator" => message with { PayloadFormat = (MqttPayloadFormatIndicator)UInt(1) },
-        "user-property" => message with { UserProperties = [.. message.UserProperties, new MqttUserProperty(Value, Value2!)] },
+        "user-property" => message with { UserProperties = [.. message.UserProperties, UserProperty] },
         _ => throw NotSupported(),
     };
 

@@ -59,10 +59,8 @@ internal static class PubCommand
             message = p.ApplyTo(message);
         }
 
-        foreach (var p in arguments.Client.Properties.Where(p => p.Command == "disconnect"))
-        {
-            throw p.NotSupported();
-        }
+        // Refuses DISCONNECT properties other than user-property before connecting.
+        _ = PropertyArgument.UserProperties(arguments.Client.Properties, "disconnect");
 
         return message;
     }

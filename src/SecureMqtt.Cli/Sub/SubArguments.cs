@@ -144,9 +144,21 @@ internal sealed class SubArguments
             throw new UsageException("--pretty is not supported because smqtt sub prints JSON in mosquitto's compact form only.");
         }
 
-        foreach (var p in Client.Properties.Where(p => p.Command is "subscribe" or "unsubscribe" or "disconnect" or "publish" or "auth"))
+        // Refuses what the client has no place for; user properties go on SUBSCRIBE, UNSUBSCRIBE and DISCONNECT.
+        _ = PropertyArgument.UserProperties(Client.Properties, "subscribe", "subscription-identifier");
+        _ = PropertyArgument.UserProperties(Client.Properties, "unsubscribe");
+        _ = PropertyArgument.UserProperties(Client.Properties, "disconnect");
+        foreach (var p in Client.Properties.Where(p => p.Command is "publish" or "auth"))
         {
             throw p.NotSupported();
+        }
+
+        foreach (var p in Client.Properties.Where(p => p.Command == "subscribe" && p.Name == "subscription-identifier"))
+        {
+            if (p.UInt(268_435_455) == 0)
+            {
+                throw new UsageException("Invalid value '0' for property subscription-identifier (expected 1..268435455).");
+            }
         }
 
         if (Format is not null)

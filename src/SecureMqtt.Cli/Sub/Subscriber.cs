@@ -34,7 +34,8 @@ internal sealed class Subscriber(SubArguments arguments, MqttClient client, Debu
 
         if (arguments.Unsubscribe.Count > 0)
         {
-            await client.UnsubscribeAsync(arguments.Unsubscribe, cancellationToken).ConfigureAwait(false);
+            var properties = PropertyArgument.UserProperties(arguments.Client.Properties, "unsubscribe");
+            await client.UnsubscribeAsync(arguments.Unsubscribe, properties, cancellationToken).ConfigureAwait(false);
         }
 
         onSubscribed?.Invoke();
@@ -69,7 +70,9 @@ internal sealed class Subscriber(SubArguments arguments, MqttClient client, Debu
         var subscriptions = arguments.Topics
             .Select(t => new MqttSubscription(t, arguments.QoS) { RetainAsPublished = arguments.RetainAsPublished })
             .ToList();
-        var result = await client.SubscribeAsync((IReadOnlyList<MqttSubscription>)subscriptions, handler: OnMessageAsync, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var properties = PropertyArgument.UserProperties(arguments.Client.Properties, "subscribe", "subscription-identifier");
+        var identifier = arguments.Client.Properties.LastOrDefault(p => p.Command == "subscribe" && p.Name == "subscription-identifier")?.UInt(268_435_455);
+        var result = await client.SubscribeAsync(subscriptions, OnMessageAsync, identifier, properties, cancellationToken).ConfigureAwait(false);
         // mosquitto_sub's own line after the client's "received SUBACK".
         debug.Plain($"Subscribed (mid: {result.PacketId}): {string.Join(", ", result.Items.Select(i => (byte)i.ReasonCode))}");
         foreach (var item in result.Items.Where(i => !i.IsSuccess))
