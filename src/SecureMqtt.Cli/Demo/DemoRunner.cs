@@ -123,8 +123,14 @@ internal static class DemoRunner
 
     private static void PrintTls(TextWriter output, MqttTlsInfo tls, Target target)
     {
+        output.WriteLine($"4. TLS handshake done: {TlsVersion(tls.Protocol)}, cipher suite {tls.CipherSuiteName}");
+        if (tls.ServerCertificate is null)
+        {
+            output.WriteLine($"   TLS-PSK: both sides proved they hold the key of identity '{tls.PreSharedKeyIdentity}'; no certificates");
+            return;
+        }
+
         var server = CertificateDetails.From(tls.ServerCertificate);
-        output.WriteLine($"4. TLS handshake done: {TlsVersion(tls.Protocol)}, cipher suite {tls.CipherSuite}");
         output.WriteLine($"   server certificate: subject {server.Subject}, issuer {server.Issuer}, valid {Date(server.NotBefore)} to {Date(server.NotAfter)}");
         var trust = target.CaFile is null ? "the operating system's trust store" : $"our CA ({target.CaFile})";
         output.WriteLine(tls.ServerCertificateVerified

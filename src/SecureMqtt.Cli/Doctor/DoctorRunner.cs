@@ -18,7 +18,6 @@ namespace SecureMqtt.Cli.Doctor;
 internal sealed class DoctorRunner(DoctorArguments arguments, MqttClientOptions options)
 {
     private readonly List<DoctorStep> _steps = DoctorSteps.Create();
-    private readonly PskLogCapture _psk = new();
 
     private DoctorStep this[string id] => _steps.First(s => s.Id == id);
 
@@ -43,7 +42,7 @@ internal sealed class DoctorRunner(DoctorArguments arguments, MqttClientOptions 
             }
         }
 
-        var client = new MqttClient(tls?.PreSharedKey is null ? options : options with { LoggerFactory = _psk });
+        var client = new MqttClient(options);
         await using (client.ConfigureAwait(false))
         {
             try
@@ -180,7 +179,7 @@ internal sealed class DoctorRunner(DoctorArguments arguments, MqttClientOptions 
                 step.Details.Add("not available: the handshake did not end with a client certificate the broker accepts");
                 break;
             case DoctorSteps.Negotiated:
-                step.Ok(Negotiated(info, psk ? _psk : null).ToArray());
+                step.Ok(Negotiated(info).ToArray());
                 break;
             case DoctorSteps.ClientCertificate:
                 if (tls.ClientCertificateFile is null && tls.Pkcs12File is null)
@@ -246,25 +245,25 @@ internal sealed class DoctorRunner(DoctorArguments arguments, MqttClientOptions 
         yield return tls.AllowWeakServerCertificates ? "weak-crypto policy: overridden (--allow-weak)" : "no weak signature or key (SHA-1/MD5, RSA < 2048, EC < 224)";
     }
 
-    private static IEnumerable<string> Negotiated(MqttTlsInfo? info, PskLogCapture? psk)
+    private static IEnumerable<string> Negotiated(MqttTlsInfo? info)
     {
-        if (psk is not null)
-        {
-            yield return $"version: {psk.Protocol ?? "unknown"}";
-            yield return $"cipher suite: {psk.CipherSuite ?? "unknown"}";
-            yield return "key exchange: pre-shared key" + (psk.Protocol == "TLSv1.3" || (psk.CipherSuite ?? string.Empty).Contains("DHE", StringComparison.Ordinal) ? " with (EC)DHE (forward secret)" : " only (not forward secret)");
-            yield break;
-        }
-
         if (info is null)
         {
             yield return "handshake completed (details unavailable: the MQTT connection did not complete)";
             yield break;
         }
 
-        var suite = info.CipherSuite.ToString();
+        var suite = info.CipherSuiteName;
         yield return $"version: {(info.Protocol == SslProtocols.Tls13 ? "TLS 1.3" : info.Protocol == SslProtocols.Tls12 ? "TLS 1.2" : info.Protocol.ToString())}";
         yield return $"cipher suite: {suite}";
+        if (info.PreSharedKeyIdentity is not null)
+        {
+            // TLS 1.3 PSK as OpenSSL offers it (psk_dhe_ke) always adds an ephemeral exchange; TLS 1.2 only in the (EC)DHE_PSK suites.
+            yield return "key exchange: pre-shared key" + (info.Protocol == SslProtocols.Tls13 || suite.Contains("DHE_PSK", StringComparison.Ordinal)
+                ? " with (EC)DHE (forward secret)" : " only (not forward secret)");
+            yield break;
+        }
+
         yield return $"key exchange: {KeyExchange(info.Protocol, suite)}";
         yield return $"ALPN: {info.ApplicationProtocol ?? "none agreed"}";
     }

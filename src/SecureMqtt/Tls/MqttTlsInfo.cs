@@ -5,29 +5,37 @@ using System.Security.Cryptography.X509Certificates;
 namespace SecureMqtt;
 
 /// <summary>
-/// What the certificate TLS handshake negotiated and which server certificate was verified. (TLS-PSK connections
-/// have no server certificate and report no <see cref="MqttTlsInfo"/>; their parameters are logged at debug level.)
+/// What the TLS handshake negotiated and, for certificate TLS, which server certificate was verified. A TLS-PSK
+/// connection has no certificates: <see cref="ServerCertificate"/> is null and <see cref="PreSharedKeyIdentity"/>
+/// names the key that authenticated both sides.
 /// </summary>
 public sealed class MqttTlsInfo
 {
-    internal MqttTlsInfo(SslProtocols protocol, TlsCipherSuite cipherSuite, X509Certificate2 serverCertificate, string? applicationProtocol, string targetHost, bool verified)
+    internal MqttTlsInfo(SslProtocols protocol, TlsCipherSuite cipherSuite, X509Certificate2? serverCertificate, string? applicationProtocol, string targetHost, bool verified)
     {
         Protocol = protocol;
         CipherSuite = cipherSuite;
+        CipherSuiteName = cipherSuite.ToString();
         ServerCertificate = serverCertificate;
         ApplicationProtocol = applicationProtocol;
         TargetHost = targetHost;
         ServerCertificateVerified = verified;
     }
 
+    /// <summary>The suite's name: the IANA name <see cref="CipherSuite"/> has, or for a TLS-PSK suite .NET has no value for, OpenSSL's name.</summary>
+    public string CipherSuiteName { get; private init; }
+
+    /// <summary>The TLS-PSK identity the connection was authenticated with, or null for certificate TLS.</summary>
+    public string? PreSharedKeyIdentity { get; private init; }
+
     /// <summary>The negotiated TLS version.</summary>
     public SslProtocols Protocol { get; }
 
-    /// <summary>The negotiated cipher suite.</summary>
+    /// <summary>The negotiated cipher suite (TLS_NULL_WITH_NULL_NULL for a TLS-PSK suite .NET has no value for: see <see cref="CipherSuiteName"/>).</summary>
     public TlsCipherSuite CipherSuite { get; }
 
-    /// <summary>The server's certificate.</summary>
-    public X509Certificate2 ServerCertificate { get; }
+    /// <summary>The server's certificate; null for TLS-PSK, which uses none.</summary>
+    public X509Certificate2? ServerCertificate { get; }
 
     /// <summary>The server's chain as built during verification, server certificate first.</summary>
     public IReadOnlyList<X509Certificate2> ServerCertificateChain { get; internal init; } = [];
@@ -35,10 +43,13 @@ public sealed class MqttTlsInfo
     /// <summary>The ALPN protocol agreed on, or null when none was.</summary>
     public string? ApplicationProtocol { get; }
 
-    /// <summary>The name the certificate was checked against (and sent as SNI).</summary>
+    /// <summary>The name the certificate was checked against (and sent as SNI; for TLS-PSK only sent).</summary>
     public string TargetHost { get; }
 
-    /// <summary>False only when AllowUntrustedServerCertificate let an unverifiable certificate through.</summary>
+    /// <summary>
+    /// Certificate TLS: false only when AllowUntrustedServerCertificate let an unverifiable certificate through.
+    /// TLS-PSK: false, as there is no certificate (the pre-shared key authenticated the server).
+    /// </summary>
     public bool ServerCertificateVerified { get; }
 
     /// <summary>The entry of <see cref="MqttTlsOptions.PinnedPublicKeys"/> that matched, or null when no pins are configured.</summary>
@@ -46,4 +57,21 @@ public sealed class MqttTlsInfo
 
     /// <summary>True when a client certificate was configured and offered to the broker.</summary>
     public bool ClientCertificateSent { get; internal init; }
+
+    /// <summary>What a TLS-PSK handshake negotiated, from OpenSSL's names for version and suite.</summary>
+    internal static MqttTlsInfo ForPreSharedKey(string openSslVersion, string openSslCipher, string targetHost, string identity)
+    {
+        var protocol = openSslVersion switch
+        {
+            "TLSv1.3" => SslProtocols.Tls13,
+            "TLSv1.2" => SslProtocols.Tls12,
+            _ => SslProtocols.None,
+        };
+        var suite = Tls.PskCipherSuites.FromOpenSslName(openSslCipher);
+        return new MqttTlsInfo(protocol, suite ?? default, null, null, targetHost, verified: false)
+        {
+            CipherSuiteName = suite?.ToString() ?? openSslCipher,
+            PreSharedKeyIdentity = identity,
+        };
+    }
 }

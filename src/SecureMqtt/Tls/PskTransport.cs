@@ -50,7 +50,7 @@ internal sealed class PskTransport(IMqttTransport inner, MqttTlsOptions options,
         }
 
         Log.PskEstablished(logger, targetHost, tls.NegotiatedProtocol, tls.CipherSuite, key.Identity);
-        return new MqttTransportConnection(tls);
+        return new MqttTransportConnection(tls) { TlsInfo = MqttTlsInfo.ForPreSharedKey(tls.NegotiatedProtocol, tls.CipherSuite, targetHost, key.Identity) };
     }
 
     private MqttTlsException Map(PskTlsException error, string targetHost)

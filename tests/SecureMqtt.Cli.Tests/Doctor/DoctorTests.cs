@@ -103,7 +103,10 @@ public sealed class DoctorTests(MosquittoFixture broker) : IDisposable
         var steps = json.GetProperty("steps").EnumerateArray().ToDictionary(s => s.GetProperty("id").GetString()!, s => s);
         Assert.Equal("skipped", steps["chain-verification"].GetProperty("status").GetString());
         Assert.Equal("ok", steps["mqtt-connect"].GetProperty("status").GetString());
-        Assert.Contains(steps["negotiated"].GetProperty("details").EnumerateArray(), d => d.GetString() == "version: TLSv1.3");
+        var negotiated = steps["negotiated"].GetProperty("details").EnumerateArray().Select(d => d.GetString()).ToList();
+        Assert.Contains("version: TLS 1.3", negotiated);
+        Assert.Contains(negotiated, d => d!.StartsWith("cipher suite: TLS_", StringComparison.Ordinal));
+        Assert.Contains("key exchange: pre-shared key with (EC)DHE (forward secret)", negotiated);
     }
 
     private static void AssertFailedAt(JsonElement json, string stepId, string kind)

@@ -36,7 +36,10 @@ public sealed class PskTests : IAsyncLifetime
 
         Assert.True(published.IsSuccess);
         Assert.Equal("over psk", System.Text.Encoding.UTF8.GetString(received.Payload.Span));
-        Assert.Null(client.TlsInfo);
+        Assert.Null(client.TlsInfo!.ServerCertificate);
+        Assert.Equal(Identity, client.TlsInfo.PreSharedKeyIdentity);
+        Assert.NotEqual(System.Security.Authentication.SslProtocols.None, client.TlsInfo.Protocol);
+        Assert.StartsWith("TLS_", client.TlsInfo.CipherSuiteName, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -39,7 +39,7 @@ public sealed class TlsFailureTests(MosquittoFixture fixture) : IDisposable
         var options = Broker.Options(fixture, Listener.MutualTls);
         await using var client = await Broker.ConnectAsync(options with { Tls = options.Tls! with { EnabledProtocolsOverride = version } });
         Assert.Equal(version, client.TlsInfo!.Protocol);
-        Assert.Contains("CN=localhost", client.TlsInfo.ServerCertificate.Subject, StringComparison.Ordinal);
+        Assert.Contains("CN=localhost", client.TlsInfo.ServerCertificate!.Subject, StringComparison.Ordinal);
         Assert.NotEqual(default, client.TlsInfo.CipherSuite);
     }
 
