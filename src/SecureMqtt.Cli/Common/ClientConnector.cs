@@ -8,6 +8,7 @@ internal sealed class ClientConnector : IAsyncDisposable
     private readonly ClientArguments _arguments;
     private readonly CliStreams _streams;
     private string? _bundle;
+    private MqttPreSharedKey? _psk;
 
     public ClientConnector(ClientArguments arguments, CliStreams streams)
     {
@@ -121,6 +122,8 @@ internal sealed class ClientConnector : IAsyncDisposable
 
     public ValueTask DisposeAsync()
     {
+        // The clients using the key are disposed by now: zero it rather than leave it to the garbage collector.
+        _psk?.Dispose();
         if (_bundle is not null)
         {
             File.Delete(_bundle);
@@ -136,7 +139,8 @@ internal sealed class ClientConnector : IAsyncDisposable
         {
             try
             {
-                return new MqttTlsOptions { PreSharedKey = MqttPreSharedKey.FromHex(t.PskIdentity!, t.PskHex), MinimumVersion = t.MinimumVersion };
+                _psk = MqttPreSharedKey.FromHex(t.PskIdentity!, t.PskHex);
+                return new MqttTlsOptions { PreSharedKey = _psk, MinimumVersion = t.MinimumVersion };
             }
             catch (FormatException ex)
             {

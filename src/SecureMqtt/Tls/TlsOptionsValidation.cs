@@ -24,6 +24,7 @@ internal static class TlsOptionsValidation
 
         if (tls.PreSharedKey is { } psk)
         {
+            Require(!psk.IsDisposed, nameof(tls.PreSharedKey), "The pre-shared key has been disposed (its bytes are zeroed); create a new MqttPreSharedKey.");
             Require(psk.Identity.Length > 0 && !psk.Identity.Contains('\0', StringComparison.Ordinal) && System.Text.Encoding.UTF8.GetByteCount(psk.Identity) <= 256,
                 nameof(tls.PreSharedKey), "The PSK identity must be 1 to 256 UTF-8 bytes without NUL characters.");
             Require(psk.Key.Length <= 512, nameof(tls.PreSharedKey), "The PSK key must be at most 512 bytes.");
