@@ -54,3 +54,39 @@ public class PublicApiTests
         Assert.Empty(offenders);
     }
 }
+
+public class PublicMemberTests
+{
+    [Theory]
+    [InlineData(typeof(MqttMessage), "PacketId: Nullable`1[UInt16]?")]
+    [InlineData(typeof(MqttSubscribeResult), "PacketId: UInt16")]
+    [InlineData(typeof(MqttTlsInfo), "ServerCertificate: X509Certificate2?", "CipherSuiteName: String", "PreSharedKeyIdentity: String?")]
+    [InlineData(typeof(MqttPreSharedKey), "IsDisposed: Boolean", "Key: ReadOnlyMemory`1[Byte]")]
+    [InlineData(typeof(MqttClientOptions), "ConnectUserProperties: IReadOnlyList`1[MqttUserProperty]", "RequestProblemInformation: Boolean", "RequestResponseInformation: Boolean")]
+    public void Properties_tools_rely_on_keep_their_type_and_nullability(Type type, params string[] expected)
+    {
+        var context = new System.Reflection.NullabilityInfoContext();
+        var actual = type.GetProperties().Select(p => $"{p.Name}: {Name(p.PropertyType)}{(context.Create(p).ReadState == System.Reflection.NullabilityState.Nullable ? "?" : string.Empty)}").ToList();
+        Assert.All(expected, e => Assert.Contains(e, actual));
+
+        static string Name(Type t) => t.IsGenericType ? $"{t.Name}[{string.Join(",", t.GetGenericArguments().Select(a => a.Name))}]" : t.Name;
+    }
+
+    [Fact]
+    public void Subscribe_unsubscribe_and_disconnect_take_user_properties_before_the_cancellation_token()
+    {
+        var signatures = typeof(MqttClient).GetMethods()
+            .Where(m => m.Name is nameof(MqttClient.SubscribeAsync) or nameof(MqttClient.UnsubscribeAsync) or nameof(MqttClient.DisconnectAsync))
+            .Select(m => $"{m.Name}({string.Join(", ", m.GetParameters().Select(p => p.Name))})")
+            .Order(StringComparer.Ordinal);
+        Assert.Equal(
+        [
+            "DisconnectAsync(reasonCode, userProperties, cancellationToken)",
+            "SubscribeAsync(subscriptions, handler, subscriptionIdentifier, userProperties, cancellationToken)",
+            "SubscribeAsync(topicFilter, maximumQoS, handler, cancellationToken)",
+            "UnsubscribeAsync(topicFilter, cancellationToken)",
+            "UnsubscribeAsync(topicFilters, userProperties, cancellationToken)",
+        ], signatures);
+        Assert.True(typeof(IDisposable).IsAssignableFrom(typeof(MqttPreSharedKey)));
+    }
+}

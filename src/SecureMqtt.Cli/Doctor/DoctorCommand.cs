@@ -38,6 +38,8 @@ internal static class DoctorCommand
         options = options with
         {
             ConnectTimeout = arguments.Timeout,
+            // -d packet lines would break --json; the report's own steps say what happened.
+            LoggerFactory = arguments.Json ? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance : options.LoggerFactory,
             Tls = options.Tls is null ? null : options.Tls with { HandshakeTimeout = options.Tls.HandshakeTimeout ?? arguments.Timeout },
         };
         var steps = await new DoctorRunner(arguments, options).RunAsync(cancellationToken).ConfigureAwait(false);
