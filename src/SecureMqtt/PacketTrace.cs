@@ -17,7 +17,7 @@ internal static class PacketTrace
     {
         if (IsOn(logger))
         {
-            Log.PacketSent(logger, Name(type));
+            Log.PacketSent(logger, type.ToSpecificationName());
         }
     }
 
@@ -25,7 +25,7 @@ internal static class PacketTrace
     {
         if (IsOn(logger))
         {
-            Log.PacketReceived(logger, Name(type));
+            Log.PacketReceived(logger, type.ToSpecificationName());
         }
     }
 
@@ -52,8 +52,8 @@ internal static class PacketTrace
             // libmosquitto: "PUBACK (m1, rc0)", "PUBREC (m2, rc0)", "PUBREL (m1)", "PUBCOMP (m2)".
             var withReason = ack.Type is MqttPacketType.PubAck or MqttPacketType.PubRec;
             Log.PacketSent(logger, withReason
-                ? Invariant($"{Name(ack.Type)} (m{ack.PacketId}, rc{(byte)ack.ReasonCode})")
-                : Invariant($"{Name(ack.Type)} (m{ack.PacketId})"));
+                ? Invariant($"{ack.Type.ToSpecificationName()} (m{ack.PacketId}, rc{(byte)ack.ReasonCode})")
+                : Invariant($"{ack.Type.ToSpecificationName()} (m{ack.PacketId})"));
         }
     }
 
@@ -64,8 +64,8 @@ internal static class PacketTrace
             // libmosquitto: "PUBACK (Mid: 1, RC:0)", "PUBREC (Mid: 1)", "PUBREL (Mid: 2)", "PUBCOMP (Mid: 1, RC:0)".
             var withReason = ack.Type is MqttPacketType.PubAck or MqttPacketType.PubComp;
             Log.PacketReceived(logger, withReason
-                ? Invariant($"{Name(ack.Type)} (Mid: {ack.PacketId}, RC:{(byte)ack.ReasonCode})")
-                : Invariant($"{Name(ack.Type)} (Mid: {ack.PacketId})"));
+                ? Invariant($"{ack.Type.ToSpecificationName()} (Mid: {ack.PacketId}, RC:{(byte)ack.ReasonCode})")
+                : Invariant($"{ack.Type.ToSpecificationName()} (Mid: {ack.PacketId})"));
         }
     }
 
@@ -113,26 +113,6 @@ internal static class PacketTrace
 
     private static string Publish(bool duplicate, MqttQualityOfService qos, bool retain, ushort packetId, string topic, int length) =>
         Invariant($"PUBLISH (d{(duplicate ? 1 : 0)}, q{(int)qos}, r{(retain ? 1 : 0)}, m{packetId}, '{topic}', ... ({length} bytes))");
-
-    private static string Name(MqttPacketType type) => type switch
-    {
-        MqttPacketType.Connect => "CONNECT",
-        MqttPacketType.ConnAck => "CONNACK",
-        MqttPacketType.Publish => "PUBLISH",
-        MqttPacketType.PubAck => "PUBACK",
-        MqttPacketType.PubRec => "PUBREC",
-        MqttPacketType.PubRel => "PUBREL",
-        MqttPacketType.PubComp => "PUBCOMP",
-        MqttPacketType.Subscribe => "SUBSCRIBE",
-        MqttPacketType.SubAck => "SUBACK",
-        MqttPacketType.Unsubscribe => "UNSUBSCRIBE",
-        MqttPacketType.UnsubAck => "UNSUBACK",
-        MqttPacketType.PingReq => "PINGREQ",
-        MqttPacketType.PingResp => "PINGRESP",
-        MqttPacketType.Disconnect => "DISCONNECT",
-        MqttPacketType.Auth => "AUTH",
-        _ => type.ToString(),
-    };
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }
