@@ -1,5 +1,13 @@
 using BenchmarkDotNet.Running;
+using SecureMqtt.Benchmarks.EndToEnd;
 
-// Pick benchmarks on the command line, e.g. `--filter '*Ack*' --job short`; add `--inProcess` to avoid
+// `e2e [options]` runs the end-to-end bench against a real Mosquitto (see docs/performance.md); anything else
+// goes to BenchmarkDotNet's codec benchmarks, e.g. `--filter '*Ack*' --job short`; add `--inProcess` to avoid
 // BenchmarkDotNet rebuilding the solution in its own directories.
+if (args is ["e2e", ..])
+{
+    return await EndToEndBench.RunAsync(args[1..]);
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+return 0;
