@@ -29,6 +29,13 @@ internal sealed record BenchOptions
 
     public IReadOnlyList<string> Transports { get; init; } = ["tcp", "tls"];
 
+    /// <summary>Most QoS 1/2 publishes outstanding at once; 0: all at once, limited only by the broker's Receive Maximum.</summary>
+    /// <remarks>
+    /// 100 by default: an application bounds its in-flight set, and mosquitto_pub keeps 20. With 0 (thousands
+    /// outstanding) both our client and Mosquitto slow down several times; docs/performance.md has the numbers.
+    /// </remarks>
+    public int Window { get; init; } = 100;
+
     public bool CompareWithMosquittoClients { get; init; } = true;
 
     public TimeSpan RunTimeout { get; init; } = TimeSpan.FromSeconds(30);
@@ -37,7 +44,7 @@ internal sealed record BenchOptions
 
     public const string Usage = """
         e2e [--count N] [--large-count N] [--warmup N] [--latency-count N] [--sizes 16,1024] [--qos 0,1,2]
-            [--transports tcp,tls] [--no-c-clients] [--timeout SECONDS]
+            [--transports tcp,tls] [--window N] [--no-c-clients] [--timeout SECONDS]
             [--host H --port P [--tls-port P --cafile CA.pem]]   use a running broker instead of starting one
         """;
 
@@ -61,6 +68,7 @@ internal sealed record BenchOptions
                 "--sizes" => o with { PayloadSizes = [.. Next().Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture))] },
                 "--qos" => o with { QoS = [.. Next().Split(',').Select(s => (MqttQualityOfService)int.Parse(s, CultureInfo.InvariantCulture))] },
                 "--transports" => o with { Transports = [.. Next().Split(',')] },
+                "--window" => o with { Window = NextInt() },
                 "--no-c-clients" => o with { CompareWithMosquittoClients = false },
                 "--timeout" => o with { RunTimeout = TimeSpan.FromSeconds(NextInt()) },
                 _ => throw new ArgumentException($"unknown option {args[i]}"),

@@ -105,9 +105,11 @@ internal static class EndToEndBench
         await using var client = new MqttClient(endpoint.ClientOptions("bench-latency"));
         var samples = new double[options.LatencyCount];
         var done = 0;
+        ushort receiveMaximum = 0;
         try
         {
-            await client.ConnectAsync(cts.Token);
+            var connected = await client.ConnectAsync(cts.Token);
+            receiveMaximum = connected.ReceiveMaximum;
             var payload = new byte[16];
             for (var i = 0; i < Math.Min(200, options.LatencyCount); i++)
             {
@@ -129,7 +131,7 @@ internal static class EndToEndBench
         Array.Sort(samples);
         return string.Create(CultureInfo.InvariantCulture,
             $"{endpoint.Name}: QoS 1 publish->PUBACK round trip over {samples.Length}: p50 {Percentile(samples, 0.50):F0} us, " +
-            $"p99 {Percentile(samples, 0.99):F0} us, max {samples[^1]:F0} us");
+            $"p99 {Percentile(samples, 0.99):F0} us, max {samples[^1]:F0} us (broker Receive Maximum {receiveMaximum})");
     }
 
     private static double Percentile(double[] sorted, double p) => sorted[Math.Min(sorted.Length - 1, (int)(p * sorted.Length))];

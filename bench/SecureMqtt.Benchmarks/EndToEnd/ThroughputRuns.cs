@@ -126,9 +126,15 @@ internal sealed class ThroughputRuns(BenchOptions options, int? brokerPid, Func<
     }
 
     /// <summary>Publishes without waiting for each acknowledgement: QoS 0 awaits only buffering, QoS 1/2 complete together.</summary>
-    private static async Task PublishManyAsync(MqttClient publisher, string topic, ReadOnlyMemory<byte> payload, MqttQualityOfService qos, int count,
+    private async Task PublishManyAsync(MqttClient publisher, string topic, ReadOnlyMemory<byte> payload, MqttQualityOfService qos, int count,
         CancellationToken cancellationToken)
     {
+        if (qos != MqttQualityOfService.AtMostOnce && options.Window > 0)
+        {
+            await PublishWindowedAsync(publisher, topic, payload, qos, count, options.Window, cancellationToken);
+            return;
+        }
+
         if (qos == MqttQualityOfService.AtMostOnce)
         {
             for (var i = 0; i < count; i++)
@@ -146,6 +152,33 @@ internal sealed class ThroughputRuns(BenchOptions options, int? brokerPid, Func<
         }
 
         await Task.WhenAll(pending);
+    }
+
+    /// <summary>At most <paramref name="window"/> QoS 1/2 publishes outstanding, as an application bounding its in-flight set would.</summary>
+    private static async Task PublishWindowedAsync(MqttClient publisher, string topic, ReadOnlyMemory<byte> payload, MqttQualityOfService qos, int count,
+        int window, CancellationToken cancellationToken)
+    {
+        using var gate = new SemaphoreSlim(window);
+        var pending = new Task[count];
+        for (var i = 0; i < count; i++)
+        {
+            await gate.WaitAsync(cancellationToken);
+            pending[i] = ReleaseWhenDoneAsync(publisher.PublishAsync(topic, payload, qos, cancellationToken: cancellationToken), gate);
+        }
+
+        await Task.WhenAll(pending);
+
+        static async Task ReleaseWhenDoneAsync(Task publish, SemaphoreSlim gate)
+        {
+            try
+            {
+                await publish;
+            }
+            finally
+            {
+                gate.Release();
+            }
+        }
     }
 
     private ThroughputResult Result(BenchEndpoint endpoint, string pair, MqttQualityOfService qos, int size, int count, CpuSample start,
