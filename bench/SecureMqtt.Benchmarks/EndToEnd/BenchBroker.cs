@@ -91,6 +91,9 @@ internal sealed class BenchBroker : IAsyncDisposable
             },
         };
         var broker = new BenchBroker(process, directory, plainPort, tlsPort, ca);
+        // Ctrl-C or SIGTERM ends the bench without reaching DisposeAsync; the broker must not outlive it.
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => broker.KillQuietly(deleteFiles: true);
+        Console.CancelKeyPress += (_, _) => broker.KillQuietly(deleteFiles: true);
         process.OutputDataReceived += (_, e) => broker.OnLine(e.Data);
         process.ErrorDataReceived += (_, e) => broker.OnLine(e.Data);
         try
@@ -122,6 +125,32 @@ internal sealed class BenchBroker : IAsyncDisposable
             }
 
             await _lineArrived.WaitAsync(cts.Token);
+        }
+    }
+
+    private void KillQuietly(bool deleteFiles)
+    {
+        try
+        {
+            _process.Kill();
+            _process.WaitForExit(2000);
+        }
+        catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception or ObjectDisposedException)
+        {
+            // Never started, already gone, or already disposed.
+        }
+
+        try
+        {
+            // The work directory holds the broker's private key (bench-only, but no reason to leave it behind).
+            if (deleteFiles && Directory.Exists(_directory))
+            {
+                Directory.Delete(_directory, recursive: true);
+            }
+        }
+        catch (IOException)
+        {
+            // Best effort while the process exits.
         }
     }
 

@@ -25,6 +25,16 @@ internal static class EndToEndBench
 
         var total = Stopwatch.StartNew();
         var work = Directory.CreateTempSubdirectory("smqtt-bench-lines-").FullName;
+        void DeleteWork(object? sender, EventArgs e)
+        {
+            if (Directory.Exists(work))
+            {
+                Directory.Delete(work, recursive: true);
+            }
+        }
+
+        AppDomain.CurrentDomain.ProcessExit += DeleteWork;
+        Console.CancelKeyPress += DeleteWork;
         BenchBroker? broker = null;
         try
         {
@@ -92,7 +102,9 @@ internal static class EndToEndBench
                 await broker.DisposeAsync();
             }
 
-            Directory.Delete(work, recursive: true);
+            AppDomain.CurrentDomain.ProcessExit -= DeleteWork;
+            Console.CancelKeyPress -= DeleteWork;
+            DeleteWork(null, EventArgs.Empty);
         }
     }
 
