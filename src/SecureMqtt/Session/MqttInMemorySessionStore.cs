@@ -8,14 +8,28 @@ public sealed class MqttInMemorySessionStore : IMqttSessionStore
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<string, Entry> _sessions = new(StringComparer.Ordinal);
+    private long _nextSequence;
 
     /// <inheritdoc />
     public ValueTask<IReadOnlyList<MqttOutgoingFlight>> LoadOutgoingAsync(string clientId, CancellationToken cancellationToken = default)
     {
         lock (_lock)
         {
-            IReadOnlyList<MqttOutgoingFlight> flights = _sessions.TryGetValue(clientId, out var e) ? [.. e.Outgoing.Values] : [];
-            return ValueTask.FromResult(flights);
+            if (!_sessions.TryGetValue(clientId, out var e) || e.Outgoing.Count == 0)
+            {
+                return ValueTask.FromResult<IReadOnlyList<MqttOutgoingFlight>>([]);
+            }
+
+            // Loading happens once per resumed connection; sorting here keeps save and remove O(1) on the hot path.
+            var ordered = e.Outgoing.Values.ToArray();
+            Array.Sort(ordered, static (a, b) => a.Sequence.CompareTo(b.Sequence));
+            var flights = new MqttOutgoingFlight[ordered.Length];
+            for (var i = 0; i < ordered.Length; i++)
+            {
+                flights[i] = ordered[i].Flight;
+            }
+
+            return ValueTask.FromResult<IReadOnlyList<MqttOutgoingFlight>>(flights);
         }
     }
 
@@ -25,8 +39,11 @@ public sealed class MqttInMemorySessionStore : IMqttSessionStore
         ArgumentNullException.ThrowIfNull(flight);
         lock (_lock)
         {
-            // OrderedDictionary keeps the first-insert position when a key is overwritten: retransmission order.
-            Get(clientId).Outgoing[flight.PacketId] = flight;
+            // An update (PUBREC moved a flight on) keeps the flight's first position: retransmission order
+            // follows the order the application published in [MQTT-4.6.0-1].
+            var outgoing = Get(clientId).Outgoing;
+            var sequence = outgoing.TryGetValue(flight.PacketId, out var existing) ? existing.Sequence : ++_nextSequence;
+            outgoing[flight.PacketId] = new OrderedFlight(sequence, flight);
         }
 
         return ValueTask.CompletedTask;
@@ -105,8 +122,12 @@ public sealed class MqttInMemorySessionStore : IMqttSessionStore
 
     private sealed class Entry
     {
-        public OrderedDictionary<ushort, MqttOutgoingFlight> Outgoing { get; } = [];
+        // A plain dictionary with a sequence number, not OrderedDictionary: its Remove shifts every later entry,
+        // and acks remove the oldest flight first, which made thousands of flights in flight cost O(n^2).
+        public Dictionary<ushort, OrderedFlight> Outgoing { get; } = [];
 
         public HashSet<ushort> Incoming { get; } = [];
     }
+
+    private readonly record struct OrderedFlight(long Sequence, MqttOutgoingFlight Flight);
 }
