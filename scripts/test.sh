@@ -5,9 +5,8 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
-if ! command -v mosquitto >/dev/null 2>&1 && [ ! -x /usr/sbin/mosquitto ]; then
-  echo "note: mosquitto is not installed; integration tests will fail. Install it: apt-get install -y mosquitto mosquitto-clients" >&2
-fi
+# Integration tests start their own Mosquitto: install it when missing (as root), or say how.
+bash scripts/ensure-mosquitto.sh || { echo "0 passed, 1 failed"; exit 1; }
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
