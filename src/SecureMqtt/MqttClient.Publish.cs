@@ -36,12 +36,13 @@ public sealed partial class MqttClient
         }
 
         var connection = RequireConnection();
-        CheckAllowed(connection, message);
+        var sized = CheckAllowed(connection, message);
         using var activity = MqttMetrics.ActivitySource.StartActivity("mqtt publish", System.Diagnostics.ActivityKind.Producer);
         activity?.SetTag("messaging.destination.name", message.Topic);
         if (message.QualityOfService == MqttQualityOfService.AtMostOnce)
         {
-            await WritePublishAsync(connection, message, 0, duplicate: false, cancellationToken).ConfigureAwait(false);
+            // The packet built for the size check is the one to send (id 0, no DUP) unless a topic alias applies.
+            await WritePublishAsync(connection, message, 0, duplicate: false, sized, cancellationToken).ConfigureAwait(false);
             return new MqttPublishResult { ReasonCode = MqttReasonCode.Success };
         }
 
@@ -60,7 +61,7 @@ public sealed partial class MqttClient
 
         try
         {
-            await WritePublishAsync(connection, message, packetId, duplicate: false, cancellationToken).ConfigureAwait(false);
+            await WritePublishAsync(connection, message, packetId, duplicate: false, prebuilt: null, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
@@ -73,7 +74,8 @@ public sealed partial class MqttClient
         return await completion.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private static void CheckAllowed(ClientConnection connection, MqttMessage message)
+    /// <returns>The packet that was sized: for QoS 0 it is exactly the packet to send without an alias.</returns>
+    private static MqttPublishPacket CheckAllowed(ClientConnection connection, MqttMessage message)
     {
         if (message.QualityOfService > connection.MaximumQoS)
         {
@@ -86,24 +88,34 @@ public sealed partial class MqttClient
             throw new MqttProtocolException(MqttReasonCode.RetainNotSupported, "The broker does not support retained messages", "MQTT-3.2.2-14");
         }
 
-        var size = MqttPacketWriter.GetSize(ToPacket(message, message.QualityOfService == MqttQualityOfService.AtMostOnce ? (ushort)0 : (ushort)1, false, message.Topic, null), connection.Version);
+        // A QoS 1/2 packet id is taken only after these checks, so 1 stands in for it: the id's value does not change the size.
+        var packet = ToPacket(message, message.QualityOfService == MqttQualityOfService.AtMostOnce ? (ushort)0 : (ushort)1, false, message.Topic, null);
+        var size = MqttPacketWriter.GetSize(packet, connection.Version);
         if ((uint)size > connection.BrokerMaximumPacketSize)
         {
             throw new MqttProtocolException(MqttReasonCode.PacketTooLarge,
                 $"The PUBLISH would be {size} bytes, more than the broker's Maximum Packet Size of {connection.BrokerMaximumPacketSize} bytes; nothing was sent", "MQTT-3.1.2-24");
         }
+
+        return packet;
     }
 
-    private static ValueTask WritePublishAsync(ClientConnection connection, MqttMessage message, ushort packetId, bool duplicate, CancellationToken cancellationToken)
+    private static ValueTask WritePublishAsync(ClientConnection connection, MqttMessage message, ushort packetId, bool duplicate, CancellationToken cancellationToken) =>
+        WritePublishAsync(connection, message, packetId, duplicate, prebuilt: null, cancellationToken);
+
+    // prebuilt: a packet already built for this message with this id, DUP flag and the full topic; sent as it is
+    // when no alias applies, so the hot QoS 0 path does not build the same packet twice.
+    private static ValueTask WritePublishAsync(ClientConnection connection, MqttMessage message, ushort packetId, bool duplicate, MqttPublishPacket? prebuilt, CancellationToken cancellationToken)
     {
         MqttMetrics.MessagesSent.Add(1);
         PacketTrace.SentPublish(connection.Logger, message, packetId, duplicate);
-        return connection.Connection.Output.WriteAsync((connection, message, packetId, duplicate), static (writer, state) =>
+        return connection.Connection.Output.WriteAsync((connection, message, packetId, duplicate, prebuilt), static (writer, state) =>
         {
             // Aliases are chosen here, under the output buffer's lock, so an alias is always defined on the wire
             // before a PUBLISH uses it alone. A retransmission always carries the full topic.
             var (topic, alias) = state.duplicate ? (state.message.Topic, (ushort?)null) : state.connection.OutboundAliases.Apply(state.message.Topic);
-            MqttPacketWriter.Write(writer, ToPacket(state.message, state.packetId, state.duplicate, topic, alias), state.connection.Version);
+            var packet = alias is null && state.prebuilt is not null ? state.prebuilt : ToPacket(state.message, state.packetId, state.duplicate, topic, alias);
+            MqttPacketWriter.Write(writer, packet, state.connection.Version);
         }, cancellationToken);
     }
 
