@@ -202,25 +202,24 @@ public sealed partial class MosquittoBroker : IAsyncDisposable
         }
     }
 
-    private int CountReloads()
+    private int CountReloads() => LogLines().Count(line => line.Contains("Reloading config", StringComparison.Ordinal));
+
+    private bool LogContains(string text) => LogLines().Any(line => line.Contains(text, StringComparison.Ordinal));
+
+    // Reads the log while Mosquitto is still writing it.
+    private IEnumerable<string> LogLines()
     {
         if (!File.Exists(LogPath))
         {
-            return 0;
+            yield break;
         }
 
         using var stream = new FileStream(LogPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
         using var reader = new StreamReader(stream);
-        var count = 0;
         while (reader.ReadLine() is { } line)
         {
-            if (line.Contains("Reloading config", StringComparison.Ordinal))
-            {
-                count++;
-            }
+            yield return line;
         }
-
-        return count;
     }
 
     private async Task WaitUntilListeningAsync(CancellationToken cancellationToken)
@@ -229,6 +228,15 @@ public sealed partial class MosquittoBroker : IAsyncDisposable
         timeout.CancelAfter(StartTimeout);
         try
         {
+            // A port that accepts is not proof on its own: with ports picked by FreePort another test's listener
+            // may answer there while this broker is failing. Mosquitto logs "running" only after every listener
+            // and certificate loaded, so wait for that first.
+            while (!LogContains(" running"))
+            {
+                ThrowIfExited("while starting");
+                await Task.Delay(20, timeout.Token);
+            }
+
             foreach (var port in Ports)
             {
                 while (!await AcceptsAsync(port, timeout.Token))
