@@ -17,10 +17,26 @@ if [ "$build" -ne 0 ]; then
   echo "0 passed, 1 failed"
   exit 1
 fi
-dotnet test SecureMqtt.sln -c Release --no-build --logger "console;verbosity=normal" "$@" 2>&1 | tee "$log"
+dotnet test SecureMqtt.sln -c Release --no-build --logger "console;verbosity=normal" \
+  --blame-hang-timeout 5m --blame-hang-dump-type none "$@" 2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}
 
 # VSTest prints one summary line per test assembly, e.g. "Failed!  - Failed: 1, Passed: 41, ...".
+# Repeat every failure (name, message, first stack lines) at the end, where CI output is read.
+awk '
+  /^  Failed [^ ]/ { show = 1; n = 0; print ""; }
+  /^  (Passed|Skipped) / { show = 0 }
+  /^(Test Run|Total tests|\[xUnit)/ { show = 0 }
+  show && n < 40 { print; n++ }
+' "$log" > "$log.failures"
+if [ -s "$log.failures" ]; then
+  echo
+  echo "=== Failed tests ==="
+  cat "$log.failures"
+  echo "===================="
+fi
+rm -f "$log.failures"
+
 passed=$(grep -Eo '^ +Passed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
 failed=$(grep -Eo '^ +Failed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
 passed=${passed:-0}
