@@ -42,9 +42,12 @@ public sealed partial class MqttClient
 
                 if (sinceSent >= keepAlive)
                 {
-                    lastPing = time.GetTimestamp();
                     await WritePingReqAsync(connection, deadline - sinceReceived, token).ConfigureAwait(false);
-                    sinceSent = TimeSpan.Zero;
+                    lastPing = time.GetTimestamp();
+
+                    // Queuing the PINGREQ may have waited for room in the output buffer: measure again rather than
+                    // sleep for a wait computed before it, which would push the receive deadline back by that long.
+                    continue;
                 }
 
                 var wait = Min(keepAlive - sinceSent, deadline - sinceReceived);

@@ -114,8 +114,10 @@ internal sealed class MqttConnection : IAsyncDisposable
     {
         if (count > 0)
         {
-            BytesReceived += count;
+            // Stamp the time before the count grows: whoever sees the new count must also see the new time,
+            // or the keep-alive loop could judge a connection that just received something as silent.
             Interlocked.Exchange(ref _lastReceived, _time.GetTimestamp());
+            BytesReceived += count;
             MqttMetrics.BytesReceived.Add(count);
         }
     }
