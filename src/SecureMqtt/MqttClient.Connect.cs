@@ -96,8 +96,10 @@ public sealed partial class MqttClient
             connection = null;
             return result;
         }
-        catch (OperationCanceledException ex) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (ex is OperationCanceledException or IOException or MqttConnectionLostException
+            && timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
+            // A cancelled socket operation may surface as an I/O error or a lost connection: the timeout is the cause.
             if (phase == "TLS handshake")
             {
                 throw new MqttTlsException(MqttTlsFailureKind.Timeout,

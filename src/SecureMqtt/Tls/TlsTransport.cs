@@ -27,10 +27,17 @@ internal sealed class TlsTransport(IMqttTransport inner, MqttTlsOptions options,
         {
             await ssl.AuthenticateAsClientAsync(BuildAuthenticationOptions(targetHost, caCertificates, clientCertificate, state), handshakeTimeout.Token).ConfigureAwait(false);
         }
-        catch (OperationCanceledException ex) when (handshakeTimeout.TimedOut(cancellationToken))
+        catch (Exception ex) when (ex is OperationCanceledException or AuthenticationException or IOException && handshakeTimeout.TimedOut(cancellationToken))
         {
             await ssl.DisposeAsync().ConfigureAwait(false);
             throw Failed(HandshakeTimeouts.Timeout(targetHost, port, options.HandshakeTimeout!.Value, state.FirstServerByte != -1, ex), targetHost);
+        }
+        catch (Exception ex) when (ex is AuthenticationException or IOException && cancellationToken.IsCancellationRequested)
+        {
+            // A cancelled socket read can surface from SslStream as an I/O error rather than a cancellation. The
+            // cancellation (the caller's, or the connect timeout behind it) is the cause: say so, not "broker closed".
+            await ssl.DisposeAsync().ConfigureAwait(false);
+            throw new OperationCanceledException("The TLS handshake was cancelled.", ex, cancellationToken);
         }
         catch (Exception ex) when (ex is AuthenticationException or IOException)
         {
