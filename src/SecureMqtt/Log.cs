@@ -50,6 +50,9 @@ internal static partial class Log
     [LoggerMessage(14, LogLevel.Warning, "ConnectionLost handler threw")]
     public static partial void ConnectionLostHandlerFailed(ILogger logger, Exception exception);
 
+    [LoggerMessage(18, LogLevel.Debug, "Closing the ended connection failed; it is gone either way")]
+    public static partial void CloseFailed(ILogger logger, Exception exception);
+
     [LoggerMessage(16, LogLevel.Debug, "sending {Packet}")]
     public static partial void PacketSent(ILogger logger, string packet);
 

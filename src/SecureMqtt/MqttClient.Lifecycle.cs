@@ -149,13 +149,28 @@ public sealed partial class MqttClient
             Log.ConnectionLost(_logger, Options.Host, Options.EffectivePort, reason.Message, reason is MqttConnectionLostException { InnerException: null } ? null : reason);
         }
 
+        // Nobody awaits this task, so nothing may escape it: a fault here would surface as an unobserved task
+        // exception on the finalizer thread, and DisconnectAsync / DisposeAsync would wait for Closed forever.
         _ = Task.Run(async () =>
         {
-            await connection.Cancellation.CancelAsync().ConfigureAwait(false);
-            await Task.WhenAll(connection.ReadLoop, connection.FlushLoop, connection.KeepAliveLoop).ConfigureAwait(false);
-            await connection.Connection.DisposeAsync().ConfigureAwait(false);
-            connection.Cancellation.Dispose();
-            connection.Closed.TrySetResult();
+            try
+            {
+                await connection.Cancellation.CancelAsync().ConfigureAwait(false);
+                await Task.WhenAll(connection.ReadLoop, connection.FlushLoop, connection.KeepAliveLoop).ConfigureAwait(false);
+                await connection.Connection.DisposeAsync().ConfigureAwait(false);
+            }
+#pragma warning disable CA1031 // Closing is best effort; the reason the connection ended was already reported.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                Log.CloseFailed(_logger, ex);
+            }
+            finally
+            {
+                connection.Cancellation.Dispose();
+                connection.Closed.TrySetResult();
+            }
+
             if (raiseEvent)
             {
                 RaiseConnectionLost(reason);
