@@ -100,7 +100,9 @@ public class ConnectFailureTests
 
         // The cancelled publish never went out and its slot was not lost: the next one flows.
         var third = client.PublishAsync("c", new byte[] { 3 }, MqttQualityOfService.AtLeastOnce);
-        Assert.Equal("c", (await broker.ReadAsync<MqttPublishPacket>()).Topic);
-        _ = third;
+        var p3 = await broker.ReadAsync<MqttPublishPacket>();
+        Assert.Equal("c", p3.Topic);
+        await broker.SendAckAsync(MqttPacketType.PubAck, p3.PacketId);
+        Assert.True((await third.WaitAsync(TimeSpan.FromSeconds(10))).IsSuccess);
     }
 }

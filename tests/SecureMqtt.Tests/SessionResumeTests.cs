@@ -74,9 +74,13 @@ public class SessionResumeTests
         await accept;
 
         var publish = client.PublishAsync("new", new byte[] { 1 }, MqttQualityOfService.AtLeastOnce);
-        Assert.Equal("new", (await broker.ReadAsync<MqttPublishPacket>()).Topic);
+        var sent = await broker.ReadAsync<MqttPublishPacket>();
+        Assert.Equal("new", sent.Topic);
         Assert.DoesNotContain(await store.LoadOutgoingAsync("fake-test"), f => f.Message.Topic == "old");
-        _ = publish;
+
+        // Complete the flight: a publish left pending would fail unobserved when the client is disposed.
+        await broker.SendAckAsync(MqttPacketType.PubAck, sent.PacketId);
+        Assert.True((await publish.WaitAsync(Timeout)).IsSuccess);
     }
 
     [Fact]
