@@ -27,7 +27,58 @@ public sealed partial class MqttClient
     /// <exception cref="ArgumentException">The topic is not a valid topic name.</exception>
     /// <exception cref="MqttProtocolException">The broker does not allow this message (packet too large, QoS or retain not supported); nothing was sent.</exception>
     /// <exception cref="MqttConnectionLostException">Not connected, or the connection ended before the flow completed.</exception>
-    public async Task<MqttPublishResult> PublishAsync(MqttMessage message, CancellationToken cancellationToken = default)
+    public Task<MqttPublishResult> PublishAsync(MqttMessage message, CancellationToken cancellationToken = default)
+    {
+        // QoS 0 with nobody tracing: no async state machine and no result object per message. When the output buffer
+        // takes the packet at once (the usual case) the caller gets one cached, completed task.
+        if (message is { QualityOfService: MqttQualityOfService.AtMostOnce } && !MqttMetrics.ActivitySource.HasListeners())
+        {
+            ValueTask written;
+            try
+            {
+                written = StartAtMostOnceAsync(message, cancellationToken);
+            }
+#pragma warning disable CA1031 // Not swallowed: handed to the caller in the task, as the async path would.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                return Task.FromException<MqttPublishResult>(ex);
+            }
+
+            if (written.IsCompletedSuccessfully)
+            {
+                written.GetAwaiter().GetResult();
+                return s_sentAtMostOnce;
+            }
+
+            return AwaitAtMostOnceAsync(written);
+        }
+
+        return PublishCoreAsync(message, cancellationToken);
+    }
+
+    private static readonly Task<MqttPublishResult> s_sentAtMostOnce = Task.FromResult(new MqttPublishResult { ReasonCode = MqttReasonCode.Success });
+
+    private static async Task<MqttPublishResult> AwaitAtMostOnceAsync(ValueTask written)
+    {
+        await written.ConfigureAwait(false);
+        return await s_sentAtMostOnce.ConfigureAwait(false);
+    }
+
+    /// <summary>Checks a QoS 0 message and starts buffering it; throws what the async path would put in its task.</summary>
+    private ValueTask StartAtMostOnceAsync(MqttMessage message, CancellationToken cancellationToken)
+    {
+        if (!MqttTopic.IsValidTopicName(message.Topic, out var error))
+        {
+            throw new ArgumentException($"Invalid topic name '{message.Topic}': {error}", nameof(message));
+        }
+
+        var connection = RequireConnection();
+        var sized = CheckAllowed(connection, message);
+        return WritePublishAsync(connection, message, 0, duplicate: false, sized, cancellationToken);
+    }
+
+    private async Task<MqttPublishResult> PublishCoreAsync(MqttMessage message, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
         if (!MqttTopic.IsValidTopicName(message.Topic, out var error))
