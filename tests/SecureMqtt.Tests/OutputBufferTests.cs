@@ -78,6 +78,46 @@ public class OutputBufferTests
     }
 
     [Fact]
+    public async Task Cancelling_a_writer_that_waits_for_room_sends_nothing_but_a_buffered_packet_still_goes_out()
+    {
+        var stream = new GatedStream(open: false);
+        var buffer = new MqttOutputBuffer(stream, 1024, _ => { });
+        var flush = buffer.RunFlushLoopAsync(CancellationToken.None);
+        await WriteBytesAsync(buffer, 1, 300);
+        await stream.FirstWriteStarted.WaitAsync(Timeout);
+
+        // Fill until a writer waits: its packet is already in the buffer (it took the buffer over capacity).
+        using var bufferedCancel = new CancellationTokenSource();
+        ValueTask buffered;
+        var accepted = 0;
+        while ((buffered = buffer.WriteAsync((byte)2, static (w, v) => { w.GetSpan(300)[..300].Fill(v); w.Advance(300); }, bufferedCancel.Token)).IsCompleted)
+        {
+            Assert.True(++accepted < 20, "a writer should wait once the buffer holds more than its capacity");
+        }
+
+        // The next writer finds the buffer full before encoding anything.
+        using var waitingCancel = new CancellationTokenSource();
+        var waiting = buffer.WriteAsync((byte)9, static (w, v) => { w.GetSpan(300)[..300].Fill(v); w.Advance(300); }, waitingCancel.Token).AsTask();
+        await bufferedCancel.CancelAsync();
+        await buffered.AsTask().WaitAsync(Timeout);
+        Assert.False(waiting.IsCompleted);
+        await waitingCancel.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting.WaitAsync(Timeout));
+
+        // A marker written after both shows where the stream ends: the cancelled waiter's bytes are not in it.
+        stream.Open();
+        await WriteBytesAsync(buffer, 3, 10);
+        var expected = 300 + (300 * (accepted + 1)) + 10;
+        await stream.WaitForBytesAsync(expected).WaitAsync(Timeout);
+        buffer.Complete();
+        await flush.WaitAsync(Timeout);
+        var written = stream.Written;
+        Assert.Equal(expected, written.Length);
+        Assert.DoesNotContain((byte)9, written);
+        Assert.Equal(300 * (accepted + 1), written.Count(b => b == 2));
+    }
+
+    [Fact]
     public async Task A_failed_socket_write_fails_later_writers_with_connection_lost()
     {
         var stream = new GatedStream { FailWith = new IOException("broken pipe") };

@@ -40,7 +40,9 @@ internal sealed class MqttOutputBuffer
 
     /// <summary>
     /// Appends one encoded packet. Completes once the bytes are in the buffer (not when they reached the peer);
-    /// waits while the buffer is full.
+    /// waits while the buffer is full. Cancellation means "not sent": a writer cancelled while waiting for room
+    /// encoded nothing. Once its packet is in the buffer it will go out, so a cancellation after that point no longer
+    /// fails the write.
     /// </summary>
     public async ValueTask WriteAsync<TState>(TState state, Action<IBufferWriter<byte>, TState> encode, CancellationToken cancellationToken)
     {
@@ -48,19 +50,37 @@ internal sealed class MqttOutputBuffer
         try
         {
             ThrowIfFailed();
+
+            // An empty flush waits while the buffer is above capacity, before anything of this packet is committed.
+            ThrowIfClosed(await _pipe.Writer.FlushAsync(cancellationToken).ConfigureAwait(false));
             encode(_pipe.Writer, state);
 
-            // FlushAsync hands the bytes to the flush loop first and then waits while the buffer is above capacity.
-            var result = await _pipe.Writer.FlushAsync(cancellationToken).ConfigureAwait(false);
-            if (result.IsCompleted || result.IsCanceled)
+            // This flush commits the packet to the flush loop and then waits if the packet took the buffer above
+            // capacity. From here the packet is on its way: a cancellation only cuts that wait short.
+            FlushResult result;
+            try
             {
-                ThrowIfFailed();
-                throw new MqttConnectionLostException("The connection is closed.");
+                result = await _pipe.Writer.FlushAsync(cancellationToken).ConfigureAwait(false);
             }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+
+            ThrowIfClosed(result);
         }
         finally
         {
             _writeLock.Release();
+        }
+    }
+
+    private void ThrowIfClosed(FlushResult result)
+    {
+        if (result.IsCompleted || result.IsCanceled)
+        {
+            ThrowIfFailed();
+            throw new MqttConnectionLostException("The connection is closed.");
         }
     }
 
