@@ -46,6 +46,31 @@ public sealed class SubReconnectTests(MosquittoFixture fixture)
     }
 
     [Fact]
+    public async Task With_a_resumed_session_qos_2_messages_arrive_exactly_once_across_the_reconnect()
+    {
+        // The broker lives on behind a relay, so it keeps the -c session and queues messages meanwhile. QoS 2:
+        // a cut right after "one" was printed may lose its PUBREC or PUBCOMP, and the resumed session must still
+        // hand "one" over only once (at QoS 1 the broker would rightly send it again).
+        await using var relay = TcpRelay.Start(fixture.PlainPort);
+        var topic = ListenerArguments.Topic("resume");
+        string[] direct = ["-h", fixture.Host, "-p", $"{fixture.PlainPort}"];
+        var sub = Smqtt.StartSub(["-h", "127.0.0.1", "-p", $"{relay.Port}", "-t", topic, "-q", "2", "-c", "-i", $"resume-{Guid.NewGuid():N}"[..20], "-C", "3"]);
+        await sub.WaitSubscribedAsync();
+        await PublishAsync(direct, topic, "one", qos: "2");
+        await sub.WaitForOutputAsync("one\n");
+
+        await relay.CutAsync();
+        await PublishAsync(direct, topic, "two", qos: "2");
+        await PublishAsync(direct, topic, "three", qos: "2");
+        relay.Open();
+
+        var result = await sub.ResultAsync();
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal(["one", "two", "three"], result.Text.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal(string.Empty, result.Error);
+    }
+
+    [Fact]
     public async Task With_d_the_reconnect_shows_a_new_connect_and_subscribe()
     {
         var port = FreePort.Next();
@@ -155,9 +180,9 @@ public sealed class SubReconnectTests(MosquittoFixture fixture)
         ? ["-h", "127.0.0.1", "-p", $"{port}"]
         : ["-h", "127.0.0.1", "-p", $"{port}", "--cafile", fixture.CaCertificatePath, "--cert", fixture.ClientCertificatePath, "--key", fixture.ClientKeyPath];
 
-    private static async Task PublishAsync(string[] connection, string topic, string payload)
+    private static async Task PublishAsync(string[] connection, string topic, string payload, string qos = "1")
     {
-        var result = await Smqtt.PubAsync([.. connection, "-t", topic, "-q", "1", "-m", payload]);
+        var result = await Smqtt.PubAsync([.. connection, "-t", topic, "-q", qos, "-m", payload]);
         Assert.True(result.ExitCode == 0, result.ToString());
     }
 
