@@ -71,6 +71,53 @@ public sealed class SubReconnectTests(MosquittoFixture fixture)
     }
 
     [Fact]
+    public async Task A_connection_gone_silent_is_found_dead_by_the_clients_keep_alive_and_connected_again()
+    {
+        await using var relay = TcpRelay.Start(fixture.PlainPort);
+        var topic = ListenerArguments.Topic("silent");
+        string[] direct = ["-h", fixture.Host, "-p", $"{fixture.PlainPort}"];
+        var sub = Smqtt.StartSub(["-h", "127.0.0.1", "-p", $"{relay.Port}", "-t", topic, "-k", "1", "-C", "2"]);
+        await sub.WaitSubscribedAsync();
+        await PublishAsync(direct, topic, "before");
+        await sub.WaitForOutputAsync("before\n");
+
+        // Nothing closes on the client's side (not even when the broker gives up): only the missing PINGRESP
+        // tells the client the connection is gone.
+        relay.Silence();
+        await PublishUntilPrintedAsync(sub, direct, topic, "after");
+
+        var result = await sub.ResultAsync();
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal(["before", "after"], result.Text.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal(string.Empty, result.Error);
+    }
+
+    [Fact]
+    public async Task A_session_taken_over_by_another_client_is_followed_by_a_reconnect()
+    {
+        var topic = ListenerArguments.Topic("taken-over");
+        var id = $"takeover-{Guid.NewGuid():N}"[..20];
+        string[] direct = ["-h", fixture.Host, "-p", $"{fixture.PlainPort}"];
+        var sub = Smqtt.StartSub([.. direct, "-V", "mqttv5", "-i", id, "-t", topic, "-C", "2", "-d"]);
+        await sub.WaitSubscribedAsync();
+        await PublishAsync(direct, topic, "before");
+        await sub.WaitForOutputAsync("before\n");
+
+        // Another client with the same id takes the session over: Mosquitto ends the subscriber's connection (with
+        // DISCONNECT, Session taken over, under MQTT 5). The other client leaves at once, so the reconnect is left alone.
+        var intruder = await Smqtt.PubAsync([.. direct, "-V", "mqttv5", "-i", id, "-t", ListenerArguments.Topic("intruder"), "-m", "x"]);
+        Assert.True(intruder.ExitCode == 0, intruder.ToString());
+        await PublishUntilPrintedAsync(sub, direct, topic, "after");
+
+        var result = await sub.ResultAsync();
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var lines = result.Text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, lines.Count(l => l == $"Client {id} sending CONNECT"));
+        Assert.Equal(["before", "after"], lines.Where(l => !l.StartsWith("Client ", StringComparison.Ordinal) && !l.StartsWith("Subscribed ", StringComparison.Ordinal)));
+        Assert.Equal(string.Empty, result.Error);
+    }
+
+    [Fact]
     public async Task With_d_the_reconnect_shows_a_new_connect_and_subscribe()
     {
         var port = FreePort.Next();

@@ -5,14 +5,15 @@ using SecureMqtt.Testing;
 namespace SecureMqtt.Cli.Tests;
 
 /// <summary>
-/// A byte-for-byte TCP relay in front of a real broker, whose connections a test can cut and whose port it can
-/// close and open again: a client loses its connection while the broker (and the sessions it holds) lives on.
+/// A byte-for-byte TCP relay in front of a real broker, whose connections a test can cut or silence and whose port
+/// it can close and open again: a client loses its connection while the broker (and the sessions it holds) lives on.
 /// </summary>
 internal sealed class TcpRelay : IAsyncDisposable
 {
     private readonly int _targetPort;
     private readonly Lock _lock = new();
     private readonly List<TcpClient> _sockets = [];
+    private readonly List<Connection> _connections = [];
     private TcpListener? _listener;
     private Task _accepting = Task.CompletedTask;
 
@@ -61,6 +62,18 @@ internal sealed class TcpRelay : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// From now on the connections open so far carry nothing either way, but stay open: what a dead network path
+    /// looks like, found only by keep-alive. New connections are relayed as usual.
+    /// </summary>
+    public void Silence()
+    {
+        lock (_lock)
+        {
+            _connections.ForEach(c => c.Silenced = true);
+        }
+    }
+
     public async ValueTask DisposeAsync() => await CutAsync();
 
     private async Task AcceptAsync(TcpListener listener)
@@ -78,8 +91,14 @@ internal sealed class TcpRelay : IAsyncDisposable
                 }
 
                 await outbound.ConnectAsync(IPAddress.Loopback, _targetPort);
-                _ = PumpAsync(inbound, outbound);
-                _ = PumpAsync(outbound, inbound);
+                var connection = new Connection();
+                lock (_lock)
+                {
+                    _connections.Add(connection);
+                }
+
+                _ = PumpAsync(inbound, outbound, connection);
+                _ = PumpAsync(outbound, inbound, connection);
             }
         }
         catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
@@ -88,11 +107,21 @@ internal sealed class TcpRelay : IAsyncDisposable
         }
     }
 
-    private static async Task PumpAsync(TcpClient from, TcpClient to)
+    private static async Task PumpAsync(TcpClient from, TcpClient to, Connection connection)
     {
+        var buffer = new byte[16 * 1024];
         try
         {
-            await from.GetStream().CopyToAsync(to.GetStream());
+            var source = from.GetStream();
+            var target = to.GetStream();
+            int read;
+            while ((read = await source.ReadAsync(buffer)) > 0)
+            {
+                if (!connection.Silenced)
+                {
+                    await target.WriteAsync(buffer.AsMemory(0, read));
+                }
+            }
         }
         catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or InvalidOperationException)
         {
@@ -101,7 +130,16 @@ internal sealed class TcpRelay : IAsyncDisposable
         finally
         {
             from.Dispose();
-            to.Dispose();
+            if (!connection.Silenced)
+            {
+                // A silenced path does not pass the close on either: the other side must find out by itself.
+                to.Dispose();
+            }
         }
+    }
+
+    private sealed class Connection
+    {
+        public volatile bool Silenced;
     }
 }
