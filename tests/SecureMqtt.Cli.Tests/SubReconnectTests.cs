@@ -173,6 +173,29 @@ public sealed class SubReconnectTests(MosquittoFixture fixture)
     }
 
     [Fact]
+    public async Task W_bounds_the_whole_run_reconnect_attempts_included()
+    {
+        var port = FreePort.Next();
+        var first = await StartBrokerAsync(Listener.Plain, port);
+        SubRun sub;
+        try
+        {
+            sub = Smqtt.StartSub(["-h", "127.0.0.1", "-p", $"{port}", "-t", ListenerArguments.Topic("timeout"), "-W", "3"]);
+            await sub.WaitSubscribedAsync();
+        }
+        finally
+        {
+            // No broker any more: the run keeps trying to reconnect until -W runs out.
+            await first.DisposeAsync();
+        }
+
+        var result = await sub.ResultAsync();
+
+        Assert.True(result.ExitCode == 27, result.ToString());
+        Assert.Equal("Timed out", Assert.Single(result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries)));
+    }
+
+    [Fact]
     public async Task Ctrl_c_while_reconnecting_ends_the_run_at_once_with_status_0()
     {
         var port = FreePort.Next();
