@@ -48,6 +48,9 @@ internal sealed class SubRun
 
     public Task<int> Completion { get; }
 
+    /// <summary>What Ctrl-C does: cancels the run's token.</summary>
+    public void Stop() => _stop.Cancel();
+
     /// <summary>Completes when SUBACK arrived; fails if the command ended first (with its stderr).</summary>
     public async Task WaitSubscribedAsync()
     {

@@ -10,7 +10,7 @@ internal static class SubCommand
     public static Command Create() => MosquittoCommand.Create("sub", "Subscribe and print messages: takes mosquitto_sub's options (-h is the host; see 'smqtt sub --help')",
         () => SubUsage.Text, (args, streams, cancellationToken) => RunAsync(args, streams, null, cancellationToken));
 
-    /// <summary>Runs smqtt sub; <paramref name="onSubscribed"/> is called once SUBACK arrived (tests wait for it).</summary>
+    /// <summary>Runs smqtt sub; <paramref name="onSubscribed"/> is called when the first SUBACK arrived (tests wait for it), not again after a reconnect.</summary>
     public static async Task<int> RunAsync(IReadOnlyList<string> args, CliStreams streams, Action? onSubscribed, CancellationToken cancellationToken)
     {
         SubArguments arguments;

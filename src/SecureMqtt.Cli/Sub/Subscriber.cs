@@ -5,8 +5,11 @@ using SecureMqtt.Packets;
 
 namespace SecureMqtt.Cli.Sub;
 
-/// <summary>mosquitto_sub's message loop: filtering (-T, -R, --retained-only), printing, counting (-C), -W, -E.</summary>
-internal sealed class Subscriber(SubArguments arguments, MqttClient client, DebugPrinter debug, CliStreams streams)
+/// <summary>
+/// mosquitto_sub's message loop: filtering (-T, -R, --retained-only), printing, counting (-C), -W, -E, and
+/// reconnecting after a lost connection as libmosquitto's loop_forever does (see Subscriber.Reconnect.cs).
+/// </summary>
+internal sealed partial class Subscriber(SubArguments arguments, MqttClient client, DebugPrinter debug, CliStreams streams)
 {
     private readonly TaskCompletionSource<int> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly List<Task> _removals = [];
@@ -14,10 +17,23 @@ internal sealed class Subscriber(SubArguments arguments, MqttClient client, Debu
     private int _printed;
     private bool _stopped;
 
-    /// <summary>Subscribes, then runs until -C/-E/--retained-only/-W end it, the connection drops or <paramref name="cancellationToken"/> fires (exit 0, as on Ctrl-C).</summary>
+    /// <summary>
+    /// Subscribes, then runs until -C/-E/--retained-only/-W end it, a reconnect is refused or
+    /// <paramref name="cancellationToken"/> fires (exit 0, as on Ctrl-C). A lost connection is connected again.
+    /// </summary>
     public async Task<int> RunAsync(Action? onSubscribed, CancellationToken cancellationToken)
     {
-        client.ConnectionLost += (_, e) => _done.TrySetException(e.Exception);
+        // One handler for every message, whichever subscription (or resumed session) it came from, as
+        // libmosquitto's single on_message: subscribing again after a reconnect registers nothing more, so a
+        // message is never handed over twice and nothing piles up in the client's unread queue.
+        client.MessageHandler = OnMessageAsync;
+        client.ConnectionLost += (_, e) => _lost.TrySetResult(e.Exception);
+        if (!client.IsConnected)
+        {
+            // Lost before the handler above was attached; a late event only makes the loop look again.
+            _lost.TrySetResult(new MqttConnectionLostException("The connection was lost before subscribing."));
+        }
+
         using var timeout = arguments.Timeout is { } limit ? new CancellationTokenSource(limit) : null;
         using var timedOut = timeout?.Token.Register(() =>
         {
@@ -27,27 +43,15 @@ internal sealed class Subscriber(SubArguments arguments, MqttClient client, Debu
             }
         });
 
-        if (arguments.Topics.Count > 0)
-        {
-            await SubscribeAsync(cancellationToken).ConfigureAwait(false);
-        }
-
-        if (arguments.Unsubscribe.Count > 0)
-        {
-            var properties = PropertyArgument.UserProperties(arguments.Client.Properties, "unsubscribe");
-            await client.UnsubscribeAsync(arguments.Unsubscribe, properties, cancellationToken).ConfigureAwait(false);
-        }
-
-        onSubscribed?.Invoke();
-        if (arguments.ExitAfterSubscribe || arguments.Topics.Count == 0)
-        {
-            _done.TrySetResult(0);
-        }
-
         int code;
         try
         {
-            code = await _done.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            if (await TrySubscribeAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                SubscribedOnce(onSubscribed);
+            }
+
+            code = await KeepConnectedAsync(() => SubscribedOnce(onSubscribed), cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -65,6 +69,48 @@ internal sealed class Subscriber(SubArguments arguments, MqttClient client, Debu
         return code;
     }
 
+    private void SubscribedOnce(Action? onSubscribed)
+    {
+        if (_subscribedOnce)
+        {
+            return;
+        }
+
+        _subscribedOnce = true;
+        onSubscribed?.Invoke();
+        if (arguments.ExitAfterSubscribe || arguments.Topics.Count == 0)
+        {
+            _done.TrySetResult(0);
+        }
+    }
+
+    /// <summary>What mosquitto_sub does in its on-connect callback: subscribe to every -t, then unsubscribe every -U.</summary>
+    /// <returns>False when the connection was lost meanwhile (the loss is handled by reconnecting).</returns>
+    private async Task<bool> TrySubscribeAllAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (arguments.Topics.Count > 0)
+            {
+                await SubscribeAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            if (arguments.Unsubscribe.Count > 0)
+            {
+                var properties = PropertyArgument.UserProperties(arguments.Client.Properties, "unsubscribe");
+                await client.UnsubscribeAsync(arguments.Unsubscribe, properties, cancellationToken).ConfigureAwait(false);
+            }
+
+            return true;
+        }
+        catch (MqttConnectionLostException) when (!client.IsConnected)
+        {
+            // The ConnectionLost event follows; the reconnect loop subscribes again (unless stopped meanwhile).
+            cancellationToken.ThrowIfCancellationRequested();
+            return false;
+        }
+    }
+
     private async Task SubscribeAsync(CancellationToken cancellationToken)
     {
         var subscriptions = arguments.Topics
@@ -72,7 +118,7 @@ internal sealed class Subscriber(SubArguments arguments, MqttClient client, Debu
             .ToList();
         var properties = PropertyArgument.UserProperties(arguments.Client.Properties, "subscribe", "subscription-identifier");
         var identifier = arguments.Client.Properties.LastOrDefault(p => p.Command == "subscribe" && p.Name == "subscription-identifier")?.UInt(268_435_455);
-        var result = await client.SubscribeAsync(subscriptions, OnMessageAsync, identifier, properties, cancellationToken).ConfigureAwait(false);
+        var result = await client.SubscribeAsync(subscriptions, null, identifier, properties, cancellationToken).ConfigureAwait(false);
         // mosquitto_sub's own line after the client's "received SUBACK".
         debug.Plain($"Subscribed (mid: {result.PacketId}): {string.Join(", ", result.Items.Select(i => (byte)i.ReasonCode))}");
         foreach (var item in result.Items.Where(i => !i.IsSuccess))
