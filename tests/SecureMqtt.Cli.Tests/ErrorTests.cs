@@ -24,6 +24,22 @@ public sealed class ErrorTests(MosquittoFixture broker)
     }
 
     [Theory]
+    [InlineData("pub", "2")]
+    [InlineData("sub", "0")]
+    public async Task A_keep_alive_under_five_seconds_is_refused_before_connecting_as_mosquitto_refuses_it(string command, string keepAlive)
+    {
+        // Against a live broker, so only the option check can make this fail.
+        string[] args = [.. ListenerArguments.For(broker, Listener.Plain), "-t", ListenerArguments.Topic("k"), "-k", keepAlive, .. command == "pub" ? new[] { "-m", "y" } : ["-E"]];
+        var mosquitto = await ProcessRunner.RunAsync(command == "pub" ? "mosquitto_pub" : "mosquitto_sub", args);
+        var error = new StringWriter();
+
+        var code = await SmqttCli.InvokeAsync([command, .. args], new StringWriter(), error);
+
+        Assert.Equal((1, 1), (mosquitto.ExitCode, code));
+        Assert.Contains("keepalive", Assert.Single(error.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries)), StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("pub", "-t", "x", "-m", "y", "-h")]
     [InlineData("pub", "-t", "x", "-m", "y", "--nonsense")]
     [InlineData("sub", "-t", "a/#/b")]

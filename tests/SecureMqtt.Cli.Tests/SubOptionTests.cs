@@ -9,6 +9,19 @@ public sealed class SubOptionTests(MosquittoFixture broker)
     private string[] Connection => ListenerArguments.For(broker, Listener.Plain);
 
     [Fact]
+    public async Task Session_expiry_is_ignored_under_MQTT_311_as_mosquitto_sub_ignores_it()
+    {
+        // 3.1.1 has no session expiry to send; mosquitto_sub connects all the same, and so must we.
+        var topic = ListenerArguments.Topic("x311");
+        var mosquitto = await ProcessRunner.RunAsync("mosquitto_sub", [.. Connection, "-t", topic, "-E", "-c", "-x", "30", "-i", "x311-mosquitto"]);
+        var smqtt = await Smqtt.StartSub([.. Connection, "-t", topic, "-E", "-c", "-x", "30", "-i", "x311-smqtt"]).ResultAsync();
+
+        Assert.True(mosquitto.ExitCode == 0, mosquitto.ToString());
+        Assert.True(smqtt.ExitCode == 0, smqtt.ToString());
+        Assert.Equal(string.Empty, smqtt.Error);
+    }
+
+    [Fact]
     public async Task E_exits_once_the_subscription_is_acknowledged()
     {
         var topic = ListenerArguments.Topic("e");

@@ -76,13 +76,13 @@ public sealed class SubReconnectTests(MosquittoFixture fixture)
         await using var relay = TcpRelay.Start(fixture.PlainPort);
         var topic = ListenerArguments.Topic("silent");
         string[] direct = ["-h", fixture.Host, "-p", $"{fixture.PlainPort}"];
-        var sub = Smqtt.StartSub(["-h", "127.0.0.1", "-p", $"{relay.Port}", "-t", topic, "-k", "1", "-C", "2"]);
+        var sub = Smqtt.StartSub(["-h", "127.0.0.1", "-p", $"{relay.Port}", "-t", topic, "-k", "5", "-C", "2"]);
         await sub.WaitSubscribedAsync();
         await PublishAsync(direct, topic, "before");
         await sub.WaitForOutputAsync("before\n");
 
-        // Nothing closes on the client's side (not even when the broker gives up): only the missing PINGRESP
-        // tells the client the connection is gone.
+        // Nothing closes on the client's side (not even when the broker gives up): only the missing PINGRESP tells
+        // the client the connection is gone, 1.5 times the smallest keep-alive mosquitto_sub accepts (5 s) later.
         relay.Silence();
         await PublishUntilPrintedAsync(sub, direct, topic, "after");
 

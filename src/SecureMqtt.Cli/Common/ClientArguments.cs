@@ -71,7 +71,8 @@ internal sealed partial class ClientArguments(string tool)
                 Password = cursor.Value(option, "password");
                 return true;
             case "-k" or "--keepalive":
-                KeepAliveSeconds = cursor.Int(option, "keepalive", 0, 65535);
+                // As mosquitto_pub/sub: 0 (no keep-alive) is refused too, so a dead broker is always noticed.
+                KeepAliveSeconds = cursor.Int(option, "keepalive", 5, 65535);
                 return true;
             case "-V" or "--protocol-version":
                 Version = ParseVersion(cursor.Value(option, "protocol version"));

@@ -34,7 +34,8 @@ internal sealed class ClientConnector : IAsyncDisposable
             Credentials = a.UserName is null ? null : new MqttCredentials(a.UserName, a.Password),
             // mosquitto: -c without -x keeps the session forever (MQTT 5); 3.1.1 has no expiry to send, as
             // clean session 0 alone keeps it there (the client refuses a non-zero expiry under 3.1.1).
-            SessionExpiry = TimeSpan.FromSeconds(a.SessionExpirySeconds ?? (a.CleanSession || a.Version != MqttProtocolVersion.V500 ? 0 : uint.MaxValue)),
+            // -x under 3.1.1 is ignored, as mosquitto ignores it: that version has no session expiry to send.
+            SessionExpiry = TimeSpan.FromSeconds(a.Version != MqttProtocolVersion.V500 ? 0 : a.SessionExpirySeconds ?? (a.CleanSession ? 0 : uint.MaxValue)),
             LoggerFactory = Debug.Enabled ? Debug : Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance,
         };
 
