@@ -8,6 +8,28 @@ public sealed class SubOptionTests(MosquittoFixture broker)
 {
     private string[] Connection => ListenerArguments.For(broker, Listener.Plain);
 
+    [Theory]
+    [InlineData("mqttv311")]
+    [InlineData("mqttv5")]
+    public async Task Messages_queued_for_a_persistent_session_are_printed_when_the_subscriber_comes_back(string version)
+    {
+        // The broker sends what it queued right after CONNACK: the subscriber must already be listening then.
+        var topic = ListenerArguments.Topic("queued");
+        string[] session = [.. Connection, "-V", version, "-c", "-i", $"queued-{version}", "-q", "1", "-t", topic];
+        var first = await Smqtt.StartSub([.. session, "-E"]).ResultAsync();
+        Assert.True(first.ExitCode == 0, first.ToString());
+        foreach (var payload in new[] { "while-away-1", "while-away-2" })
+        {
+            var published = await ProcessRunner.RunAsync("mosquitto_pub", [.. Connection, "-V", version, "-q", "1", "-t", topic, "-m", payload]);
+            Assert.True(published.ExitCode == 0, published.ToString());
+        }
+
+        var back = await Smqtt.StartSub([.. session, "-C", "2"]).ResultAsync();
+
+        Assert.True(back.ExitCode == 0, back.ToString());
+        Assert.Equal(["while-away-1", "while-away-2"], back.Text.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
     [Fact]
     public async Task Session_expiry_is_ignored_under_MQTT_311_as_mosquitto_sub_ignores_it()
     {

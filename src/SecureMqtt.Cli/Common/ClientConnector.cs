@@ -87,11 +87,18 @@ internal sealed class ClientConnector : IAsyncDisposable
     }
 
     /// <summary>Connects; with -d the client itself prints CONNECT and CONNACK.</summary>
-    public async Task<MqttClient> ConnectAsync(MqttClientOptions options, CancellationToken cancellationToken)
+    /// <param name="options">The client options.</param>
+    /// <param name="cancellationToken">Stops connecting.</param>
+    /// <param name="prepare">
+    /// Runs on the new client before it connects: a resumed session's queued messages arrive right after CONNACK,
+    /// so a message handler attached only after connecting would miss them.
+    /// </param>
+    public async Task<MqttClient> ConnectAsync(MqttClientOptions options, CancellationToken cancellationToken, Action<MqttClient>? prepare = null)
     {
         var client = new MqttClient(options);
         try
         {
+            prepare?.Invoke(client);
             await client.ConnectAsync(cancellationToken).ConfigureAwait(false);
             Debug.ClientId = client.ClientId;
             return client;

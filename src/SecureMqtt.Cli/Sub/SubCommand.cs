@@ -28,10 +28,12 @@ internal static class SubCommand
         try
         {
             var options = await connector.BuildOptionsAsync(cancellationToken).ConfigureAwait(false);
-            var client = await connector.ConnectAsync(options, cancellationToken).ConfigureAwait(false);
+            Subscriber? subscriber = null;
+            var client = await connector.ConnectAsync(options, cancellationToken,
+                c => subscriber = new Subscriber(arguments, c, connector.Debug, streams).Attach()).ConfigureAwait(false);
             try
             {
-                return await new Subscriber(arguments, client, connector.Debug, streams).RunAsync(onSubscribed, cancellationToken).ConfigureAwait(false);
+                return await subscriber!.RunAsync(onSubscribed, cancellationToken).ConfigureAwait(false);
             }
             finally
             {

@@ -23,10 +23,7 @@ internal sealed partial class Subscriber(SubArguments arguments, MqttClient clie
     /// </summary>
     public async Task<int> RunAsync(Action? onSubscribed, CancellationToken cancellationToken)
     {
-        // One handler for every message, whichever subscription (or resumed session) it came from, as
-        // libmosquitto's single on_message: subscribing again after a reconnect registers nothing more, so a
-        // message is never handed over twice and nothing piles up in the client's unread queue.
-        client.MessageHandler = OnMessageAsync;
+        Attach();
         client.ConnectionLost += (_, e) => _lost.TrySetResult(e.Exception);
         if (!client.IsConnected)
         {
@@ -67,6 +64,18 @@ internal sealed partial class Subscriber(SubArguments arguments, MqttClient clie
 
         await Task.WhenAll(removals).ConfigureAwait(false);
         return code;
+    }
+
+    /// <summary>
+    /// Takes every message, whichever subscription (or resumed session) it came from, as libmosquitto's single
+    /// on_message: subscribing again after a reconnect registers nothing more, so a message is never handed over
+    /// twice and nothing piles up in the client's unread queue. Call it before connecting, so that the messages a
+    /// resumed session delivers right after CONNACK are printed too.
+    /// </summary>
+    public Subscriber Attach()
+    {
+        client.MessageHandler = OnMessageAsync;
+        return this;
     }
 
     private void SubscribedOnce(Action? onSubscribed)
