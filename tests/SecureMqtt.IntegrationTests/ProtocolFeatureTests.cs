@@ -142,12 +142,13 @@ public class ProtocolFeatureTests(MosquittoFixture fixture)
         await using var client = await Broker.ConnectAsync(Broker.Options(fixture, Listener.Tls) with { KeepAlive = TimeSpan.FromSeconds(2) });
         var lost = new TaskCompletionSource<MqttConnectionLostEventArgs>(TaskCreationOptions.RunContinuationsAsynchronously);
         client.ConnectionLost += (_, e) => lost.TrySetResult(e);
+        var afterConnAck = client.BytesReceived;
 
         // Mosquitto drops a client silent for 1.5x its keep-alive (3 s); only PINGREQ keeps this one connected for 4 s.
         var ended = await Task.WhenAny(lost.Task, Task.Delay(TimeSpan.FromSeconds(4)));
         Assert.NotSame(lost.Task, ended);
         Assert.True(client.IsConnected);
-        Assert.True(client.BytesReceived >= 2 + 2 + 2, "CONNACK and at least one PINGRESP arrived");
+        Assert.True(client.BytesReceived - afterConnAck >= 2, "at least one PINGRESP (2 bytes) arrived; nothing else was due");
         Assert.True((await client.PublishAsync(Broker.UniqueTopic("ka"), "x"u8.ToArray(), MqttQualityOfService.AtLeastOnce)).IsSuccess);
     }
 
