@@ -17,10 +17,7 @@ public class PublishAtMostOnceTests
     public async Task A_QoS_0_publish_goes_out_in_order_and_reports_success_without_a_packet_id(MqttProtocolVersion version)
     {
         await using var broker = new FakeBroker(version);
-        await using var client = new MqttClient(broker.ClientOptions);
-        var accept = broker.AcceptAsync();
-        await client.ConnectAsync();
-        await accept;
+        await using var client = await broker.ConnectClientAsync();
 
         var results = new List<MqttPublishResult>();
         for (var i = 0; i < 3; i++)
@@ -40,10 +37,7 @@ public class PublishAtMostOnceTests
     public async Task An_invalid_topic_fails_the_returned_task_instead_of_throwing_at_the_call()
     {
         await using var broker = new FakeBroker();
-        await using var client = new MqttClient(broker.ClientOptions);
-        var accept = broker.AcceptAsync();
-        await client.ConnectAsync();
-        await accept;
+        await using var client = await broker.ConnectClientAsync();
 
         // Calling must not throw: callers that start several publishes and await them together rely on it.
         var publishing = client.PublishAsync("a/+/b", new byte[] { 1 });
@@ -64,10 +58,7 @@ public class PublishAtMostOnceTests
     public async Task A_QoS_0_publish_larger_than_the_broker_allows_fails_in_its_task_and_nothing_is_sent()
     {
         await using var broker = new FakeBroker();
-        await using var client = new MqttClient(broker.ClientOptions);
-        var accept = broker.AcceptAsync(new MqttConnAckPacket { ReasonCode = MqttReasonCode.Success, MaximumPacketSize = 100 });
-        await client.ConnectAsync();
-        await accept;
+        await using var client = await broker.ConnectClientAsync(new MqttConnAckPacket { ReasonCode = MqttReasonCode.Success, MaximumPacketSize = 100 });
 
         var tooBig = client.PublishAsync("big", new byte[200]);
         Assert.Equal(MqttReasonCode.PacketTooLarge, (await Assert.ThrowsAsync<MqttProtocolException>(() => tooBig)).ReasonCode);
@@ -80,10 +71,7 @@ public class PublishAtMostOnceTests
     public async Task A_QoS_0_publish_with_a_cancelled_token_is_cancelled_and_not_sent()
     {
         await using var broker = new FakeBroker();
-        await using var client = new MqttClient(broker.ClientOptions);
-        var accept = broker.AcceptAsync();
-        await client.ConnectAsync();
-        await accept;
+        await using var client = await broker.ConnectClientAsync();
 
         var cancelled = client.PublishAsync("never", new byte[] { 1 }, cancellationToken: new CancellationToken(canceled: true));
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled);

@@ -61,6 +61,16 @@ public sealed class FakeBroker : IAsyncDisposable
         Tls = _tls ? new MqttTlsOptions { CaFile = TestServerCertificate.CaFile, TargetHost = "localhost" } : null,
     };
 
+    /// <summary>A new client connected to this broker (CONNECT read, <paramref name="connAck"/> sent); the caller disposes it.</summary>
+    public async Task<MqttClient> ConnectClientAsync(MqttConnAckPacket? connAck = null)
+    {
+        var client = new MqttClient(ClientOptions);
+        var accept = AcceptAsync(connAck);
+        await client.ConnectAsync();
+        await accept;
+        return client;
+    }
+
     /// <summary>Accepts the client, reads its CONNECT and answers with <paramref name="connAck"/> (success by default).</summary>
     public async Task<MqttConnectPacket> AcceptAsync(MqttConnAckPacket? connAck = null)
     {
