@@ -68,26 +68,13 @@ public sealed partial class MqttClient
     /// <summary>Checks a QoS 0 message and starts buffering it; throws what the async path would put in its task.</summary>
     private ValueTask StartAtMostOnceAsync(MqttMessage message, CancellationToken cancellationToken)
     {
-        if (!MqttTopic.IsValidTopicName(message.Topic, out var error))
-        {
-            throw new ArgumentException($"Invalid topic name '{message.Topic}': {error}", nameof(message));
-        }
-
-        var connection = RequireConnection();
-        var sized = CheckAllowed(connection, message);
+        var (connection, sized) = CheckPublish(message);
         return WritePublishAsync(connection, message, 0, duplicate: false, sized, cancellationToken);
     }
 
     private async Task<MqttPublishResult> PublishCoreAsync(MqttMessage message, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(message);
-        if (!MqttTopic.IsValidTopicName(message.Topic, out var error))
-        {
-            throw new ArgumentException($"Invalid topic name '{message.Topic}': {error}", nameof(message));
-        }
-
-        var connection = RequireConnection();
-        var sized = CheckAllowed(connection, message);
+        var (connection, sized) = CheckPublish(message);
         using var activity = MqttMetrics.ActivitySource.StartActivity("mqtt publish", System.Diagnostics.ActivityKind.Producer);
         activity?.SetTag("messaging.destination.name", message.Topic);
         if (message.QualityOfService == MqttQualityOfService.AtMostOnce)
@@ -123,6 +110,19 @@ public sealed partial class MqttClient
         }
 
         return await completion.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Everything checked before a publish is accepted, on both the QoS 0 fast path and the async path.</summary>
+    private (ClientConnection Connection, MqttPublishPacket Sized) CheckPublish(MqttMessage message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        if (!MqttTopic.IsValidTopicName(message.Topic, out var error))
+        {
+            throw new ArgumentException($"Invalid topic name '{message.Topic}': {error}", nameof(message));
+        }
+
+        var connection = RequireConnection();
+        return (connection, CheckAllowed(connection, message));
     }
 
     /// <returns>The packet that was sized: for QoS 0 it is exactly the packet to send without an alias.</returns>
