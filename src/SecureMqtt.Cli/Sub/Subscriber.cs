@@ -18,12 +18,12 @@ internal sealed partial class Subscriber(SubArguments arguments, MqttClient clie
     private bool _stopped;
 
     /// <summary>
-    /// Subscribes, then runs until -C/-E/--retained-only/-W end it, a reconnect is refused or
-    /// <paramref name="cancellationToken"/> fires (exit 0, as on Ctrl-C). A lost connection is connected again.
+    /// Subscribes (the handler was attached with <see cref="Attach"/> before connecting), then runs until
+    /// -C/-E/--retained-only/-W end it, a reconnect is refused or <paramref name="cancellationToken"/> fires (exit 0,
+    /// as on Ctrl-C). A lost connection is connected again.
     /// </summary>
     public async Task<int> RunAsync(Action? onSubscribed, CancellationToken cancellationToken)
     {
-        Attach();
         client.ConnectionLost += (_, e) => _lost.TrySetResult(e.Exception);
         if (!client.IsConnected)
         {
