@@ -5,3 +5,4 @@ using System.Diagnostics.CodeAnalysis;
 // sources of in-flight packets, completed with RunContinuationsAsynchronously.
 [assembly: SuppressMessage("Usage", "VSTHRD003:Avoid awaiting foreign Tasks", Justification = "Library without a main thread; see comment.", Scope = "namespaceanddescendants", Target = "~N:SecureMqtt")]
 [assembly: SuppressMessage("Usage", "VSTHRD003:Avoid awaiting foreign Tasks", Justification = "Library without a main thread; see comment.", Scope = "namespaceanddescendants", Target = "~N:SecureMqtt.Session")]
+[assembly: SuppressMessage("Usage", "VSTHRD003:Avoid awaiting foreign Tasks", Justification = "Library without a main thread; see comment.", Scope = "namespaceanddescendants", Target = "~N:SecureMqtt.Engine")]

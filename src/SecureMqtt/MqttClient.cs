@@ -1,28 +1,19 @@
 using System.Runtime.CompilerServices;
-using System.Threading.Channels;
-using Microsoft.Extensions.Logging;
-using SecureMqtt.Session;
+using SecureMqtt.Engine;
+using SecureMqtt.Packets;
 
 namespace SecureMqtt;
 
 /// <summary>
 /// An MQTT 3.1.1 / 5.0 client. Connect, publish, subscribe; incoming messages arrive through the handler of
 /// every matching subscription, else <see cref="MessageHandler"/>, else <see cref="ReadMessagesAsync"/>.
-/// After the connection is lost, <see cref="ConnectAsync(CancellationToken)"/> may be called again; with
-/// CleanStart false the session (and its unacknowledged messages) resumes.
+/// Once connected, a lost connection is re-established by itself (<see cref="MqttClientOptions.Reconnect"/>):
+/// messages published meanwhile are queued, QoS 1/2 messages in flight are sent again, and subscriptions the broker
+/// forgot are made again. This type is the face; the machinery is in <c>Engine/</c>.
 /// </summary>
-public sealed partial class MqttClient : IAsyncDisposable
+public sealed class MqttClient : IAsyncDisposable
 {
-    private readonly ILogger _logger;
-    private readonly MqttSessionState _session;
-    private readonly Channel<MqttMessage> _incoming;
-    private readonly Channel<MqttMessage> _unhandled;
-    private readonly IncomingByteBudget _incomingBytes;
-    private readonly CancellationTokenSource _disposed = new();
-    private readonly SemaphoreSlim _connectLock = new(1, 1);
-    private readonly Task _dispatchLoop;
-    private volatile ClientConnection? _current;
-    private MqttConnectResult? _connectResult;
+    private readonly MqttConnectionSupervisor _supervisor;
 
     /// <summary>Creates a client; nothing happens on the network until <see cref="ConnectAsync(CancellationToken)"/>.</summary>
     /// <param name="options">The settings, validated at connect.</param>
@@ -30,45 +21,59 @@ public sealed partial class MqttClient : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         Options = options;
-        _logger = (options.LoggerFactory ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance).CreateLogger<MqttClient>();
-        _session = new MqttSessionState(options.SessionStore ?? new MqttInMemorySessionStore());
-
-        var capacity = Math.Max(1, options.IncomingMessageChannelCapacity);
-        _incomingBytes = new IncomingByteBudget(options.IncomingMessageBufferSize);
-        _incoming = Channel.CreateBounded<MqttMessage>(
-            new BoundedChannelOptions(capacity) { FullMode = options.IncomingMessageFullMode, SingleReader = true, SingleWriter = true },
-            dropped =>
-            {
-                _incomingBytes.Release(IncomingByteBudget.SizeOf(dropped));
-                Log.MessageDropped(_logger, dropped.Topic, options.IncomingMessageFullMode.ToString());
-            });
-        _unhandled = Channel.CreateBounded<MqttMessage>(new BoundedChannelOptions(capacity) { FullMode = BoundedChannelFullMode.Wait, SingleWriter = true });
-        _dispatchLoop = Task.Run(RunDispatchLoopAsync);
+        _supervisor = new MqttConnectionSupervisor(this, options);
     }
 
-    /// <summary>Raised (on the thread pool, never on the read loop) when the connection ends without DisconnectAsync.</summary>
+    /// <summary>
+    /// Raised when a connection ends without DisconnectAsync, whether or not the client reconnects; never after
+    /// DisconnectAsync or DisposeAsync was called. Runs off the read loop, one event at a time, in order.
+    /// </summary>
     public event EventHandler<MqttConnectionLostEventArgs>? ConnectionLost;
+
+    /// <summary>Raised when a connection is up and its session restored (first connect and every reconnect).</summary>
+    public event EventHandler<MqttConnectedEventArgs>? Connected;
+
+    /// <summary>
+    /// Raised when a connection ends without the application asking for it, saying whether and when the client
+    /// tries again; and when reconnecting gives up (<see cref="MqttDisconnectedEventArgs.WillRetry"/> false).
+    /// </summary>
+    public event EventHandler<MqttDisconnectedEventArgs>? Disconnected;
+
+    /// <summary>Raised before each reconnect attempt, with its number and server.</summary>
+    public event EventHandler<MqttReconnectingEventArgs>? Reconnecting;
 
     /// <summary>The options this client was created with.</summary>
     public MqttClientOptions Options { get; }
 
+    /// <summary>Where the client stands: disconnected, connecting, connected, reconnecting, or disposed.</summary>
+    public MqttClientState State => _supervisor.State;
+
     /// <summary>True while connected.</summary>
-    public bool IsConnected => _current is { IsAlive: true };
+    public bool IsConnected => _supervisor.IsConnected;
 
     /// <summary>The client id in use: the configured one, or the one an MQTT 5 broker assigned.</summary>
-    public string ClientId => _connectResult?.ClientId ?? Options.ClientId;
+    public string ClientId => _supervisor.ClientId;
 
     /// <summary>The CONNACK of the last successful connect, or null before the first.</summary>
-    public MqttConnectResult? ConnectResult => _connectResult;
+    public MqttConnectResult? ConnectResult => _supervisor.ConnectResult;
+
+    /// <summary>The server of the current (or last) connection, or null before the first.</summary>
+    public MqttEndpoint? Endpoint => _supervisor.LastConnection?.Endpoint;
 
     /// <summary>What TLS negotiated on the current (or last) connection; null for plain TCP or before the first connect.</summary>
-    public MqttTlsInfo? TlsInfo => _current?.Connection.TlsInfo;
+    public MqttTlsInfo? TlsInfo => _supervisor.LastConnection?.TlsInfo;
+
+    /// <summary>Messages published while not connected and waiting for a connection.</summary>
+    public int QueuedMessageCount => _supervisor.Queue.Count;
 
     /// <summary>Bytes read on the current connection (tests use it to know a packet was processed).</summary>
-    internal long BytesReceived => _current?.Connection.BytesReceived ?? 0;
+    internal long BytesReceived => _supervisor.LastConnection?.Stream.BytesReceived ?? 0;
 
     /// <summary>Bytes of received messages waiting for the application (tests check the bound and its release).</summary>
-    internal long QueuedIncomingBytes => _incomingBytes.Used;
+    internal long QueuedIncomingBytes => _supervisor.QueuedIncomingBytes;
+
+    /// <summary>QoS 1/2 messages whose flows are not yet complete (tests check nothing is left behind).</summary>
+    internal int InFlightCount => _supervisor.Session.OutgoingCount;
 
     /// <summary>
     /// Receives every message that no subscription handler matched; when null such messages go to
@@ -76,7 +81,112 @@ public sealed partial class MqttClient : IAsyncDisposable
     /// A handler that awaits a QoS 1/2 publish can stall when the incoming channel is full (the acknowledgement
     /// it waits for is behind the messages that wait for it): publish without awaiting, or raise the capacity.
     /// </summary>
-    public Func<MqttMessage, CancellationToken, ValueTask>? MessageHandler { get; set; }
+    public Func<MqttMessage, CancellationToken, ValueTask>? MessageHandler
+    {
+        get => _supervisor.MessageHandler;
+        set => _supervisor.MessageHandler = value;
+    }
+
+    /// <summary>
+    /// Connects: TCP, TLS when configured, CONNECT and CONNACK, all within
+    /// <see cref="MqttClientOptions.ConnectTimeout"/>, to each server of <see cref="MqttClientOptions.Servers"/> in
+    /// turn until one accepts. With a resumed session, unacknowledged messages are retransmitted. From here on a
+    /// lost connection is re-established by the client itself, unless <see cref="MqttClientOptions.Reconnect"/> says not to.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the attempt.</param>
+    /// <returns>What the broker said in CONNACK.</returns>
+    /// <exception cref="ArgumentException">The options are out of range or contradict each other.</exception>
+    /// <exception cref="MqttConnectionRefusedException">The broker refused the connection.</exception>
+    /// <exception cref="MqttTlsException">TLS could not be set up; the kind says why.</exception>
+    /// <exception cref="MqttTimeoutException">The connect timeout ran out.</exception>
+    /// <exception cref="MqttConnectionLostException">The broker could not be reached or closed the connection.</exception>
+    public Task<MqttConnectResult> ConnectAsync(CancellationToken cancellationToken = default) => _supervisor.ConnectAsync(cancellationToken);
+
+    /// <summary>
+    /// Sends DISCONNECT with <paramref name="reasonCode"/> and closes the connection; stops reconnecting. No
+    /// ConnectionLost or Disconnected event is raised for this end. QoS 1/2 publishes still waiting for their
+    /// acknowledgement, and queued messages, fail. <see cref="MqttReasonCode.DisconnectWithWillMessage"/> asks an
+    /// MQTT 5 broker to publish the will.
+    /// </summary>
+    /// <param name="reasonCode">The MQTT 5 reason code (ignored under MQTT 3.1.1).</param>
+    /// <param name="userProperties">MQTT 5 user properties of the DISCONNECT packet, in order.</param>
+    /// <param name="cancellationToken">Stops waiting for buffered packets to be sent.</param>
+    /// <returns>A task that completes when the connection is closed.</returns>
+    /// <exception cref="ArgumentException">User properties are given on an MQTT 3.1.1 connection (nothing is sent).</exception>
+    public Task DisconnectAsync(MqttReasonCode reasonCode = MqttReasonCode.NormalDisconnection, IReadOnlyList<MqttUserProperty>? userProperties = null,
+        CancellationToken cancellationToken = default) => _supervisor.DisconnectAsync(reasonCode, userProperties, cancellationToken);
+
+    /// <summary>Publishes a message with only topic, payload, QoS and retain.</summary>
+    /// <param name="topic">The topic name (no wildcards).</param>
+    /// <param name="payload">The payload; the client does not copy it, so do not change it until the task completes.</param>
+    /// <param name="qualityOfService">The QoS.</param>
+    /// <param name="retain">Whether the broker keeps the message for later subscribers.</param>
+    /// <param name="cancellationToken">Stops waiting; a QoS 1/2 message already sent still completes its flow in the session.</param>
+    /// <returns>The broker's answer once the QoS flow completed.</returns>
+    public Task<MqttPublishResult> PublishAsync(string topic, ReadOnlyMemory<byte> payload, MqttQualityOfService qualityOfService = MqttQualityOfService.AtMostOnce,
+        bool retain = false, CancellationToken cancellationToken = default) =>
+        PublishAsync(new MqttMessage { Topic = topic, Payload = payload, QualityOfService = qualityOfService, Retain = retain }, cancellationToken);
+
+    /// <summary>
+    /// Publishes a message and completes when its QoS flow completed: at once for QoS 0 (once buffered), on
+    /// PUBACK for QoS 1, on PUBCOMP (or a failing PUBREC) for QoS 2, on whichever connection that happens. Waits
+    /// while the broker's Receive Maximum worth of messages are unacknowledged. While the client is connecting or
+    /// reconnecting the message is queued (<see cref="MqttClientOptions.OfflineQueue"/>) and sent, in order, once
+    /// a connection is up.
+    /// </summary>
+    /// <param name="message">The message.</param>
+    /// <param name="cancellationToken">Stops waiting; a queued message is taken back, a QoS 1/2 message already sent still completes its flow in the session.</param>
+    /// <returns>The broker's answer (reason code) once the QoS flow completed.</returns>
+    /// <exception cref="ArgumentException">The topic is not a valid topic name.</exception>
+    /// <exception cref="MqttProtocolException">The broker does not allow this message (packet too large, QoS or retain not supported); nothing was sent.</exception>
+    /// <exception cref="MqttOfflineQueueFullException">Not connected, the offline queue is full, and its FullMode is Fail.</exception>
+    /// <exception cref="MqttConnectionLostException">Not connected and not reconnecting, or the connection ended for good before the flow completed.</exception>
+    public Task<MqttPublishResult> PublishAsync(MqttMessage message, CancellationToken cancellationToken = default) =>
+        _supervisor.PublishAsync(message, cancellationToken);
+
+    /// <summary>Subscribes to one topic filter.</summary>
+    /// <param name="topicFilter">The topic filter (wildcards allowed).</param>
+    /// <param name="maximumQoS">The highest QoS to receive with.</param>
+    /// <param name="handler">Receives the messages matching this filter; null sends them to <see cref="MessageHandler"/> or <see cref="ReadMessagesAsync"/>.</param>
+    /// <param name="cancellationToken">Stops waiting for SUBACK.</param>
+    /// <returns>The broker's answer.</returns>
+    public Task<MqttSubscribeResult> SubscribeAsync(string topicFilter, MqttQualityOfService maximumQoS = MqttQualityOfService.AtMostOnce,
+        Func<MqttMessage, CancellationToken, ValueTask>? handler = null, CancellationToken cancellationToken = default) =>
+        SubscribeAsync([new MqttSubscription(topicFilter, maximumQoS)], handler, null, null, cancellationToken);
+
+    /// <summary>
+    /// Subscribes to topic filters with their options (maximum QoS, no local, retain as published, retain
+    /// handling) and completes with one reason code per filter. The granted ones are remembered and made again
+    /// after a reconnect that finds no session on the broker. While reconnecting, waits for the connection.
+    /// </summary>
+    /// <param name="subscriptions">The filters and options.</param>
+    /// <param name="handler">Receives the messages matching these filters (registered before SUBSCRIBE is sent, so
+    /// retained messages reach it too); null sends them to <see cref="MessageHandler"/> or <see cref="ReadMessagesAsync"/>.</param>
+    /// <param name="subscriptionIdentifier">MQTT 5 subscription identifier (1..268435455) the broker reports on matching messages.</param>
+    /// <param name="userProperties">MQTT 5 user properties of the SUBSCRIBE packet, in order.</param>
+    /// <param name="cancellationToken">Stops waiting for SUBACK.</param>
+    /// <returns>The broker's answer per filter.</returns>
+    /// <exception cref="ArgumentException">A filter is not a valid topic filter, or user properties are given on an MQTT 3.1.1 connection.</exception>
+    public Task<MqttSubscribeResult> SubscribeAsync(IReadOnlyList<MqttSubscription> subscriptions,
+        Func<MqttMessage, CancellationToken, ValueTask>? handler = null, uint? subscriptionIdentifier = null,
+        IReadOnlyList<MqttUserProperty>? userProperties = null, CancellationToken cancellationToken = default) =>
+        _supervisor.SubscribeAsync(subscriptions, handler, subscriptionIdentifier, userProperties, cancellationToken);
+
+    /// <summary>Unsubscribes from one topic filter and drops its handlers.</summary>
+    /// <param name="topicFilter">The filter exactly as subscribed.</param>
+    /// <param name="cancellationToken">Stops waiting for UNSUBACK.</param>
+    /// <returns>The broker's answer.</returns>
+    public Task<MqttUnsubscribeResult> UnsubscribeAsync(string topicFilter, CancellationToken cancellationToken = default) =>
+        UnsubscribeAsync([topicFilter], null, cancellationToken);
+
+    /// <summary>Unsubscribes from topic filters, drops their handlers, and forgets them for reconnects.</summary>
+    /// <param name="topicFilters">The filters exactly as subscribed.</param>
+    /// <param name="userProperties">MQTT 5 user properties of the UNSUBSCRIBE packet, in order.</param>
+    /// <param name="cancellationToken">Stops waiting for UNSUBACK.</param>
+    /// <returns>The broker's answer per filter (always Success under MQTT 3.1.1).</returns>
+    /// <exception cref="ArgumentException">No filter, or user properties are given on an MQTT 3.1.1 connection.</exception>
+    public Task<MqttUnsubscribeResult> UnsubscribeAsync(IReadOnlyList<string> topicFilters, IReadOnlyList<MqttUserProperty>? userProperties = null,
+        CancellationToken cancellationToken = default) => _supervisor.UnsubscribeAsync(topicFilters, userProperties, cancellationToken);
 
     /// <summary>
     /// Messages no handler took, in arrival order, until the client is disposed. The queue is bounded by
@@ -86,70 +196,21 @@ public sealed partial class MqttClient : IAsyncDisposable
     /// </summary>
     /// <param name="cancellationToken">Ends the enumeration.</param>
     /// <returns>The messages.</returns>
-    public async IAsyncEnumerable<MqttMessage> ReadMessagesAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        var reader = _unhandled.Reader;
-        while (await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            while (reader.TryRead(out var message))
-            {
-                // Handed over: the application holds it now, so it no longer counts against the byte bound.
-                _incomingBytes.Release(IncomingByteBudget.SizeOf(message));
-                yield return message;
-            }
-        }
-    }
+    public IAsyncEnumerable<MqttMessage> ReadMessagesAsync(CancellationToken cancellationToken = default) => _supervisor.ReadMessagesAsync(cancellationToken);
 
-    /// <summary>Disconnects (normal disconnection) if connected and releases everything.</summary>
+    /// <summary>Disconnects (normal disconnection) if connected, stops reconnecting, and releases everything.</summary>
     /// <returns>A task that completes when the client is closed.</returns>
-    public async ValueTask DisposeAsync()
-    {
-        if (_disposed.IsCancellationRequested)
-        {
-            return;
-        }
+    public ValueTask DisposeAsync() => _supervisor.DisposeAsync();
 
-        if (IsConnected)
-        {
-            try
-            {
-                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5), Options.TimeProvider);
-                await DisconnectAsync(cancellationToken: timeout.Token).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is MqttException or OperationCanceledException or IOException or ObjectDisposedException)
-            {
-                // Best effort: the connection is going away either way.
-            }
-        }
+    /// <summary>Drops the connection without DISCONNECT, as a crash or a cut cable would, and does not reconnect (tests use it for the will).</summary>
+    /// <returns>A task that completes when the socket is closed.</returns>
+    internal Task AbortAsync() => _supervisor.AbortAsync();
 
-        if (_current is { } connection)
-        {
-            Terminate(connection, new ObjectDisposedException(nameof(MqttClient)), raiseEvent: false);
-            await connection.Closed.Task.ConfigureAwait(false);
-        }
+    internal void OnConnectionLost(MqttConnectionLostEventArgs e) => ConnectionLost?.Invoke(this, e);
 
-        await _disposed.CancelAsync().ConfigureAwait(false);
-        _incoming.Writer.TryComplete();
-        _unhandled.Writer.TryComplete();
-        try
-        {
-            await _dispatchLoop.ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            // The dispatch loop ends by cancellation.
-        }
-    }
+    internal void OnConnected(MqttConnectedEventArgs e) => Connected?.Invoke(this, e);
 
-    private ClientConnection RequireConnection()
-    {
-        ObjectDisposedException.ThrowIf(_disposed.IsCancellationRequested, this);
-        var connection = _current;
-        if (connection is not { IsAlive: true })
-        {
-            throw new MqttConnectionLostException("The client is not connected; call ConnectAsync first.", connection?.TerminationReason);
-        }
+    internal void OnDisconnected(MqttDisconnectedEventArgs e) => Disconnected?.Invoke(this, e);
 
-        return connection;
-    }
+    internal void OnReconnecting(MqttReconnectingEventArgs e) => Reconnecting?.Invoke(this, e);
 }

@@ -12,11 +12,24 @@ namespace SecureMqtt;
 /// </summary>
 public sealed record MqttClientOptions
 {
-    /// <summary>The broker's host name or IP address.</summary>
+    /// <summary>The broker's host name or IP address (when <see cref="Servers"/> is empty).</summary>
     public string Host { get; init; } = "localhost";
 
-    /// <summary>The broker's port; null means 8883 with TLS and 1883 without.</summary>
+    /// <summary>The broker's port; null means 8883 with TLS and 1883 without (when <see cref="Servers"/> is empty).</summary>
     public int? Port { get; init; }
+
+    /// <summary>
+    /// Servers tried in turn, for failover: each connection attempt takes the next one (see <see cref="MqttEndpoint.Parse"/>
+    /// for <c>mqtts://a:8883</c>). Empty (default): the one server of <see cref="Host"/>, <see cref="Port"/> and <see cref="Tls"/>.
+    /// An mqtts endpoint uses <see cref="Tls"/> (or, when it is null, TLS verified against the system's trust store).
+    /// </summary>
+    public IReadOnlyList<MqttEndpoint> Servers { get; init; } = [];
+
+    /// <summary>How the client reconnects after a lost connection; on by default. <see cref="MqttReconnectOptions.Disabled"/> turns it off.</summary>
+    public MqttReconnectOptions Reconnect { get; init; } = new();
+
+    /// <summary>What holds messages published while connecting or reconnecting, and what happens when it is full.</summary>
+    public MqttOfflineQueueOptions OfflineQueue { get; init; } = new();
 
     /// <summary>The MQTT version: 5.0 (default) or 3.1.1.</summary>
     public MqttProtocolVersion ProtocolVersion { get; init; } = MqttProtocolVersion.V500;
@@ -135,5 +148,6 @@ public sealed record MqttClientOptions
     /// <summary>Where in-flight QoS 1/2 state is kept; null means in memory, owned by the client.</summary>
     public IMqttSessionStore? SessionStore { get; init; }
 
-    internal int EffectivePort => Port ?? (Tls is null ? 1883 : 8883);
+    /// <summary>The servers in the order they are tried: <see cref="Servers"/>, or the one of Host, Port and Tls.</summary>
+    internal IReadOnlyList<MqttEndpoint> Endpoints => Servers is { Count: > 0 } servers ? servers : [new MqttEndpoint(Host, Port, Tls is not null)];
 }

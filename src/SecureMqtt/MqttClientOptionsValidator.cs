@@ -25,6 +25,24 @@ internal static class MqttClientOptionsValidator
         Require(o.ConnectUserProperties is not null, nameof(o.ConnectUserProperties), "ConnectUserProperties must not be null (use an empty list).");
         Require(o.LoggerFactory is not null, nameof(o.LoggerFactory), "LoggerFactory must not be null.");
         Require(o.TimeProvider is not null, nameof(o.TimeProvider), "TimeProvider must not be null.");
+        Require(o.Servers is not null && o.Servers.All(s => s is not null), nameof(o.Servers), "Servers must not be null or hold null (use an empty list for Host and Port).");
+        Require(o.Servers is not { Count: > 0 } || (o.Host == "localhost" && o.Port is null), nameof(o.Servers),
+            "Give the broker either as Servers or as Host and Port, not both.");
+        Require(o.Reconnect is not null, nameof(o.Reconnect), "Reconnect must not be null (use MqttReconnectOptions.Disabled).");
+        if (o.Reconnect is { } r)
+        {
+            Require(r.InitialDelay >= TimeSpan.Zero, nameof(o.Reconnect) + "." + nameof(r.InitialDelay), "InitialDelay must not be negative.");
+            Require(r.MaximumDelay >= r.InitialDelay, nameof(o.Reconnect) + "." + nameof(r.MaximumDelay), "MaximumDelay must be at least InitialDelay.");
+            Require(r.Jitter is >= 0 and <= 1, nameof(o.Reconnect) + "." + nameof(r.Jitter), "Jitter must be between 0 and 1.");
+            Require(r.MaximumAttempts is null or > 0, nameof(o.Reconnect) + "." + nameof(r.MaximumAttempts), "MaximumAttempts must be positive (null: no limit).");
+        }
+
+        Require(o.OfflineQueue is not null, nameof(o.OfflineQueue), "OfflineQueue must not be null.");
+        if (o.OfflineQueue is { } q)
+        {
+            Require(q.MaximumMessages > 0, nameof(o.OfflineQueue) + "." + nameof(q.MaximumMessages), "MaximumMessages must be positive.");
+            Require(q.MaximumBytes >= 1024, nameof(o.OfflineQueue) + "." + nameof(q.MaximumBytes), "MaximumBytes must be at least 1024 bytes.");
+        }
 
         if (o.ProtocolVersion == MqttProtocolVersion.V311)
         {

@@ -19,4 +19,8 @@ internal static class MqttMetrics
     public static readonly Counter<long> BytesSent = Meter.CreateCounter<long>("mqtt.client.bytes.sent", "By", "Bytes written to the transport");
 
     public static readonly Counter<long> BytesReceived = Meter.CreateCounter<long>("mqtt.client.bytes.received", "By", "Bytes read from the transport");
+
+    public static readonly Counter<long> Reconnects = Meter.CreateCounter<long>("mqtt.client.reconnects", "{connection}", "Connections that replaced a lost one");
+
+    public static readonly Counter<long> MessagesDropped = Meter.CreateCounter<long>("mqtt.client.messages.dropped", "{message}", "QoS 0 messages dropped while offline by OfflineQueue.DropAtMostOnce");
 }

@@ -17,6 +17,12 @@ public sealed record MqttPublishResult
     /// <summary>User properties of the acknowledgement (MQTT 5).</summary>
     public IReadOnlyList<MqttUserProperty> UserProperties { get; init; } = [];
 
-    /// <summary>True when the reason code is below 0x80 (Success and NoMatchingSubscribers both count).</summary>
-    public bool IsSuccess => (byte)ReasonCode < 0x80;
+    /// <summary>
+    /// True when a QoS 0 message was dropped while the client was not connected, as
+    /// <see cref="MqttOfflineQueueOptions.DropAtMostOnce"/> asks: nothing was sent.
+    /// </summary>
+    public bool Dropped { get; init; }
+
+    /// <summary>True when the reason code is below 0x80 (Success and NoMatchingSubscribers both count) and the message was not dropped.</summary>
+    public bool IsSuccess => (byte)ReasonCode < 0x80 && !Dropped;
 }

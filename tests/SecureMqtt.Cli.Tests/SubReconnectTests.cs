@@ -41,8 +41,8 @@ public sealed class SubReconnectTests(MosquittoFixture fixture)
         Assert.True(result.ExitCode == 0, result.ToString());
         // -C 2 counts across the reconnect: exactly the message from before and one from after, in order.
         Assert.Equal(["before", "after"], result.Text.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-        // mosquitto_sub prints nothing about a reconnect without -d.
-        Assert.Equal(string.Empty, result.Error);
+        // mosquitto_sub says nothing about a reconnect without -d; smqtt says one line per lost connection.
+        AssertLossLines(result.Error, 1);
     }
 
     [Fact]
@@ -67,7 +67,7 @@ public sealed class SubReconnectTests(MosquittoFixture fixture)
         var result = await sub.ResultAsync();
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Equal(["one", "two", "three"], result.Text.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-        Assert.Equal(string.Empty, result.Error);
+        AssertLossLines(result.Error, 1);
     }
 
     [Fact]
@@ -89,7 +89,7 @@ public sealed class SubReconnectTests(MosquittoFixture fixture)
         var result = await sub.ResultAsync();
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Equal(["before", "after"], result.Text.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-        Assert.Equal(string.Empty, result.Error);
+        AssertLossLines(result.Error, 1);
     }
 
     [Fact]
@@ -114,7 +114,7 @@ public sealed class SubReconnectTests(MosquittoFixture fixture)
         var lines = result.Text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(2, lines.Count(l => l == $"Client {id} sending CONNECT"));
         Assert.Equal(["before", "after"], lines.Where(l => !l.StartsWith("Client ", StringComparison.Ordinal) && !l.StartsWith("Subscribed ", StringComparison.Ordinal)));
-        Assert.Equal(string.Empty, result.Error);
+        AssertLossLines(result.Error, 1);
     }
 
     [Fact]
@@ -169,7 +169,10 @@ public sealed class SubReconnectTests(MosquittoFixture fixture)
 
         var result = await sub.ResultAsync();
         Assert.True(result.ExitCode == expected, result.ToString());
-        Assert.StartsWith("Connection error: ", Assert.Single(result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries)), StringComparison.Ordinal);
+        var errors = result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, errors.Length);
+        Assert.StartsWith("Connection lost: ", errors[0], StringComparison.Ordinal);
+        Assert.StartsWith("Connection error: ", errors[1], StringComparison.Ordinal);
     }
 
     [Fact]
@@ -192,7 +195,8 @@ public sealed class SubReconnectTests(MosquittoFixture fixture)
         var result = await sub.ResultAsync();
 
         Assert.True(result.ExitCode == 27, result.ToString());
-        Assert.Equal("Timed out", Assert.Single(result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries)));
+        Assert.Equal("Timed out", result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1]);
+        AssertLossLines(result.Error.Replace("Timed out\n", string.Empty, StringComparison.Ordinal), 1);
     }
 
     [Fact]
@@ -226,9 +230,17 @@ public sealed class SubReconnectTests(MosquittoFixture fixture)
         stopwatch.Stop();
 
         Assert.True(result.ExitCode == 0, result.ToString());
-        Assert.Equal(string.Empty, result.Error);
+        AssertLossLines(result.Error, 1);
         // Well under the 1 s reconnect delay: the wait is cancelled, not sat out.
         Assert.True(stopwatch.Elapsed < TimeSpan.FromMilliseconds(900), $"took {stopwatch.Elapsed}");
+    }
+
+    /// <summary>stderr holds exactly one "Connection lost: ... Reconnecting in 1s." line per lost connection, and nothing else.</summary>
+    private static void AssertLossLines(string error, int losses)
+    {
+        var lines = error.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.True(lines.Length == losses, error);
+        Assert.All(lines, l => Assert.Matches("^Connection lost: .+\\. Reconnecting in 1s\\.$", l));
     }
 
     private Task<MosquittoBroker> StartBrokerAsync(Listener listener, int port) => MosquittoBroker.StartAsync(

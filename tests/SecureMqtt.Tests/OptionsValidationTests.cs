@@ -49,8 +49,12 @@ public class OptionsValidationTests
         var options = new MqttClientOptions();
         MqttClientOptionsValidator.Validate(options);
         Assert.Null(options.Tls);
-        Assert.Equal(1883, options.EffectivePort);
-        Assert.Equal(8883, (options with { Tls = new MqttTlsOptions() }).EffectivePort);
+        Assert.Equal(1883, Assert.Single(options.Endpoints).Port);
+        Assert.Equal(8883, Assert.Single((options with { Tls = new MqttTlsOptions() }).Endpoints).Port);
+        Assert.True(options.Reconnect.Enabled);
+        Assert.False(options.Reconnect.RetryFirstConnect);
+        Assert.Equal(MqttOfflineQueueFullMode.Wait, options.OfflineQueue.FullMode);
+        Assert.False(options.OfflineQueue.DropAtMostOnce);
         Assert.Equal(MqttProtocolVersion.V500, options.ProtocolVersion);
         Assert.Equal(TimeSpan.FromSeconds(60), options.KeepAlive);
         Assert.Equal(System.Threading.Channels.BoundedChannelFullMode.Wait, options.IncomingMessageFullMode);

@@ -1,5 +1,5 @@
 using SecureMqtt.Tests.Infrastructure;
-using SecureMqtt.Transport;
+using SecureMqtt.Framing;
 
 namespace SecureMqtt.Tests;
 

@@ -121,7 +121,7 @@ public class SessionStateTests
         state.FailPending(new MqttConnectionLostException("gone"));
         await Assert.ThrowsAsync<MqttConnectionLostException>(() => c1);
 
-        var flights = await state.StartAsync("c1", sessionPresent: true, CancellationToken.None);
+        var flights = (await state.StartAsync("c1", sessionPresent: true, CancellationToken.None)).Retransmit;
         Assert.Equal([(id1, MqttOutgoingFlightState.AwaitingPubAck), (id2, MqttOutgoingFlightState.AwaitingPubComp)], flights.Select(f => (f.PacketId, f.State)));
 
         // Resumed ids stay reserved: a new publish gets another id.
@@ -131,14 +131,26 @@ public class SessionStateTests
     }
 
     [Fact]
-    public async Task Without_a_session_on_the_broker_stored_state_is_discarded()
+    public async Task Without_a_session_on_the_broker_stored_state_is_discarded_and_unacknowledged_messages_come_back_to_be_sent_as_new()
     {
         var (state, store) = await StartedAsync();
-        await state.BeginPublishAsync(QoS1, CancellationToken.None);
+        var (_, waiting) = await state.BeginPublishAsync(QoS1, CancellationToken.None);
+        var (id2, delivered) = await state.BeginPublishAsync(QoS2, CancellationToken.None);
+        await state.OnPubRecAsync(new MqttAck(MqttPacketType.PubRec, id2));
         await state.OnIncomingExactlyOnceAsync(5, 10, CancellationToken.None);
 
-        var flights = await state.StartAsync("c1", sessionPresent: false, CancellationToken.None);
-        Assert.Empty(flights);
+        var start = await state.StartAsync("c1", sessionPresent: false, CancellationToken.None);
+        Assert.Empty(start.Retransmit);
+
+        // The QoS 1 message was never acknowledged: it is handed back with its caller still waiting.
+        var resend = Assert.Single(start.Resend);
+        Assert.Same(QoS1, resend.Message);
+        Assert.NotNull(resend.Waiter);
+        Assert.Same(waiting, resend.Waiter!.Task);
+        Assert.False(waiting.IsCompleted);
+
+        // PUBREC had arrived for the QoS 2 one: the broker has it, so it is complete, not sent again.
+        Assert.True((await delivered.WaitAsync(TimeSpan.FromSeconds(5))).IsSuccess);
         Assert.Empty(await store.LoadOutgoingAsync("c1"));
         Assert.Empty(await store.LoadIncomingAsync("c1"));
         Assert.Equal(0, state.OutgoingCount);

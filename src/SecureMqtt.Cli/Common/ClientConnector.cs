@@ -19,6 +19,9 @@ internal sealed class ClientConnector : IAsyncDisposable
 
     public DebugPrinter Debug { get; }
 
+    /// <summary>The wait between reconnect attempts, as mosquitto_pub and mosquitto_sub wait.</summary>
+    public static TimeSpan ReconnectDelay { get; } = TimeSpan.FromSeconds(1);
+
     /// <summary>Builds the client options, with -D connect and will properties applied.</summary>
     public async Task<MqttClientOptions> BuildOptionsAsync(CancellationToken cancellationToken)
     {
@@ -37,6 +40,10 @@ internal sealed class ClientConnector : IAsyncDisposable
             // -x under 3.1.1 is ignored, as mosquitto ignores it: that version has no session expiry to send.
             SessionExpiry = TimeSpan.FromSeconds(a.Version != MqttProtocolVersion.V500 ? 0 : a.SessionExpirySeconds ?? (a.CleanSession ? 0 : uint.MaxValue)),
             LoggerFactory = Debug.Enabled ? Debug : Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance,
+
+            // libmosquitto's reconnect: reconnect_delay 1 s, and reconnect_delay_max also 1 s, so no backoff. The
+            // tools subscribe again themselves on every connect, as mosquitto_sub's on-connect callback does.
+            Reconnect = new MqttReconnectOptions { InitialDelay = ReconnectDelay, MaximumDelay = ReconnectDelay, Jitter = 0, Resubscribe = false },
         };
 
         if (a.WillTopic is not null)
@@ -96,6 +103,7 @@ internal sealed class ClientConnector : IAsyncDisposable
     public async Task<MqttClient> ConnectAsync(MqttClientOptions options, CancellationToken cancellationToken, Action<MqttClient>? prepare = null)
     {
         var client = new MqttClient(options);
+        client.Disconnected += ReportLoss;
         try
         {
             prepare?.Invoke(client);
@@ -108,6 +116,22 @@ internal sealed class ClientConnector : IAsyncDisposable
             await client.DisposeAsync().ConfigureAwait(false);
             throw;
         }
+    }
+
+    /// <summary>
+    /// One line on stderr per lost connection, with the reason and when the client tries again: mosquitto's tools
+    /// retry in silence, which leaves a user looking at a stalled pipe without knowing why. -q silences it.
+    /// </summary>
+    private void ReportLoss(object? sender, MqttDisconnectedEventArgs e)
+    {
+        if (_arguments.Quiet || !e.WillRetry)
+        {
+            return;
+        }
+
+        var delay = e.RetryDelay is { } d ? $" in {d.TotalSeconds:0.#}s" : string.Empty;
+        var reason = e.Exception.Message.TrimEnd('.');
+        _streams.Error.WriteLine($"Connection lost: {reason}. Reconnecting{delay}.");
     }
 
     public async Task DisconnectAsync(MqttClient client)

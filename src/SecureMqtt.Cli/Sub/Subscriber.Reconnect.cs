@@ -1,102 +1,93 @@
-using System.Net.Sockets;
-using SecureMqtt.Packets;
-
 namespace SecureMqtt.Cli.Sub;
 
 /// <summary>
-/// Reconnecting as mosquitto_sub does: libmosquitto's loop_forever waits reconnect_delay (1 s by default, and
-/// reconnect_delay_max is also 1 s, so no backoff), connects again, and keeps trying until it works; the
-/// on-connect callback then subscribes again. Nothing is printed without -d. A CONNACK refusal or a protocol
-/// error ends the run, as at start.
+/// Reconnecting is the library's (as libmosquitto's loop_forever does it for mosquitto_sub: every second, until
+/// it works, and ClientConnector prints one line per lost connection). What is left here is mosquitto_sub's
+/// on-connect callback, subscribing again on every new connection, and ending the run with the error when the
+/// client gives up (a refused reconnect, a protocol error).
 /// </summary>
 internal sealed partial class Subscriber
 {
-    private volatile TaskCompletionSource<Exception> _lost = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private bool _subscribedOnce;
 
-    /// <summary>libmosquitto's default reconnect_delay, without backoff (its reconnect_delay_max is the same 1 s).</summary>
-    private static readonly TimeSpan ReconnectDelay = TimeSpan.FromSeconds(1);
-
-    /// <summary>Waits for the end of the run, connecting and subscribing again whenever the connection is lost.</summary>
+    /// <summary>Waits for the end of the run while the client keeps the connection up.</summary>
     private async Task<int> KeepConnectedAsync(Action subscribed, CancellationToken cancellationToken)
     {
-        while (true)
+        if (!_subscribedOnce)
         {
-            var lost = _lost.Task;
-            if (await Task.WhenAny(_done.Task, lost).WaitAsync(cancellationToken).ConfigureAwait(false) == _done.Task)
-            {
-                return await _done.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
-            }
-
-            var reason = await lost.WaitAsync(cancellationToken).ConfigureAwait(false);
-            if (IsFatal(reason))
-            {
-                // mosquitto's loop_forever gives up on a protocol error rather than reconnecting into it again.
-                throw reason;
-            }
-
-            // Armed before connecting, so a loss of the next connection is never missed; a late event of an
-            // earlier one only makes the loop look again and find the client connected.
-            _lost = new TaskCompletionSource<Exception>(TaskCreationOptions.RunContinuationsAsynchronously);
-            if (client.IsConnected)
-            {
-                continue;
-            }
-
-            // -C, -W or --retained-only may end the run during the wait or the attempts: stop them then.
+            // The first SUBSCRIBE was lost with its connection: subscribe again on the next one, unless -W or a
+            // give-up ends the run first.
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            var reconnect = ReconnectAsync(stop.Token);
-            var finished = _done.Task.WaitAsync(cancellationToken);
-            if (await Task.WhenAny(reconnect, finished).ConfigureAwait(false) == finished)
+            var subscribing = SubscribeOnceAsync(subscribed, stop.Token);
+            if (await Task.WhenAny(_done.Task, subscribing).WaitAsync(cancellationToken).ConfigureAwait(false) != subscribing)
             {
                 await stop.CancelAsync().ConfigureAwait(false);
                 try
                 {
-                    await reconnect.ConfigureAwait(false);
+                    await subscribing.ConfigureAwait(false);
                 }
-                catch (OperationCanceledException)
+                catch (Exception ex) when (ex is OperationCanceledException or MqttException)
                 {
-                    // Stopped on purpose: the run is over.
+                    // The run is over either way; _done says how.
                 }
-
-                return await _done.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
             }
+            else
+            {
+                await subscribing.ConfigureAwait(false);
+            }
+        }
 
-            if (await reconnect.ConfigureAwait(false))
+        return await _done.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task SubscribeOnceAsync(Action subscribed, CancellationToken cancellationToken)
+    {
+        while (!_subscribedOnce)
+        {
+            if (await TrySubscribeAllAsync(cancellationToken).ConfigureAwait(false))
             {
                 subscribed();
             }
         }
     }
 
-    /// <summary>Connects again after <see cref="ReconnectDelay"/>, retrying until it works, then subscribes again.</summary>
-    /// <returns>True when subscribed; false when the new connection was lost before that (the loop starts over).</returns>
-    /// <exception cref="MqttConnectionRefusedException">The broker refused the connection: the run ends as at start.</exception>
-    private async Task<bool> ReconnectAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// mosquitto_sub's on-connect callback: every connect after the first subscribes to every -t again (and
+    /// unsubscribes every -U), whether or not the broker kept the session.
+    /// </summary>
+    private void OnConnected(object? sender, MqttConnectedEventArgs e)
     {
-        while (true)
+        if (!e.IsReconnect || !_subscribedOnce || _stopped)
         {
-            await Task.Delay(ReconnectDelay, cancellationToken).ConfigureAwait(false);
-            try
-            {
-                await client.ConnectAsync(cancellationToken).ConfigureAwait(false);
-                break;
-            }
-            catch (Exception ex) when (IsRetryable(ex))
-            {
-                // Broker still down, TLS not up yet, timed out: libmosquitto tries again after the same delay.
-                // An attempt stopped halfway may fail as an I/O error: the stop is what happened.
-                cancellationToken.ThrowIfCancellationRequested();
-            }
+            return;
         }
 
-        // An MQTT 5 broker may assign another client id: -d lines use the new one, as libmosquitto's do.
-        debug.ClientId = client.ClientId;
-        return await TrySubscribeAllAsync(cancellationToken).ConfigureAwait(false);
+        var subscribing = Task.Run(async () =>
+        {
+            try
+            {
+                await TrySubscribeAllAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is MqttException or CliException or ObjectDisposedException or OperationCanceledException)
+            {
+                _done.TrySetException(ex);
+            }
+        });
+        lock (_removals)
+        {
+            _removals.Add(subscribing);
+        }
     }
 
-    private static bool IsRetryable(Exception exception) =>
-        exception is MqttConnectionLostException or MqttTimeoutException or MqttTlsException or IOException or SocketException;
+    private void OnDisconnected(object? sender, MqttDisconnectedEventArgs e)
+    {
+        if (e.WillRetry)
+        {
+            // ClientConnector prints the line; the client reconnects and subscribes again by itself.
+            return;
+        }
 
-    private static bool IsFatal(Exception reason) => reason is MqttProtocolException || reason.InnerException is MqttProtocolException;
+        // The client gave up: the run ends with its reason, as it would have at start.
+        _done.TrySetException(e.Exception);
+    }
 }

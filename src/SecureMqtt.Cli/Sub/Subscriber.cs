@@ -6,8 +6,8 @@ using SecureMqtt.Packets;
 namespace SecureMqtt.Cli.Sub;
 
 /// <summary>
-/// mosquitto_sub's message loop: filtering (-T, -R, --retained-only), printing, counting (-C), -W, -E, and
-/// reconnecting after a lost connection as libmosquitto's loop_forever does (see Subscriber.Reconnect.cs).
+/// mosquitto_sub's message loop: filtering (-T, -R, --retained-only), printing, counting (-C), -W, -E; the client
+/// reconnects after a lost connection by itself (see Subscriber.Reconnect.cs for what is printed).
 /// </summary>
 internal sealed partial class Subscriber(SubArguments arguments, MqttClient client, DebugPrinter debug, CliStreams streams)
 {
@@ -24,11 +24,12 @@ internal sealed partial class Subscriber(SubArguments arguments, MqttClient clie
     /// </summary>
     public async Task<int> RunAsync(Action? onSubscribed, CancellationToken cancellationToken)
     {
-        client.ConnectionLost += (_, e) => _lost.TrySetResult(e.Exception);
-        if (!client.IsConnected)
+        client.Disconnected += OnDisconnected;
+        client.Connected += OnConnected;
+        if (client.State == MqttClientState.Disconnected)
         {
-            // Lost before the handler above was attached; a late event only makes the loop look again.
-            _lost.TrySetResult(new MqttConnectionLostException("The connection was lost before subscribing."));
+            // Lost for good before the handler above was attached.
+            _done.TrySetException(new MqttConnectionLostException("The connection was lost before subscribing."));
         }
 
         using var timeout = arguments.Timeout is { } limit ? new CancellationTokenSource(limit) : null;
@@ -112,9 +113,9 @@ internal sealed partial class Subscriber(SubArguments arguments, MqttClient clie
 
             return true;
         }
-        catch (MqttConnectionLostException) when (!client.IsConnected)
+        catch (MqttConnectionLostException) when (client.State is MqttClientState.Reconnecting or MqttClientState.Connecting)
         {
-            // The ConnectionLost event follows; the reconnect loop subscribes again (unless stopped meanwhile).
+            // The connection went while the SUBACK was awaited: the caller subscribes again on the next one.
             cancellationToken.ThrowIfCancellationRequested();
             return false;
         }

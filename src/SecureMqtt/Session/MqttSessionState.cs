@@ -31,6 +31,8 @@ internal sealed class MqttSessionState(IMqttSessionStore store)
     private readonly Dictionary<ushort, TaskCompletionSource<MqttPacket>> _requests = [];
     private readonly HashSet<ushort> _incoming = [];
     private string _clientId = string.Empty;
+    private long _sequence;
+    private long _epoch;
 
     public string ClientId => _clientId;
 
@@ -46,16 +48,47 @@ internal sealed class MqttSessionState(IMqttSessionStore store)
     }
 
     /// <summary>
-    /// Adopts the session the broker reported in CONNACK. Without a session on the broker everything stored is
-    /// discarded; with one, the stored flights are returned for retransmission [MQTT-4.4.0-1].
+    /// Adopts the session the broker reported in CONNACK. With a session on the broker, the stored flights are
+    /// returned for retransmission [MQTT-4.4.0-1]. Without one, nothing stored can be resumed, but nothing the
+    /// application handed over may be lost either: flights the broker never acknowledged come back as
+    /// <see cref="SessionStart.Resend"/>, to be published again as new messages (with their waiting callers), and a
+    /// QoS 2 flight whose PUBREC had arrived is complete (the broker took the message) and is answered as such.
     /// </summary>
-    public async ValueTask<IReadOnlyList<MqttOutgoingFlight>> StartAsync(string clientId, bool sessionPresent, CancellationToken cancellationToken)
+    public async ValueTask<SessionStart> StartAsync(string clientId, bool sessionPresent, CancellationToken cancellationToken)
     {
+        // Flights begun from here on belong to the new connection; see TryAbandonPublishAsync.
+        Interlocked.Increment(ref _epoch);
         if (!sessionPresent)
         {
-            await store.ClearAsync(clientId, cancellationToken).ConfigureAwait(false);
+            var previousId = _clientId.Length > 0 ? _clientId : clientId;
+            var stored = await store.LoadOutgoingAsync(previousId, cancellationToken).ConfigureAwait(false);
+            await store.ClearAsync(previousId, cancellationToken).ConfigureAwait(false);
+            if (!string.Equals(previousId, clientId, StringComparison.Ordinal))
+            {
+                await store.ClearAsync(clientId, cancellationToken).ConfigureAwait(false);
+            }
+
+            List<OrphanedPublish> resend = [];
+            List<(TaskCompletionSource<MqttPublishResult> Waiter, ushort PacketId)> delivered = [];
             lock (_lock)
             {
+                var known = new HashSet<ushort>();
+                foreach (var flight in stored)
+                {
+                    known.Add(flight.PacketId);
+                    var waiter = _outgoing.TryGetValue(flight.PacketId, out var entry) && ReferenceEquals(entry.Flight.Message, flight.Message) ? entry.Waiter : null;
+                    Orphan(flight, waiter, resend, delivered);
+                }
+
+                // Flights the store no longer had (a store shared with another client, cleared by it) still have callers here.
+                foreach (var entry in _outgoing.Values.OrderBy(e => e.Sequence))
+                {
+                    if (!known.Contains(entry.Flight.PacketId))
+                    {
+                        Orphan(entry.Flight, entry.Waiter, resend, delivered);
+                    }
+                }
+
                 _clientId = clientId;
                 _outgoing.Clear();
                 _requests.Clear();
@@ -63,7 +96,12 @@ internal sealed class MqttSessionState(IMqttSessionStore store)
                 _ids.Clear();
             }
 
-            return [];
+            foreach (var (waiter, packetId) in delivered)
+            {
+                waiter.TrySetResult(new MqttPublishResult { PacketId = packetId, ReasonCode = MqttReasonCode.Success });
+            }
+
+            return new SessionStart([], resend);
         }
 
         var flights = await store.LoadOutgoingAsync(clientId, cancellationToken).ConfigureAwait(false);
@@ -81,29 +119,56 @@ internal sealed class MqttSessionState(IMqttSessionStore store)
 
                 // A caller of this process may still be waiting (it timed out its own wait, or not): keep it.
                 var waiter = previous.TryGetValue(flight.PacketId, out var old) && ReferenceEquals(old.Flight.Message, flight.Message) ? old.Waiter : null;
-                _outgoing[flight.PacketId] = new OutgoingEntry(flight, waiter);
+                _outgoing[flight.PacketId] = new OutgoingEntry(flight, waiter, ++_sequence);
             }
 
             _incoming.Clear();
             _incoming.UnionWith(incoming);
         }
 
-        return flights;
+        return new SessionStart(flights, []);
+    }
+
+    private static void Orphan(MqttOutgoingFlight flight, TaskCompletionSource<MqttPublishResult>? waiter, List<OrphanedPublish> resend,
+        List<(TaskCompletionSource<MqttPublishResult> Waiter, ushort PacketId)> delivered)
+    {
+        if (flight.State == MqttOutgoingFlightState.AwaitingPubComp)
+        {
+            // PUBREC said the broker has it: sending it again as new would deliver it twice.
+            if (waiter is not null)
+            {
+                delivered.Add((waiter, flight.PacketId));
+            }
+
+            return;
+        }
+
+        resend.Add(new OrphanedPublish(flight.Message, waiter));
     }
 
     /// <summary>Allocates a packet id for a QoS 1/2 message and records the flight before it is sent.</summary>
     public async ValueTask<(ushort PacketId, Task<MqttPublishResult> Completion)> BeginPublishAsync(MqttMessage message, CancellationToken cancellationToken)
     {
+        var (packetId, completion, _) = await BeginPublishAsync(message, null, cancellationToken).ConfigureAwait(false);
+        return (packetId, completion);
+    }
+
+    /// <summary>As above, answering <paramref name="waiter"/> (a caller of a queued or orphaned message) when the flow ends.</summary>
+    public async ValueTask<(ushort PacketId, Task<MqttPublishResult> Completion, long Epoch)> BeginPublishAsync(MqttMessage message,
+        TaskCompletionSource<MqttPublishResult>? waiter, CancellationToken cancellationToken)
+    {
         OutgoingEntry entry;
+        long epoch;
         lock (_lock)
         {
+            epoch = Interlocked.Read(ref _epoch);
             if (!_ids.TryAllocate(out var packetId))
             {
                 throw new InvalidOperationException("All 65535 packet identifiers are in flight.");
             }
 
             var state = message.QualityOfService == MqttQualityOfService.ExactlyOnce ? MqttOutgoingFlightState.AwaitingPubRec : MqttOutgoingFlightState.AwaitingPubAck;
-            entry = new OutgoingEntry(new MqttOutgoingFlight(packetId, message, state), new TaskCompletionSource<MqttPublishResult>(TaskCreationOptions.RunContinuationsAsynchronously));
+            entry = new OutgoingEntry(new MqttOutgoingFlight(packetId, message, state), waiter ?? new TaskCompletionSource<MqttPublishResult>(TaskCreationOptions.RunContinuationsAsynchronously), ++_sequence);
             _outgoing[packetId] = entry;
         }
 
@@ -122,7 +187,7 @@ internal sealed class MqttSessionState(IMqttSessionStore store)
             throw;
         }
 
-        return (entry.Flight.PacketId, entry.Waiter!.Task);
+        return (entry.Flight.PacketId, entry.Waiter!.Task, epoch);
     }
 
     /// <summary>Forgets a flight whose PUBLISH could not even be written (the caller gets the write error).</summary>
@@ -135,6 +200,27 @@ internal sealed class MqttSessionState(IMqttSessionStore store)
         }
 
         await store.RemoveOutgoingAsync(_clientId, packetId, CancellationToken.None).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Takes back a flight whose PUBLISH never reached the output buffer (its connection failed first), unless a
+    /// newer connection adopted the session since it began (<paramref name="epoch"/>): then that connection
+    /// retransmitted it, and taking it back would send it twice. True when taken back.
+    /// </summary>
+    public async ValueTask<bool> TryAbandonPublishAsync(ushort packetId, long epoch)
+    {
+        lock (_lock)
+        {
+            if (Interlocked.Read(ref _epoch) != epoch || !_outgoing.Remove(packetId))
+            {
+                return false;
+            }
+
+            _ids.Release(packetId);
+        }
+
+        await store.RemoveOutgoingAsync(_clientId, packetId, CancellationToken.None).ConfigureAwait(false);
+        return true;
     }
 
     public ValueTask<AckOutcome> OnPubAckAsync(in MqttAck ack) => CompleteAsync(ack, MqttOutgoingFlightState.AwaitingPubAck);
@@ -269,10 +355,11 @@ internal sealed class MqttSessionState(IMqttSessionStore store)
     }
 
     /// <summary>
-    /// The connection is gone: every waiting caller fails with <paramref name="reason"/>. Outgoing flights stay
-    /// (in memory and in the store) so a resumed session can retransmit them.
+    /// The connection is gone: waiting SUBSCRIBE/UNSUBSCRIBE callers fail with <paramref name="reason"/>, and so do
+    /// publishers unless <paramref name="keepPublishes"/> (the client reconnects and their flows go on there).
+    /// Outgoing flights stay (in memory and in the store) so a resumed session can retransmit them.
     /// </summary>
-    public void FailPending(Exception reason)
+    public void FailPending(Exception reason, bool keepPublishes = false)
     {
         List<TaskCompletionSource<MqttPacket>> requests;
         List<TaskCompletionSource<MqttPublishResult>> publishes = [];
@@ -285,12 +372,15 @@ internal sealed class MqttSessionState(IMqttSessionStore store)
             }
 
             _requests.Clear();
-            foreach (var entry in _outgoing.Values)
+            if (!keepPublishes)
             {
-                if (entry.Waiter is { } w)
+                foreach (var entry in _outgoing.Values)
                 {
-                    publishes.Add(w);
-                    entry.Waiter = null;
+                    if (entry.Waiter is { } w)
+                    {
+                        publishes.Add(w);
+                        entry.Waiter = null;
+                    }
                 }
             }
         }
@@ -327,10 +417,18 @@ internal sealed class MqttSessionState(IMqttSessionStore store)
         UserProperties = ack.UserProperties,
     };
 
-    private sealed class OutgoingEntry(MqttOutgoingFlight flight, TaskCompletionSource<MqttPublishResult>? waiter)
+    private sealed class OutgoingEntry(MqttOutgoingFlight flight, TaskCompletionSource<MqttPublishResult>? waiter, long sequence)
     {
+        public long Sequence { get; } = sequence;
+
         public MqttOutgoingFlight Flight { get; set; } = flight;
 
         public TaskCompletionSource<MqttPublishResult>? Waiter { get; set; } = waiter;
     }
 }
+
+/// <summary>What adopting the broker's session left to do: flights to retransmit, or messages to publish again as new.</summary>
+internal sealed record SessionStart(IReadOnlyList<MqttOutgoingFlight> Retransmit, IReadOnlyList<OrphanedPublish> Resend);
+
+/// <summary>A message whose flight the broker forgot (no session), with the caller still waiting for it, if any.</summary>
+internal readonly record struct OrphanedPublish(MqttMessage Message, TaskCompletionSource<MqttPublishResult>? Waiter);

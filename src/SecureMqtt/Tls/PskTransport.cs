@@ -11,7 +11,7 @@ namespace SecureMqtt.Tls;
 /// </summary>
 internal sealed class PskTransport(IMqttTransport inner, MqttTlsOptions options, MqttPreSharedKey key, string host, int port, ILogger logger) : IMqttTransport
 {
-    public async ValueTask<MqttTransportConnection> ConnectAsync(CancellationToken cancellationToken)
+    public async ValueTask<ConnectedTransport> ConnectAsync(CancellationToken cancellationToken)
     {
         var targetHost = options.TargetHost ?? host;
         if (!PskTlsStream.IsSupported)
@@ -50,7 +50,7 @@ internal sealed class PskTransport(IMqttTransport inner, MqttTlsOptions options,
         }
 
         Log.PskEstablished(logger, targetHost, tls.NegotiatedProtocol, tls.CipherSuite, key.Identity);
-        return new MqttTransportConnection(tls) { TlsInfo = MqttTlsInfo.ForPreSharedKey(tls.NegotiatedProtocol, tls.CipherSuite, targetHost, key.Identity) };
+        return new ConnectedTransport(tls) { Security = new TlsSecurity(MqttTlsInfo.ForPreSharedKey(tls.NegotiatedProtocol, tls.CipherSuite, targetHost, key.Identity)) };
     }
 
     private MqttTlsException Map(PskTlsException error, string targetHost)

@@ -9,7 +9,7 @@ namespace SecureMqtt.Tls;
 /// <summary>TLS over an inner transport with SslStream: platform TLS only, verification on unless explicitly waived.</summary>
 internal sealed class TlsTransport(IMqttTransport inner, MqttTlsOptions options, string host, int port, ILogger logger, TimeProvider timeProvider) : IMqttTransport
 {
-    public async ValueTask<MqttTransportConnection> ConnectAsync(CancellationToken cancellationToken)
+    public async ValueTask<ConnectedTransport> ConnectAsync(CancellationToken cancellationToken)
     {
         var targetHost = options.TargetHost ?? host;
 
@@ -67,7 +67,7 @@ internal sealed class TlsTransport(IMqttTransport inner, MqttTlsOptions options,
             ClientCertificateSent = clientCertificate is not null,
         };
         Log.TlsEstablished(logger, info.Protocol, info.CipherSuite, serverCertificate.Subject, serverCertificate.Issuer);
-        return new MqttTransportConnection(ssl) { TlsInfo = info, ExplainEarlyFailure = state.ExplainEarlyFailure };
+        return new ConnectedTransport(ssl) { Security = new TlsSecurity(info, state.ExplainEarlyFailure) };
     }
 
     private MqttTlsException Failed(MqttTlsException failure, string targetHost)

@@ -5,7 +5,7 @@ namespace SecureMqtt.Transport;
 /// <summary>Plain TCP. Nagle is always off: MQTT packets are small and latency matters more than packing.</summary>
 internal sealed class TcpTransport(string host, int port) : IMqttTransport
 {
-    public async ValueTask<MqttTransportConnection> ConnectAsync(CancellationToken cancellationToken)
+    public async ValueTask<ConnectedTransport> ConnectAsync(CancellationToken cancellationToken)
     {
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
@@ -23,6 +23,6 @@ internal sealed class TcpTransport(string host, int port) : IMqttTransport
             throw;
         }
 
-        return new MqttTransportConnection(new NetworkStream(socket, ownsSocket: true));
+        return new ConnectedTransport(new NetworkStream(socket, ownsSocket: true));
     }
 }

@@ -58,6 +58,9 @@ public sealed class FakeBroker : IAsyncDisposable
         ClientId = "fake-test",
         KeepAlive = TimeSpan.Zero,
         ConnectTimeout = TimeSpan.FromSeconds(10),
+        // This peer serves one connection: the tests over it are about what happens on that connection, so the
+        // client must not reconnect into a peer that no longer answers. Reconnecting is tested against Mosquitto.
+        Reconnect = MqttReconnectOptions.Disabled,
         Tls = _tls ? new MqttTlsOptions { CaFile = TestServerCertificate.CaFile, TargetHost = "localhost" } : null,
     };
 

@@ -1,37 +1,15 @@
 using SecureMqtt.Packets;
 
-namespace SecureMqtt;
+namespace SecureMqtt.Engine;
 
-public sealed partial class MqttClient
+internal sealed partial class MqttConnectionSupervisor
 {
     private readonly Lock _handlersLock = new();
     private SubscriptionHandler[] _handlers = [];
 
-    /// <summary>Subscribes to one topic filter.</summary>
-    /// <param name="topicFilter">The topic filter (wildcards allowed).</param>
-    /// <param name="maximumQoS">The highest QoS to receive with.</param>
-    /// <param name="handler">Receives the messages matching this filter; null sends them to <see cref="MessageHandler"/> or <see cref="ReadMessagesAsync"/>.</param>
-    /// <param name="cancellationToken">Stops waiting for SUBACK.</param>
-    /// <returns>The broker's answer.</returns>
-    public Task<MqttSubscribeResult> SubscribeAsync(string topicFilter, MqttQualityOfService maximumQoS = MqttQualityOfService.AtMostOnce,
-        Func<MqttMessage, CancellationToken, ValueTask>? handler = null, CancellationToken cancellationToken = default) =>
-        SubscribeAsync([new MqttSubscription(topicFilter, maximumQoS)], handler, null, null, cancellationToken);
-
-    /// <summary>
-    /// Subscribes to topic filters with their options (maximum QoS, no local, retain as published, retain
-    /// handling) and completes with one reason code per filter.
-    /// </summary>
-    /// <param name="subscriptions">The filters and options.</param>
-    /// <param name="handler">Receives the messages matching these filters (registered before SUBSCRIBE is sent, so
-    /// retained messages reach it too); null sends them to <see cref="MessageHandler"/> or <see cref="ReadMessagesAsync"/>.</param>
-    /// <param name="subscriptionIdentifier">MQTT 5 subscription identifier (1..268435455) the broker reports on matching messages.</param>
-    /// <param name="userProperties">MQTT 5 user properties of the SUBSCRIBE packet, in order.</param>
-    /// <param name="cancellationToken">Stops waiting for SUBACK.</param>
-    /// <returns>The broker's answer per filter.</returns>
-    /// <exception cref="ArgumentException">A filter is not a valid topic filter, or user properties are given on an MQTT 3.1.1 connection.</exception>
     public async Task<MqttSubscribeResult> SubscribeAsync(IReadOnlyList<MqttSubscription> subscriptions,
-        Func<MqttMessage, CancellationToken, ValueTask>? handler = null, uint? subscriptionIdentifier = null,
-        IReadOnlyList<MqttUserProperty>? userProperties = null, CancellationToken cancellationToken = default)
+        Func<MqttMessage, CancellationToken, ValueTask>? handler, uint? subscriptionIdentifier,
+        IReadOnlyList<MqttUserProperty>? userProperties, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(subscriptions);
         if (subscriptions.Count == 0)
@@ -52,24 +30,22 @@ public sealed partial class MqttClient
             throw new ArgumentOutOfRangeException(nameof(subscriptionIdentifier), "A subscription identifier is 1..268435455 [MQTT 3.8.2.1.2].");
         }
 
-        var connection = RequireConnection();
+        ObjectDisposedException.ThrowIf(IsDisposed, _client);
+        if (_current is { IsAlive: true } live)
+        {
+            RequireV5ForUserProperties(live, userProperties, nameof(userProperties));
+        }
+
+        var connection = await WaitForConnectionAsync(cancellationToken).ConfigureAwait(false);
         RequireV5ForUserProperties(connection, userProperties, nameof(userProperties));
         var added = handler is null ? [] : subscriptions.Select(s => new SubscriptionHandler(s.TopicFilter, handler)).ToArray();
         AddHandlers(added);
         try
         {
-            var packetId = _session.BeginRequest(out var completion);
-            var packet = new MqttSubscribePacket { PacketId = packetId, Subscriptions = subscriptions, SubscriptionIdentifier = subscriptionIdentifier, UserProperties = userProperties ?? [] };
-            var response = await SendRequestAsync(connection, packet, packetId, completion, cancellationToken).ConfigureAwait(false);
-            if (response is not MqttSubAckPacket subAck || subAck.ReasonCodes.Count != subscriptions.Count)
-            {
-                var violation = new MqttProtocolException(MqttReasonCode.ProtocolError, "SUBACK does not carry one reason code per subscribed filter", "MQTT-3.9.3-1");
-                await ProtocolViolationAsync(connection, violation).ConfigureAwait(false);
-                throw violation;
-            }
-
+            var subAck = await SendSubscribeAsync(connection, subscriptions, subscriptionIdentifier, userProperties ?? [], cancellationToken).ConfigureAwait(false);
             var items = subscriptions.Select((s, i) => new MqttSubscribeResultItem(s.TopicFilter, subAck.ReasonCodes[i])).ToArray();
             RemoveHandlers(added.Where((_, i) => !items[i].IsSuccess));
+            Subscriptions.Add([.. subscriptions.Where((_, i) => items[i].IsSuccess)], subscriptionIdentifier, userProperties ?? []);
             return new MqttSubscribeResult { PacketId = subAck.PacketId, Items = items, ReasonString = subAck.ReasonString, UserProperties = subAck.UserProperties };
         }
         catch
@@ -79,21 +55,7 @@ public sealed partial class MqttClient
         }
     }
 
-    /// <summary>Unsubscribes from one topic filter and drops its handlers.</summary>
-    /// <param name="topicFilter">The filter exactly as subscribed.</param>
-    /// <param name="cancellationToken">Stops waiting for UNSUBACK.</param>
-    /// <returns>The broker's answer.</returns>
-    public Task<MqttUnsubscribeResult> UnsubscribeAsync(string topicFilter, CancellationToken cancellationToken = default) =>
-        UnsubscribeAsync([topicFilter], null, cancellationToken);
-
-    /// <summary>Unsubscribes from topic filters and drops their handlers.</summary>
-    /// <param name="topicFilters">The filters exactly as subscribed.</param>
-    /// <param name="userProperties">MQTT 5 user properties of the UNSUBSCRIBE packet, in order.</param>
-    /// <param name="cancellationToken">Stops waiting for UNSUBACK.</param>
-    /// <returns>The broker's answer per filter (always Success under MQTT 3.1.1).</returns>
-    /// <exception cref="ArgumentException">No filter, or user properties are given on an MQTT 3.1.1 connection.</exception>
-    public async Task<MqttUnsubscribeResult> UnsubscribeAsync(IReadOnlyList<string> topicFilters, IReadOnlyList<MqttUserProperty>? userProperties = null,
-        CancellationToken cancellationToken = default)
+    public async Task<MqttUnsubscribeResult> UnsubscribeAsync(IReadOnlyList<string> topicFilters, IReadOnlyList<MqttUserProperty>? userProperties, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(topicFilters);
         if (topicFilters.Count == 0)
@@ -101,18 +63,25 @@ public sealed partial class MqttClient
             throw new ArgumentException("At least one topic filter is needed [MQTT-3.10.3-2].", nameof(topicFilters));
         }
 
-        var connection = RequireConnection();
+        ObjectDisposedException.ThrowIf(IsDisposed, _client);
+        if (_current is { IsAlive: true } live)
+        {
+            RequireV5ForUserProperties(live, userProperties, nameof(userProperties));
+        }
+
+        var connection = await WaitForConnectionAsync(cancellationToken).ConfigureAwait(false);
         RequireV5ForUserProperties(connection, userProperties, nameof(userProperties));
-        var packetId = _session.BeginRequest(out var completion);
+        var packetId = Session.BeginRequest(out var completion);
         var packet = new MqttUnsubscribePacket { PacketId = packetId, TopicFilters = topicFilters, UserProperties = userProperties ?? [] };
         var response = await SendRequestAsync(connection, packet, packetId, completion, cancellationToken).ConfigureAwait(false);
         if (response is not MqttUnsubAckPacket unsubAck)
         {
             var violation = new MqttProtocolException(MqttReasonCode.ProtocolError, "UNSUBSCRIBE was answered with another packet type", "MQTT-3.10.4-4");
-            await ProtocolViolationAsync(connection, violation).ConfigureAwait(false);
+            await connection.ProtocolViolationAsync(violation).ConfigureAwait(false);
             throw violation;
         }
 
+        Subscriptions.Remove(topicFilters);
         lock (_handlersLock)
         {
             _handlers = [.. _handlers.Where(h => !topicFilters.Contains(h.Filter, StringComparer.Ordinal))];
@@ -122,7 +91,46 @@ public sealed partial class MqttClient
         return new MqttUnsubscribeResult { Items = items, ReasonString = unsubAck.ReasonString, UserProperties = unsubAck.UserProperties };
     }
 
-    private async Task<MqttPacket> SendRequestAsync(ClientConnection connection, MqttPacket packet, ushort packetId, Task<MqttPacket> completion, CancellationToken cancellationToken)
+    /// <summary>
+    /// After a CONNACK without a session: every subscription the application holds is made again, before any queued
+    /// message flows (so replies to them are not missed). A filter the broker now refuses is logged and dropped.
+    /// </summary>
+    private async Task<int> ResubscribeAsync(MqttProtocolConnection connection, CancellationToken cancellationToken)
+    {
+        var count = 0;
+        foreach (var (subscriptions, identifier, userProperties) in Subscriptions.Snapshot())
+        {
+            var subAck = await SendSubscribeAsync(connection, subscriptions, identifier, connection.Version == MqttProtocolVersion.V500 ? userProperties : [], cancellationToken).ConfigureAwait(false);
+            var refused = subscriptions.Where((_, i) => (byte)subAck.ReasonCodes[i] >= 0x80).ToArray();
+            foreach (var s in refused)
+            {
+                Log.ResubscribeRefused(Logger, s.TopicFilter, subAck.ReasonCodes[subscriptions.ToList().IndexOf(s)]);
+            }
+
+            Subscriptions.Remove(refused.Select(s => s.TopicFilter));
+            count += subscriptions.Count;
+        }
+
+        return count;
+    }
+
+    private async Task<MqttSubAckPacket> SendSubscribeAsync(MqttProtocolConnection connection, IReadOnlyList<MqttSubscription> subscriptions, uint? subscriptionIdentifier,
+        IReadOnlyList<MqttUserProperty> userProperties, CancellationToken cancellationToken)
+    {
+        var packetId = Session.BeginRequest(out var completion);
+        var packet = new MqttSubscribePacket { PacketId = packetId, Subscriptions = subscriptions, SubscriptionIdentifier = subscriptionIdentifier, UserProperties = userProperties };
+        var response = await SendRequestAsync(connection, packet, packetId, completion, cancellationToken).ConfigureAwait(false);
+        if (response is not MqttSubAckPacket subAck || subAck.ReasonCodes.Count != subscriptions.Count)
+        {
+            var violation = new MqttProtocolException(MqttReasonCode.ProtocolError, "SUBACK does not carry one reason code per subscribed filter", "MQTT-3.9.3-1");
+            await connection.ProtocolViolationAsync(violation).ConfigureAwait(false);
+            throw violation;
+        }
+
+        return subAck;
+    }
+
+    private async Task<MqttPacket> SendRequestAsync(MqttProtocolConnection connection, MqttPacket packet, ushort packetId, Task<MqttPacket> completion, CancellationToken cancellationToken)
     {
         try
         {
@@ -136,25 +144,25 @@ public sealed partial class MqttClient
             switch (packet)
             {
                 case MqttSubscribePacket subscribe:
-                    PacketTrace.SentSubscribe(_logger, subscribe);
+                    PacketTrace.SentSubscribe(Logger, subscribe);
                     break;
                 case MqttUnsubscribePacket unsubscribe:
-                    PacketTrace.SentUnsubscribe(_logger, unsubscribe);
+                    PacketTrace.SentUnsubscribe(Logger, unsubscribe);
                     break;
             }
 
-            await WritePacketAsync(connection, packet, cancellationToken).ConfigureAwait(false);
+            await connection.WritePacketAsync(packet, cancellationToken).ConfigureAwait(false);
             return await completion.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         catch
         {
-            _session.CancelRequest(packetId);
+            Session.CancelRequest(packetId);
             throw;
         }
     }
 
     /// <summary>MQTT 3.1.1 packets have no properties: refuse rather than drop them silently.</summary>
-    private static void RequireV5ForUserProperties(ClientConnection connection, IReadOnlyList<MqttUserProperty>? userProperties, string parameterName)
+    internal static void RequireV5ForUserProperties(MqttProtocolConnection connection, IReadOnlyList<MqttUserProperty>? userProperties, string parameterName)
     {
         if (userProperties is { Count: > 0 } && connection.Version != MqttProtocolVersion.V500)
         {

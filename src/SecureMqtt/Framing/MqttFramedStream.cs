@@ -1,23 +1,24 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using SecureMqtt.Packets;
+using SecureMqtt.Transport;
 
-namespace SecureMqtt.Transport;
+namespace SecureMqtt.Framing;
 
 /// <summary>
-/// One connected byte stream with its inbound read loop and outbound buffer. Data arriving drives the protocol
+/// One connected byte stream cut into MQTT frames: its inbound read loop and its outbound buffer. Data arriving drives the protocol
 /// (the articles' recv_cb): each complete frame is handed to the frame handler while its bytes are still in
 /// the read buffer. It also remembers when bytes last went out and came in, which is all keep-alive needs.
 /// </summary>
-internal sealed class MqttConnection : IAsyncDisposable
+internal sealed class MqttFramedStream : IAsyncDisposable
 {
-    private readonly MqttTransportConnection _transport;
+    private readonly ConnectedTransport _transport;
     private readonly PipeReader _reader;
     private readonly TimeProvider _time;
     private long _lastSent;
     private long _lastReceived;
 
-    public MqttConnection(MqttTransportConnection transport, int outputBufferSize, TimeProvider timeProvider)
+    public MqttFramedStream(ConnectedTransport transport, int outputBufferSize, TimeProvider timeProvider)
     {
         _transport = transport;
         _time = timeProvider;
@@ -28,9 +29,11 @@ internal sealed class MqttConnection : IAsyncDisposable
 
     public MqttOutputBuffer Output { get; }
 
-    public MqttTlsInfo? TlsInfo => _transport.TlsInfo;
+    /// <summary>What the security layer negotiated, or null for plain TCP.</summary>
+    public NegotiatedSecurity? Security => _transport.Security;
 
-    public Func<Exception?, MqttTlsException?> ExplainEarlyFailure => _transport.ExplainEarlyFailure;
+    /// <summary>The failure a security layer finds behind an error early in the connection, or null.</summary>
+    public MqttException? ExplainEarlyFailure(Exception? error) => _transport.Security?.ExplainEarlyFailure(error);
 
     public long BytesReceived { get; private set; }
 

@@ -1,9 +1,63 @@
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
+using SecureMqtt.Session;
 
-namespace SecureMqtt;
+namespace SecureMqtt.Engine;
 
-public sealed partial class MqttClient
+internal sealed partial class MqttConnectionSupervisor
 {
+    private readonly Channel<MqttMessage> _incoming;
+    private readonly Channel<MqttMessage> _unhandled;
+    private readonly IncomingByteBudget _incomingBytes;
+    private readonly Task _dispatchLoop;
+
+    public Func<MqttMessage, CancellationToken, ValueTask>? MessageHandler { get; set; }
+
+    public long QueuedIncomingBytes => _incomingBytes.Used;
+
+    public async IAsyncEnumerable<MqttMessage> ReadMessagesAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var reader = _unhandled.Reader;
+        while (await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (reader.TryRead(out var message))
+            {
+                // Handed over: the application holds it now, so it no longer counts against the byte bound.
+                _incomingBytes.Release(IncomingByteBudget.SizeOf(message));
+                yield return message;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Queues a message for the application within both bounds, count and bytes. In the Wait mode a full queue
+    /// stops the read loop here (backpressure); in the drop modes a message over the byte bound is dropped.
+    /// </summary>
+    public async ValueTask EnqueueIncomingAsync(MqttMessage message, CancellationToken cancellationToken)
+    {
+        var size = IncomingByteBudget.SizeOf(message);
+        if (Options.IncomingMessageFullMode == System.Threading.Channels.BoundedChannelFullMode.Wait)
+        {
+            await _incomingBytes.AcquireAsync(size, cancellationToken).ConfigureAwait(false);
+        }
+        else if (!_incomingBytes.TryAcquire(size))
+        {
+            Log.MessageDroppedForBytes(Logger, message.Topic, size, Options.IncomingMessageBufferSize, Options.IncomingMessageFullMode.ToString());
+            return;
+        }
+
+        try
+        {
+            await _incoming.Writer.WriteAsync(message, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            _incomingBytes.Release(size);
+            throw;
+        }
+    }
+
     /// <summary>
     /// Hands received messages to the application off the read loop: every matching subscription's handler
     /// (each distinct handler once), else <see cref="MessageHandler"/>, else the <see cref="ReadMessagesAsync"/>
@@ -30,7 +84,7 @@ public sealed partial class MqttClient
                         // A message forwarded to ReadMessagesAsync is still queued: it is released when read there.
                         if (!forwarded)
                         {
-                            _incomingBytes.Release(Session.IncomingByteBudget.SizeOf(message));
+                            _incomingBytes.Release(IncomingByteBudget.SizeOf(message));
                         }
                     }
                 }
@@ -88,9 +142,9 @@ public sealed partial class MqttClient
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            if (_logger.IsEnabled(LogLevel.Error))
+            if (Logger.IsEnabled(LogLevel.Error))
             {
-                Log.HandlerFailed(_logger, message.Topic, ex);
+                Log.HandlerFailed(Logger, message.Topic, ex);
             }
         }
     }

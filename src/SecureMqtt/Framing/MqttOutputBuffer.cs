@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 
-namespace SecureMqtt.Transport;
+namespace SecureMqtt.Framing;
 
 /// <summary>
 /// The bounded output buffer between the packet writers and the socket (the articles' ring buffer and sent_cb).

@@ -1,0 +1,281 @@
+using SecureMqtt.Packets;
+
+namespace SecureMqtt.Engine;
+
+internal sealed partial class MqttConnectionSupervisor
+{
+    private static readonly Task<MqttPublishResult> s_sentAtMostOnce = Task.FromResult(new MqttPublishResult { ReasonCode = MqttReasonCode.Success });
+    private int _draining;
+
+    /// <summary>
+    /// The connection a publish may use directly: connected, and nothing queued ahead of it (queued messages go
+    /// first, so a publisher sees its messages leave in the order it published them).
+    /// </summary>
+    private MqttProtocolConnection? DirectConnection => Volatile.Read(ref _draining) == 0 && _current is { IsAlive: true } c ? c : null;
+
+    public Task<MqttPublishResult> PublishAsync(MqttMessage message, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+
+        // QoS 0 on a connection, with nobody tracing: no async state machine and no result object per message. When
+        // the output buffer takes the packet at once (the usual case) the caller gets one cached, completed task.
+        if (message.QualityOfService == MqttQualityOfService.AtMostOnce && !MqttMetrics.ActivitySource.HasListeners() && DirectConnection is { } connection)
+        {
+            ValueTask written;
+            try
+            {
+                ValidateTopic(message);
+                written = connection.WritePublishAsync(message, 0, duplicate: false, connection.CheckAllowed(message), cancellationToken);
+            }
+#pragma warning disable CA1031 // Not swallowed: handed to the caller in the task, as the async path would.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                return Task.FromException<MqttPublishResult>(ex);
+            }
+
+            if (written.IsCompletedSuccessfully)
+            {
+                written.GetAwaiter().GetResult();
+                return s_sentAtMostOnce;
+            }
+
+            return AwaitAtMostOnceAsync(written, connection, message, cancellationToken);
+        }
+
+        return PublishCoreAsync(message, cancellationToken);
+    }
+
+    private async Task<MqttPublishResult> AwaitAtMostOnceAsync(ValueTask written, MqttProtocolConnection connection, MqttMessage message, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await written.ConfigureAwait(false);
+            return await s_sentAtMostOnce.ConfigureAwait(false);
+        }
+        catch (MqttConnectionLostException) when (!connection.IsAlive && WillReconnect)
+        {
+            // The buffer failed before the packet was in it: not sent, so it waits for the next connection.
+            return await PublishCoreAsync(message, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private bool WillReconnect => State is MqttClientState.Reconnecting or MqttClientState.Connecting || (_current is null && _reconnectStop is not null);
+
+    private async Task<MqttPublishResult> PublishCoreAsync(MqttMessage message, CancellationToken cancellationToken)
+    {
+        ValidateTopic(message);
+        using var activity = MqttMetrics.ActivitySource.StartActivity("mqtt publish", System.Diagnostics.ActivityKind.Producer);
+        activity?.SetTag("messaging.destination.name", message.Topic);
+        while (true)
+        {
+            ObjectDisposedException.ThrowIf(IsDisposed, _client);
+            var connection = DirectConnection;
+            if (connection is null)
+            {
+                if (_current is null && !WillReconnect)
+                {
+                    throw NotConnected();
+                }
+
+                return await EnqueueOfflineAsync(message, cancellationToken).ConfigureAwait(false);
+            }
+
+            var completion = await SendAsync(connection, message, null, cancellationToken).ConfigureAwait(false);
+            if (completion is not null)
+            {
+                return await completion.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            // Not sent: the connection was lost before the packet was buffered, and the client reconnects.
+        }
+    }
+
+    /// <summary>
+    /// Puts one message into <paramref name="connection"/>'s output buffer. Returns the task of its QoS flow (a
+    /// completed one for QoS 0), or null when the connection was lost before the packet was buffered while the client
+    /// reconnects: then nothing was sent and the caller queues it again. Checks that fail throw; nothing was sent.
+    /// </summary>
+    private async ValueTask<Task<MqttPublishResult>?> SendAsync(MqttProtocolConnection connection, MqttMessage message,
+        TaskCompletionSource<MqttPublishResult>? waiter, CancellationToken cancellationToken)
+    {
+        var sized = connection.CheckAllowed(message);
+        if (message.QualityOfService == MqttQualityOfService.AtMostOnce)
+        {
+            try
+            {
+                // The packet built for the size check is the one to send (id 0, no DUP) unless a topic alias applies.
+                await connection.WritePublishAsync(message, 0, duplicate: false, sized, cancellationToken).ConfigureAwait(false);
+                return s_sentAtMostOnce;
+            }
+            catch (MqttConnectionLostException) when (!connection.IsAlive && WillReconnect)
+            {
+                return null;
+            }
+        }
+
+        try
+        {
+            await connection.Quota.AcquireAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (MqttConnectionLostException) when (!connection.IsAlive && WillReconnect)
+        {
+            return null;
+        }
+
+        ushort packetId;
+        Task<MqttPublishResult> completion;
+        long epoch;
+        try
+        {
+            (packetId, completion, epoch) = await Session.BeginPublishAsync(message, waiter, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            connection.Quota.Release();
+            throw;
+        }
+
+        try
+        {
+            await connection.WritePublishAsync(message, packetId, duplicate: false, prebuilt: null, cancellationToken).ConfigureAwait(false);
+            return completion;
+        }
+        catch (OperationCanceledException)
+        {
+            // Cancelled before the bytes were buffered: the broker never saw it.
+            await Session.AbandonPublishAsync(packetId).ConfigureAwait(false);
+            connection.Quota.Release();
+            throw;
+        }
+        catch (MqttConnectionLostException) when (!connection.IsAlive)
+        {
+            // Not buffered, so not sent. If a new connection already adopted the flight it was retransmitted there
+            // and its flow goes on; otherwise it is taken back, to be queued again (reconnect) or failed (not).
+            if (!await Session.TryAbandonPublishAsync(packetId, epoch).ConfigureAwait(false))
+            {
+                return completion;
+            }
+
+            if (WillReconnect)
+            {
+                return null;
+            }
+
+            throw;
+        }
+    }
+
+    private async Task<MqttPublishResult> EnqueueOfflineAsync(MqttMessage message, CancellationToken cancellationToken)
+    {
+        if (message.QualityOfService == MqttQualityOfService.AtMostOnce && Options.OfflineQueue.DropAtMostOnce)
+        {
+            Log.OfflineDropped(Logger, message.Topic);
+            MqttMetrics.MessagesDropped.Add(1);
+            return new MqttPublishResult { ReasonCode = MqttReasonCode.Success, Dropped = true };
+        }
+
+        var item = new QueuedPublish(message, new TaskCompletionSource<MqttPublishResult>(TaskCreationOptions.RunContinuationsAsynchronously), OfflineQueue.SizeOf(message));
+        await Queue.EnqueueAsync(item, cancellationToken).ConfigureAwait(false);
+
+        // Until the drainer takes it, a cancelled publisher takes its message back: it was never sent.
+        item.Cancellation = cancellationToken.Register(static state =>
+        {
+            var (queue, queued, token) = ((OfflineQueue, QueuedPublish, CancellationToken))state!;
+            if (queue.Remove(queued))
+            {
+                queued.Completion.TrySetCanceled(token);
+            }
+        }, (Queue, item, cancellationToken));
+
+        if (State is MqttClientState.Disconnected or MqttClientState.Disposed && _current is null)
+        {
+            // Reconnecting gave up (or the client was closed) while this publisher waited for room.
+            if (Queue.Remove(item))
+            {
+                throw NotConnected();
+            }
+        }
+
+        if (_current is { IsAlive: true } connection)
+        {
+            // The connection came back while this message was being queued: make sure someone sends it.
+            StartDraining(connection);
+        }
+
+        return await item.Completion.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Sends the queued messages on <paramref name="connection"/>, oldest first, one drainer at a time. While it runs,
+    /// new publishes queue behind it, so the order of publishing is the order on the wire.
+    /// </summary>
+    private void StartDraining(MqttProtocolConnection connection)
+    {
+        if (Queue.Count == 0 || Interlocked.CompareExchange(ref _draining, 1, 0) != 0)
+        {
+            return;
+        }
+
+        _ = Task.Run(() => DrainAsync(connection));
+    }
+
+    private async Task DrainAsync(MqttProtocolConnection connection)
+    {
+        try
+        {
+            while (connection.IsAlive && Queue.Peek() is { } item)
+            {
+                // Taken out before it is sent, so its publisher can no longer take it back; publishers that come
+                // meanwhile still queue behind it, because the drainer is running.
+                if (!Queue.Remove(item))
+                {
+                    continue;
+                }
+
+                Task<MqttPublishResult>? completion;
+                try
+                {
+                    completion = await SendAsync(connection, item.Message, item.Completion, CancellationToken.None).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is MqttException or ArgumentException)
+                {
+                    // This broker refuses the message (QoS, retain, size): it fails alone, the rest go on.
+                    Log.QueuedMessageRefused(Logger, item.Message.Topic, ex.Message);
+                    _ = item.Completion.TrySetException(ex) ? item.Completion.Task.Exception : null;
+                    continue;
+                }
+
+                if (completion is null)
+                {
+                    // Lost before it was buffered: it goes back first in the queue, for the next connection.
+                    Queue.PrependRange([item]);
+                    return;
+                }
+
+                if (item.Message.QualityOfService == MqttQualityOfService.AtMostOnce)
+                {
+                    item.Completion.TrySetResult(await completion.ConfigureAwait(false));
+                }
+            }
+        }
+        finally
+        {
+            Volatile.Write(ref _draining, 0);
+        }
+
+        // A message queued just as the loop found the queue empty must not wait for the next reconnect.
+        if (connection.IsAlive && Queue.Count > 0)
+        {
+            StartDraining(connection);
+        }
+    }
+
+    private static void ValidateTopic(MqttMessage message)
+    {
+        if (!MqttTopic.IsValidTopicName(message.Topic, out var error))
+        {
+            throw new ArgumentException($"Invalid topic name '{message.Topic}': {error}", nameof(message));
+        }
+    }
+}

@@ -1,0 +1,205 @@
+using SecureMqtt.Packets;
+using SecureMqtt.Session;
+
+
+namespace SecureMqtt.Engine;
+
+internal sealed partial class MqttProtocolConnection
+{
+    private async Task RunReadLoopAsync()
+    {
+        await Task.Yield();
+        var token = _cancellation.Token;
+        try
+        {
+            var leftover = await _stream.RunReadLoopAsync(OnFrameAsync, _owner.Options.MaximumPacketSize, token).ConfigureAwait(false);
+            Terminate(new MqttConnectionLostException(leftover == 0
+                ? "The broker closed the connection."
+                : $"The broker closed the connection in the middle of a packet ({leftover} bytes of an incomplete packet were received)."), unexpected: true);
+        }
+        catch (MqttProtocolException ex)
+        {
+            await ProtocolViolationAsync(ex).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+            // Terminated elsewhere; that path reported the reason.
+        }
+        catch (Exception ex)
+        {
+            Terminate(new MqttConnectionLostException($"Reading from the broker failed: {ex.Message}", ex), unexpected: true);
+        }
+    }
+
+    private ValueTask OnFrameAsync(MqttFrame frame, CancellationToken cancellationToken)
+    {
+        if (!IsAlive)
+        {
+            // Frames already buffered behind a DISCONNECT or a violation belong to a connection that has ended.
+            return ValueTask.CompletedTask;
+        }
+
+        var version = Version;
+        switch (frame.Type)
+        {
+            case MqttPacketType.Publish:
+                return OnPublishAsync(MqttPacketReader.DecodePublish(frame, version), cancellationToken);
+            case MqttPacketType.PubAck:
+            case MqttPacketType.PubRec:
+            case MqttPacketType.PubRel:
+            case MqttPacketType.PubComp:
+                var ack = MqttPacketReader.DecodeAck(frame, version);
+                PacketTrace.ReceivedAck(Logger, ack);
+                return OnAckAsync(ack, cancellationToken);
+            case MqttPacketType.SubAck:
+            case MqttPacketType.UnsubAck:
+                var response = MqttPacketReader.Decode(frame, version);
+                PacketTrace.Received(Logger, frame.Type);
+                var id = response is MqttSubAckPacket s ? s.PacketId : ((MqttUnsubAckPacket)response).PacketId;
+                _owner.Session.CompleteRequest(id, response);
+                return ValueTask.CompletedTask;
+            case MqttPacketType.PingResp:
+                PacketTrace.Received(Logger, frame.Type);
+                // Arrival itself is what keep-alive watches; there is nothing else to do.
+                return ValueTask.CompletedTask;
+            case MqttPacketType.Disconnect:
+                var disconnect = (MqttDisconnectPacket)MqttPacketReader.Decode(frame, version);
+                PacketTrace.Received(Logger, frame.Type);
+                Log.ServerDisconnect(Logger, disconnect.ReasonCode, disconnect.ReasonString);
+                ServerReference = disconnect.ServerReference;
+                var reason = disconnect.ReasonString is null ? string.Empty : $" (\"{disconnect.ReasonString}\")";
+                Terminate(new MqttConnectionLostException($"The broker disconnected: {disconnect.ReasonCode}{reason}.", null, disconnect.ReasonCode), unexpected: true);
+                return ValueTask.CompletedTask;
+            case MqttPacketType.Auth when version == MqttProtocolVersion.V311:
+                throw new MqttProtocolException(MqttReasonCode.MalformedPacket, "The broker sent packet type 15, which MQTT 3.1.1 reserves", "2.2.1");
+            case MqttPacketType.Auth:
+                throw new MqttProtocolException(MqttReasonCode.ProtocolError, "The broker sent AUTH although no authentication method was requested", "MQTT-3.15.0-1");
+            case MqttPacketType.ConnAck:
+                throw new MqttProtocolException(MqttReasonCode.ProtocolError, "The broker sent a second CONNACK", "MQTT-3.2.0-2");
+            default:
+                // CONNECT, SUBSCRIBE, UNSUBSCRIBE and PINGREQ only ever go from client to server (2.1.2).
+                throw new MqttProtocolException(MqttReasonCode.ProtocolError, $"The broker sent {frame.Type}, which only a client may send", "2.1.2");
+        }
+    }
+
+    private async ValueTask OnPublishAsync(MqttPublishPacket publish, CancellationToken cancellationToken)
+    {
+        var topic = Version == MqttProtocolVersion.V500 ? InboundAliases.Resolve(publish.Topic, publish.TopicAlias) : publish.Topic;
+        MqttMetrics.MessagesReceived.Add(1);
+        PacketTrace.ReceivedPublish(Logger, publish, topic);
+        if (!IsTopicAccepted(topic))
+        {
+            await RefuseAsync(publish, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        var message = ToMessage(publish, topic);
+        switch (publish.QualityOfService)
+        {
+            case MqttQualityOfService.AtMostOnce:
+                await _owner.EnqueueIncomingAsync(message, cancellationToken).ConfigureAwait(false);
+                break;
+            case MqttQualityOfService.AtLeastOnce:
+                await _owner.EnqueueIncomingAsync(message, cancellationToken).ConfigureAwait(false);
+                await WriteAckAsync(new MqttAck(MqttPacketType.PubAck, publish.PacketId), cancellationToken).ConfigureAwait(false);
+                break;
+            default:
+                // Deliver once: the id is held until PUBREL; a duplicate only gets its PUBREC again [MQTT-4.3.3-10].
+                // MQTT 3.1.1 has no Receive Maximum: the broker was never told a limit, so none is enforced.
+                var receiveMaximum = Version == MqttProtocolVersion.V500 ? _owner.Options.ReceiveMaximum : ushort.MaxValue;
+                if (await _owner.Session.OnIncomingExactlyOnceAsync(publish.PacketId, receiveMaximum, cancellationToken).ConfigureAwait(false))
+                {
+                    await _owner.EnqueueIncomingAsync(message, cancellationToken).ConfigureAwait(false);
+                }
+
+                await WriteAckAsync(new MqttAck(MqttPacketType.PubRec, publish.PacketId), cancellationToken).ConfigureAwait(false);
+                break;
+        }
+    }
+
+    /// <summary>
+    /// Refuses a message over our own limit (not the protocol's), keeping the connection: MQTT 5 says why in the
+    /// acknowledgement (0x90 ends a QoS 2 flow at PUBREC); 3.1.1 can only acknowledge normally, or the broker
+    /// would resend the message forever.
+    /// </summary>
+    private async ValueTask RefuseAsync(MqttPublishPacket publish, CancellationToken cancellationToken)
+    {
+        var v5 = Version == MqttProtocolVersion.V500;
+        var reason = v5 ? MqttReasonCode.TopicNameInvalid : MqttReasonCode.Success;
+        switch (publish.QualityOfService)
+        {
+            case MqttQualityOfService.AtLeastOnce:
+                await WriteAckAsync(new MqttAck(MqttPacketType.PubAck, publish.PacketId, reason), cancellationToken).ConfigureAwait(false);
+                break;
+            case MqttQualityOfService.ExactlyOnce:
+                if (!v5)
+                {
+                    // The 3.1.1 flow goes on to PUBREL/PUBCOMP, so the id is held like any other.
+                    await _owner.Session.OnIncomingExactlyOnceAsync(publish.PacketId, ushort.MaxValue, cancellationToken).ConfigureAwait(false);
+                }
+
+                await WriteAckAsync(new MqttAck(MqttPacketType.PubRec, publish.PacketId, reason), cancellationToken).ConfigureAwait(false);
+                break;
+        }
+    }
+
+    private bool IsTopicAccepted(string topic)
+    {
+        // Cheap first: a UTF-8 byte is at most 3 per UTF-16 char for topics, at least 1.
+        var maximum = _owner.Options.MaximumTopicLength;
+        if (topic.Length * 3L <= maximum)
+        {
+            return true;
+        }
+
+        var length = System.Text.Encoding.UTF8.GetByteCount(topic);
+        if (length <= maximum)
+        {
+            return true;
+        }
+
+        Log.TopicTooLong(Logger, length, maximum, topic[..Math.Min(topic.Length, 64)]);
+        return false;
+    }
+
+    private async ValueTask OnAckAsync(MqttAck ack, CancellationToken cancellationToken)
+    {
+        switch (ack.Type)
+        {
+            case MqttPacketType.PubAck:
+                if (await _owner.Session.OnPubAckAsync(ack).ConfigureAwait(false) == AckOutcome.Completed)
+                {
+                    Quota.Release();
+                }
+
+                break;
+            case MqttPacketType.PubRec:
+                switch (await _owner.Session.OnPubRecAsync(ack).ConfigureAwait(false))
+                {
+                    case AckOutcome.Completed:
+                        Quota.Release();
+                        break;
+                    case AckOutcome.SendPubRel:
+                        await WriteAckAsync(new MqttAck(MqttPacketType.PubRel, ack.PacketId), cancellationToken).ConfigureAwait(false);
+                        break;
+                    case AckOutcome.SendPubRelNotFound:
+                        await WriteAckAsync(new MqttAck(MqttPacketType.PubRel, ack.PacketId, MqttReasonCode.PacketIdentifierNotFound), cancellationToken).ConfigureAwait(false);
+                        break;
+                }
+
+                break;
+            case MqttPacketType.PubComp:
+                if (await _owner.Session.OnPubCompAsync(ack).ConfigureAwait(false) == AckOutcome.Completed)
+                {
+                    Quota.Release();
+                }
+
+                break;
+            default:
+                var known = await _owner.Session.OnPubRelAsync(ack.PacketId, cancellationToken).ConfigureAwait(false);
+                await WriteAckAsync(new MqttAck(MqttPacketType.PubComp, ack.PacketId,
+                    known ? MqttReasonCode.Success : MqttReasonCode.PacketIdentifierNotFound), cancellationToken).ConfigureAwait(false);
+                break;
+        }
+    }
+}

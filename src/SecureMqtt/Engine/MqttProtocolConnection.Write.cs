@@ -1,0 +1,113 @@
+using SecureMqtt.Packets;
+
+namespace SecureMqtt.Engine;
+
+internal sealed partial class MqttProtocolConnection
+{
+    /// <summary>DISCONNECT as the last packet: writers after it fail with <paramref name="closing"/>.</summary>
+    private ValueTask WriteDisconnectAsync(MqttDisconnectPacket disconnect, MqttException closing, CancellationToken cancellationToken)
+    {
+        PacketTrace.SentDisconnect(Logger, disconnect, Version);
+        return Output.WriteLastAsync((disconnect, Version),
+            static (writer, state) => MqttPacketWriter.Write(writer, state.disconnect, state.Version), closing, cancellationToken);
+    }
+
+    /// <summary>
+    /// Checks a message against what this broker allows (QoS, retain, Maximum Packet Size) before anything is sent.
+    /// </summary>
+    /// <returns>The packet that was sized: for QoS 0 it is exactly the packet to send without an alias.</returns>
+    public MqttPublishPacket CheckAllowed(MqttMessage message)
+    {
+        if (message.QualityOfService > MaximumQoS)
+        {
+            throw new MqttProtocolException(MqttReasonCode.QoSNotSupported,
+                $"The broker supports QoS up to {MaximumQoS}; this message asks for {message.QualityOfService}", "MQTT-3.2.2-11");
+        }
+
+        if (message.Retain && !RetainAvailable)
+        {
+            throw new MqttProtocolException(MqttReasonCode.RetainNotSupported, "The broker does not support retained messages", "MQTT-3.2.2-14");
+        }
+
+        // A QoS 1/2 packet id is taken only after these checks, so 1 stands in for it: the id's value does not change the size.
+        var packet = ToPacket(message, message.QualityOfService == MqttQualityOfService.AtMostOnce ? (ushort)0 : (ushort)1, false, message.Topic, null);
+        var size = MqttPacketWriter.GetSize(packet, Version);
+        if ((uint)size > BrokerMaximumPacketSize)
+        {
+            throw new MqttProtocolException(MqttReasonCode.PacketTooLarge,
+                $"The PUBLISH would be {size} bytes, more than the broker's Maximum Packet Size of {BrokerMaximumPacketSize} bytes; nothing was sent", "MQTT-3.1.2-24");
+        }
+
+        return packet;
+    }
+
+    public ValueTask WritePublishAsync(MqttMessage message, ushort packetId, bool duplicate, CancellationToken cancellationToken) =>
+        WritePublishAsync(message, packetId, duplicate, prebuilt: null, cancellationToken);
+
+    // prebuilt: a packet already built for this message with this id, DUP flag and the full topic; sent as it is
+    // when no alias applies, so the hot QoS 0 path does not build the same packet twice.
+    public ValueTask WritePublishAsync(MqttMessage message, ushort packetId, bool duplicate, MqttPublishPacket? prebuilt, CancellationToken cancellationToken)
+    {
+        MqttMetrics.MessagesSent.Add(1);
+        PacketTrace.SentPublish(Logger, message, packetId, duplicate);
+        return Output.WriteAsync((connection: this, message, packetId, duplicate, prebuilt), static (writer, state) =>
+        {
+            // Aliases are chosen here, under the output buffer's lock, so an alias is always defined on the wire
+            // before a PUBLISH uses it alone. A retransmission always carries the full topic.
+            var (topic, alias) = state.duplicate ? (state.message.Topic, (ushort?)null) : state.connection.OutboundAliases.Apply(state.message.Topic);
+            var packet = alias is null && state.prebuilt is not null ? state.prebuilt : ToPacket(state.message, state.packetId, state.duplicate, topic, alias);
+            MqttPacketWriter.Write(writer, packet, state.connection.Version);
+        }, cancellationToken);
+    }
+
+    public ValueTask WriteAckAsync(MqttAck ack, CancellationToken cancellationToken)
+    {
+        PacketTrace.SentAck(Logger, ack);
+        return Output.WriteAsync((ack, Version), static (writer, state) => MqttPacketWriter.WriteAck(writer, state.ack, state.Version), cancellationToken);
+    }
+
+    public ValueTask WritePacketAsync(MqttPacket packet, CancellationToken cancellationToken) =>
+        Output.WriteAsync((packet, Version), static (writer, state) => MqttPacketWriter.Write(writer, state.packet, state.Version), cancellationToken);
+
+    private static MqttPublishPacket ToPacket(MqttMessage message, ushort packetId, bool duplicate, string topic, ushort? alias) => new()
+    {
+        Topic = topic,
+        TopicAlias = alias,
+        Payload = message.Payload,
+        QualityOfService = message.QualityOfService,
+        Retain = message.Retain,
+        Duplicate = duplicate,
+        PacketId = packetId,
+        PayloadFormatIndicator = message.PayloadFormat,
+        MessageExpiryInterval = message.MessageExpiry is { } expiry ? (uint)expiry.TotalSeconds : null,
+        ContentType = message.ContentType,
+        ResponseTopic = message.ResponseTopic,
+        CorrelationData = message.CorrelationData,
+        UserProperties = message.UserProperties,
+    };
+
+    internal static MqttMessage ToMessage(MqttPublishPacket packet, string topic) => new()
+    {
+        Topic = topic,
+        Payload = packet.Payload,
+        QualityOfService = packet.QualityOfService,
+        Retain = packet.Retain,
+        Duplicate = packet.Duplicate,
+        PacketId = packet.QualityOfService == MqttQualityOfService.AtMostOnce ? null : packet.PacketId,
+        PayloadFormat = packet.PayloadFormatIndicator,
+        MessageExpiry = packet.MessageExpiryInterval is { } expiry ? TimeSpan.FromSeconds(expiry) : null,
+        ContentType = packet.ContentType,
+        ResponseTopic = packet.ResponseTopic,
+        CorrelationData = packet.CorrelationData,
+        UserProperties = packet.UserProperties,
+        SubscriptionIdentifiers = packet.SubscriptionIdentifiers,
+    };
+
+    /// <summary>Sends a resumed session's flight again: PUBREL where PUBREC had arrived, else the PUBLISH with DUP.</summary>
+    public ValueTask RetransmitAsync(Session.MqttOutgoingFlight flight, CancellationToken cancellationToken) =>
+        flight.State == Session.MqttOutgoingFlightState.AwaitingPubComp
+            ? WriteAckAsync(new MqttAck(MqttPacketType.PubRel, flight.PacketId), cancellationToken)
+
+            // [MQTT-4.4.0-1] [MQTT-3.3.1-1]: same packet id, DUP set, full topic (aliases do not survive connections).
+            : WritePublishAsync(flight.Message, flight.PacketId, duplicate: true, cancellationToken);
+}
