@@ -30,6 +30,7 @@ public sealed partial class FaultProxy : IAsyncDisposable
     private long _nextLinkId;
     private long _connectionsAccepted;
     private long _connectionsRefused;
+    private readonly List<(long Count, TaskCompletionSource Signal)> _refusedWaiters = [];
     private long _bytesClientToUpstream;
     private long _bytesUpstreamToClient;
     private volatile bool _refuseNew;
@@ -249,6 +250,35 @@ public sealed partial class FaultProxy : IAsyncDisposable
         }
     }
 
+    /// <summary>Completes once <see cref="ConnectionsRefused"/> reaches <paramref name="count"/>: proof a client kept trying.</summary>
+    /// <param name="count">The number of refused connections to wait for.</param>
+    public Task WaitForRefusedAsync(long count)
+    {
+        lock (_lock)
+        {
+            if (ConnectionsRefused >= count)
+            {
+                return Task.CompletedTask;
+            }
+
+            var signal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _refusedWaiters.Add((count, signal));
+            return signal.Task;
+        }
+    }
+
+    private void SignalRefused(long refused)
+    {
+        List<TaskCompletionSource> due;
+        lock (_lock)
+        {
+            due = [.. _refusedWaiters.Where(w => w.Count <= refused).Select(w => w.Signal)];
+            _refusedWaiters.RemoveAll(w => w.Count <= refused);
+        }
+
+        due.ForEach(s => s.TrySetResult());
+    }
+
     /// <summary>Stops the chaos schedule, stops accepting, closes every connection and waits for the relays to end.</summary>
     public async ValueTask DisposeAsync()
     {
@@ -345,8 +375,9 @@ public sealed partial class FaultProxy : IAsyncDisposable
             Interlocked.Increment(ref _connectionsAccepted);
             if (_refuseNew)
             {
-                Interlocked.Increment(ref _connectionsRefused);
+                var refused = Interlocked.Increment(ref _connectionsRefused);
                 client.Dispose();
+                SignalRefused(refused);
                 continue;
             }
 

@@ -252,6 +252,8 @@ public sealed class FaultProxyTests(PlainMosquitto mosquitto) : IClassFixture<Pl
         ClientId = "proxy-" + Guid.NewGuid().ToString("N")[..12],
         KeepAlive = keepAlive ?? TimeSpan.FromSeconds(60),
         ConnectTimeout = Timeout,
+        // These tests check that the client sees each fault; reconnecting through the proxy is ReconnectTests' subject.
+        Reconnect = MqttReconnectOptions.Disabled,
     };
 
     private static async Task<MqttClient> ConnectMqttAsync(FaultProxy proxy, TimeSpan? keepAlive = null)
