@@ -1,4 +1,6 @@
 using System.CommandLine;
+using System.CommandLine.Invocation;
+using System.Reflection;
 using SecureMqtt.Cli.Certs;
 
 namespace SecureMqtt.Cli;
@@ -6,15 +8,30 @@ namespace SecureMqtt.Cli;
 /// <summary>The <c>smqtt</c> root command: composes each area's command builder and runs the parsed command.</summary>
 internal static class SmqttCli
 {
+    /// <summary>smqtt's version, the one all SecureMqtt packages share (Directory.Build.props), with the commit when Source Link knows it.</summary>
+    public static string Version { get; } =
+        typeof(SmqttCli).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
+
     /// <summary>The root command with every area's subcommands.</summary>
-    public static RootCommand CreateRootCommand() => new("smqtt: MQTT over TLS made easy - certificates, publish, subscribe")
+    public static RootCommand CreateRootCommand()
     {
-        CertsCommand.Create(),
-        Demo.DemoCommand.Create(),
-        Doctor.DoctorCommand.Create(),
-        Pub.PubCommand.Create(),
-        Sub.SubCommand.Create(),
-    };
+        var root = new RootCommand("smqtt: MQTT over TLS made easy - certificates, publish, subscribe")
+        {
+            CertsCommand.Create(),
+            Demo.DemoCommand.Create(),
+            Doctor.DoctorCommand.Create(),
+            Pub.PubCommand.Create(),
+            Sub.SubCommand.Create(),
+        };
+
+        // The built-in --version reports the entry assembly: the test host, not smqtt, when smqtt runs in-process.
+        foreach (var option in root.Options.OfType<VersionOption>())
+        {
+            option.Action = new PrintVersionAction();
+        }
+
+        return root;
+    }
 
     /// <summary>Parses and runs <paramref name="args"/>; a usage error prints one line on stderr and returns 2.</summary>
     /// <param name="args">Command-line arguments.</param>
@@ -34,6 +51,17 @@ internal static class SmqttCli
         }
 
         return await parseResult.InvokeAsync(configuration, cancellationToken).ConfigureAwait(false);
+    }
+}
+
+/// <summary>Prints <see cref="SmqttCli.Version"/> on the invocation's output.</summary>
+internal sealed class PrintVersionAction : SynchronousCommandLineAction
+{
+    /// <inheritdoc />
+    public override int Invoke(ParseResult parseResult)
+    {
+        parseResult.InvocationConfiguration.Output.WriteLine(SmqttCli.Version);
+        return ExitCodes.Success;
     }
 }
 

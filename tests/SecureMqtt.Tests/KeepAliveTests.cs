@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using SecureMqtt.Packets;
 using SecureMqtt.Tests.Infrastructure;
 
@@ -10,7 +11,7 @@ public class KeepAliveTests
     [Fact]
     public async Task A_broker_that_goes_silent_after_CONNACK_is_reported_lost_within_one_and_a_half_keep_alives()
     {
-        var time = new ManualTimeProvider();
+        var time = new KeepAliveClock();
         var start = time.GetUtcNow();
         await using var broker = new FakeBroker();
         await using var client = new MqttClient(broker.ClientOptions with { KeepAlive = TimeSpan.FromSeconds(10), TimeProvider = time });
@@ -42,7 +43,7 @@ public class KeepAliveTests
     [Fact]
     public async Task A_broker_answering_PINGREQ_keeps_the_connection_alive_past_the_deadline()
     {
-        var time = new ManualTimeProvider();
+        var time = new KeepAliveClock();
         var start = time.GetUtcNow();
         await using var broker = new FakeBroker();
         await using var client = new MqttClient(broker.ClientOptions with { KeepAlive = TimeSpan.FromSeconds(10), TimeProvider = time });
@@ -78,5 +79,88 @@ public class KeepAliveTests
         var result = await client.ConnectAsync();
         await accept;
         Assert.Equal(TimeSpan.FromSeconds(5), result.KeepAlive);
+    }
+}
+
+/// <summary>
+/// FakeTimeProvider (timers fire inside Advance), plus a signal for when the code under test has a timer pending:
+/// advancing before the keep-alive loop waits would move the clock past a timer that does not exist yet.
+/// </summary>
+internal sealed class KeepAliveClock : FakeTimeProvider
+{
+    private readonly Lock _lock = new();
+    private readonly Dictionary<PendingTimer, DateTimeOffset> _pending = [];
+    private readonly List<(DateTimeOffset At, TaskCompletionSource Signal)> _waiters = [];
+
+    public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+    {
+        var timer = new PendingTimer(this);
+        timer.Inner = base.CreateTimer(s => { timer.Fired(); callback(s); }, state, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        timer.Change(dueTime, period);
+        return timer;
+    }
+
+    /// <summary>Completes once a pending timer is due at or after <paramref name="at"/> (the code under test is waiting for it).</summary>
+    public Task WaitForTimerAtOrAfterAsync(DateTimeOffset at)
+    {
+        lock (_lock)
+        {
+            if (_pending.Values.Any(due => due >= at))
+            {
+                return Task.CompletedTask;
+            }
+
+            var signal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _waiters.Add((at, signal));
+            return signal.Task;
+        }
+    }
+
+    private void Track(PendingTimer timer, DateTimeOffset? due)
+    {
+        List<TaskCompletionSource> ready = [];
+        lock (_lock)
+        {
+            if (due is not { } d)
+            {
+                _pending.Remove(timer);
+                return;
+            }
+
+            _pending[timer] = d;
+            ready = [.. _waiters.Where(w => d >= w.At).Select(w => w.Signal)];
+            _waiters.RemoveAll(w => d >= w.At);
+        }
+
+        ready.ForEach(r => r.TrySetResult());
+    }
+
+    private sealed class PendingTimer(KeepAliveClock clock) : ITimer
+    {
+        private TimeSpan _period = Timeout.InfiniteTimeSpan;
+
+        public ITimer Inner { get; set; } = null!;
+
+        public bool Change(TimeSpan dueTime, TimeSpan period)
+        {
+            _period = period;
+            clock.Track(this, dueTime == Timeout.InfiniteTimeSpan ? null : clock.GetUtcNow() + dueTime);
+            return Inner.Change(dueTime, period);
+        }
+
+        public void Fired() =>
+            clock.Track(this, _period == Timeout.InfiniteTimeSpan || _period == TimeSpan.Zero ? null : clock.GetUtcNow() + _period);
+
+        public void Dispose()
+        {
+            clock.Track(this, null);
+            Inner.Dispose();
+        }
+
+        public ValueTask DisposeAsync()
+        {
+            Dispose();
+            return ValueTask.CompletedTask;
+        }
     }
 }

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using System.Text;
+using SecureMqtt.Cli.Common;
 
 namespace SecureMqtt.Cli.Certs;
 
@@ -95,42 +95,12 @@ internal sealed class Passphrases
             throw new CliException($"{purpose} needs the {_what}, and there is no terminal to ask on: pass {Env.Name} VARIABLE or {File.Name} FILE.");
         }
 
-        var first = ReadHidden($"Enter {_what}: ");
-        if (confirm && ReadHidden($"Repeat {_what}: ") != first)
+        var first = KeyPassphrase.ReadHidden($"Enter {_what}: ", Console.Error);
+        if (confirm && KeyPassphrase.ReadHidden($"Repeat {_what}: ", Console.Error) != first)
         {
             throw new CliException("The two passphrases differ: run the command again and type the same passphrase twice.");
         }
 
         return first;
-    }
-
-    private static string ReadHidden(string prompt)
-    {
-        // Prompts go to stderr so stdout stays clean for output that is piped or redirected.
-        Console.Error.Write(prompt);
-        var text = new StringBuilder();
-        while (true)
-        {
-            var key = Console.ReadKey(intercept: true);
-            if (key.Key == ConsoleKey.Enter)
-            {
-                break;
-            }
-
-            if (key.Key == ConsoleKey.Backspace)
-            {
-                if (text.Length > 0)
-                {
-                    text.Length--;
-                }
-            }
-            else if (!char.IsControl(key.KeyChar))
-            {
-                text.Append(key.KeyChar);
-            }
-        }
-
-        Console.Error.WriteLine();
-        return text.ToString();
     }
 }

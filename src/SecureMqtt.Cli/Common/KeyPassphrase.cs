@@ -24,8 +24,19 @@ internal static class KeyPassphrase
             throw new UsageException($"The key {keyFile} is encrypted and there is no terminal to ask for its passphrase: set {EnvironmentVariable}.");
         }
 
-        streams.Error.Write($"Enter the passphrase of {keyFile}: ");
-        streams.Error.Flush();
+        var text = ReadHidden($"Enter the passphrase of {keyFile}: ", streams.Error);
+        return text.Length > 0 ? text : throw new UsageException($"No passphrase given for {keyFile}.");
+    }
+
+    /// <summary>
+    /// Reads a line from the terminal without echoing it, after writing <paramref name="prompt"/> to
+    /// <paramref name="prompts"/> (stderr, so stdout stays clean for output that is piped or redirected).
+    /// Backspace deletes, other control keys are ignored. The one passphrase reader of smqtt.
+    /// </summary>
+    public static string ReadHidden(string prompt, TextWriter prompts)
+    {
+        prompts.Write(prompt);
+        prompts.Flush();
         var text = new StringBuilder();
         while (true)
         {
@@ -45,8 +56,8 @@ internal static class KeyPassphrase
             }
         }
 
-        streams.Error.WriteLine();
-        return text.Length > 0 ? text.ToString() : throw new UsageException($"No passphrase given for {keyFile}.");
+        prompts.WriteLine();
+        return text.ToString();
     }
 
     private static bool IsEncrypted(string keyFile)
