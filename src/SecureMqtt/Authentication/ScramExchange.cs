@@ -75,20 +75,20 @@ internal sealed class ScramExchange : IMqttAuthenticationExchange
     public ValueTask<MqttAuthStep> ContinueAsync(ReadOnlyMemory<byte>? serverData, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        if (_state != State.SentClientFirst)
-        {
-            throw Failure(_state == State.Initial
-                ? "the server sent an AUTH challenge before the exchange started"
-                : "the server sent a second AUTH challenge; SCRAM has exactly one (server-first)");
-        }
-
-        if (serverData is not { } data)
-        {
-            throw Failure("the server's AUTH challenge carries no Authentication Data (server-first message)");
-        }
-
         try
         {
+            if (_state != State.SentClientFirst)
+            {
+                throw Failure(_state == State.Initial
+                    ? "the server sent an AUTH challenge before the exchange started"
+                    : "the server sent a second AUTH challenge; SCRAM has exactly one (server-first)");
+            }
+
+            if (serverData is not { } data)
+            {
+                throw Failure("the server's AUTH challenge carries no Authentication Data (server-first message)");
+            }
+
             return ValueTask.FromResult(new MqttAuthStep(BuildClientFinal(data.Span)));
         }
         finally
