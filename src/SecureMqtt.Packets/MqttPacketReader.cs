@@ -16,7 +16,7 @@ public static partial class MqttPacketReader
     /// <param name="maximumPacketSize">The largest packet (fixed header included) this side accepts; larger ones are refused from the fixed header alone.</param>
     /// <param name="frame">The packet's type, flags and body when this returns true.</param>
     /// <returns>True when a whole packet was available; false when more bytes are needed.</returns>
-    /// <exception cref="MqttProtocolException">The fixed header is malformed or declares a packet above <paramref name="maximumPacketSize"/>.</exception>
+    /// <exception cref="MqttProtocolException">The fixed header is malformed, declares a packet above <paramref name="maximumPacketSize"/>, or declares a body for PINGREQ or PINGRESP, which have none.</exception>
     public static bool TryReadFrame(ref ReadOnlySequence<byte> buffer, uint maximumPacketSize, out MqttFrame frame)
     {
         frame = default;
@@ -32,6 +32,7 @@ public static partial class MqttPacketReader
             var smallType = (MqttPacketType)(span[0] >> 4);
             var smallFlags = (byte)(span[0] & 0x0F);
             FixedHeader.Check(smallType, smallFlags);
+            FixedHeader.CheckRemainingLength(smallType, span[1]);
             var total = 2 + span[1];
             if (total > maximumPacketSize)
             {
@@ -58,6 +59,7 @@ public static partial class MqttPacketReader
             return false;
         }
 
+        FixedHeader.CheckRemainingLength(type, remainingLength);
         var headerLength = (int)reader.Consumed;
         var totalLength = (long)headerLength + remainingLength;
         if (totalLength > maximumPacketSize)

@@ -38,7 +38,7 @@ public sealed class PropertyOptionTests(MosquittoFixture broker)
     }
 
     [Theory]
-    [InlineData("disconnect", "reason-string")]
+    [InlineData("disconnect", "content-type")]
     [InlineData("unsubscribe", "content-type")]
     public void Properties_the_client_has_no_place_for_are_refused_by_name(string command, string name)
     {

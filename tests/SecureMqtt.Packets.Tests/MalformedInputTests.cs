@@ -77,8 +77,12 @@ public class MalformedInputTests
         { "SUBACK without reason codes", V500, "90 03 00 01 00", ProtocolError, "3.9.3" },
         { "UNSUBACK 5.0 reason code 0x05", V500, "B0 04 00 01 00 05", ProtocolError, "3.11.3" },
         { "UNSUBACK 3.1.1 with a reason code", V311, "B0 03 00 01 00", MalformedPacket, "3.11.1" },
-        { "PINGRESP with a body", V311, "D0 01 00", MalformedPacket, "3.12.1" },
+        { "PINGRESP with a body", V311, "D0 01 00", MalformedPacket, "3.13.1" },
+        { "PINGRESP 5.0 with two trailing bytes", V500, "D0 02 00 00", MalformedPacket, "3.13.1" },
+        { "PINGREQ with a body", V311, "C0 01 00", MalformedPacket, "3.12.1" },
+        { "PINGREQ 5.0 with a body", V500, "C0 01 FF", MalformedPacket, "3.12.1" },
         { "DISCONNECT 3.1.1 with a body", V311, "E0 01 00", MalformedPacket, "3.14.1" },
+        { "DISCONNECT 3.1.1 with a 5.0 reason code and properties", V311, "E0 02 00 00", MalformedPacket, "3.14.1" },
         { "DISCONNECT reason code 0x01", V500, "E0 01 01", ProtocolError, "3.14.2.1" },
         { "AUTH under 3.1.1", V311, "F0 00", MalformedPacket, "2.2.1" },
         { "AUTH reason code 0x80", V500, "F0 02 80 00", ProtocolError, "3.15.2.1" },
@@ -112,6 +116,32 @@ public class MalformedInputTests
 
         Assert.Equal(PacketTooLarge, ex.ReasonCode);
         Assert.Equal("MQTT-3.1.2-24", ex.Rule);
+    }
+
+    [Theory]
+    [InlineData("D0 01", "PINGRESP", "3.13.1")]
+    [InlineData("D0 80 01", "PINGRESP", "3.13.1")]
+    [InlineData("C0 FF FF FF 7F", "PINGREQ", "3.12.1")]
+    public void Rejects_a_ping_with_a_body_from_the_fixed_header_alone(string header, string packet, string rule)
+    {
+        // Only the fixed header has arrived: a body the packet cannot have is refused, not awaited.
+        var buffer = new ReadOnlySequence<byte>(Bytes.Parse(header));
+
+        var ex = Assert.Throws<MqttProtocolException>(() => MqttPacketReader.TryReadFrame(ref buffer, uint.MaxValue, out _));
+
+        Assert.Equal(MalformedPacket, ex.ReasonCode);
+        Assert.Equal(rule, ex.Rule);
+        Assert.StartsWith($"{packet} has Remaining Length ", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_hand_built_ping_frame_with_a_body_does_not_decode()
+    {
+        var frame = new MqttFrame(MqttPacketType.PingResp, 0, new ReadOnlySequence<byte>([0x00]), 3);
+
+        var ex = Assert.Throws<MqttProtocolException>(() => MqttPacketReader.Decode(frame, V500));
+
+        Assert.Equal("3.13.1", ex.Rule);
     }
 
     [Fact]

@@ -21,9 +21,11 @@ public static class ProcessRunner
     /// <param name="arguments">Its arguments, unquoted.</param>
     /// <param name="timeout">Deadline; default 30 s.</param>
     /// <param name="standardInput">Text written to stdin, which is then closed.</param>
-    public static async Task<ProcessResult> RunAsync(string fileName, IEnumerable<string> arguments, TimeSpan? timeout = null, string? standardInput = null)
+    /// <param name="environment">Variables to set (a null value removes the variable) on top of this process's environment.</param>
+    public static async Task<ProcessResult> RunAsync(string fileName, IEnumerable<string> arguments, TimeSpan? timeout = null, string? standardInput = null,
+        IReadOnlyDictionary<string, string?>? environment = null)
     {
-        using var process = Start(fileName, arguments, out var stdout, out var stderr);
+        using var process = Start(fileName, arguments, out var stdout, out var stderr, environment: environment);
         if (standardInput is not null)
         {
             await process.StandardInput.WriteAsync(standardInput);
@@ -51,7 +53,9 @@ public static class ProcessRunner
     /// <param name="stdout">Collected stdout (lock it to read while the process runs).</param>
     /// <param name="stderr">Collected stderr.</param>
     /// <param name="onLine">Called with every line of stdout and stderr.</param>
-    public static Process Start(string fileName, IEnumerable<string> arguments, out StringBuilder stdout, out StringBuilder stderr, Action<string>? onLine = null)
+    /// <param name="environment">Variables to set (a null value removes the variable) on top of this process's environment.</param>
+    public static Process Start(string fileName, IEnumerable<string> arguments, out StringBuilder stdout, out StringBuilder stderr, Action<string>? onLine = null,
+        IReadOnlyDictionary<string, string?>? environment = null)
     {
         var startInfo = new ProcessStartInfo(fileName)
         {
@@ -63,6 +67,18 @@ public static class ProcessRunner
         foreach (var argument in arguments)
         {
             startInfo.ArgumentList.Add(argument);
+        }
+
+        foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
+        {
+            if (value is null)
+            {
+                startInfo.Environment.Remove(name);
+            }
+            else
+            {
+                startInfo.Environment[name] = value;
+            }
         }
 
         var process = new Process { StartInfo = startInfo };

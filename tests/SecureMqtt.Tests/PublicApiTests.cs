@@ -8,6 +8,12 @@ public class PublicApiTests
         var names = typeof(MqttClient).Assembly.GetExportedTypes().Select(t => t.FullName!).Order(StringComparer.Ordinal).ToList();
         Assert.Equal<string>(
         [
+            "SecureMqtt.Authentication.IMqttAuthenticationExchange",
+            "SecureMqtt.Authentication.IMqttAuthenticator",
+            "SecureMqtt.Authentication.MqttAuthStep",
+            "SecureMqtt.Authentication.MqttAuthenticationException",
+            "SecureMqtt.Authentication.MqttScramAlgorithm",
+            "SecureMqtt.Authentication.MqttScramAuthenticator",
             "SecureMqtt.MqttClient",
             "SecureMqtt.MqttClientOptions",
             "SecureMqtt.MqttClientState",

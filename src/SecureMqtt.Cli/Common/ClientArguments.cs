@@ -45,6 +45,12 @@ internal sealed partial class ClientArguments(string tool)
 
     public List<PropertyArgument> Properties { get; } = [];
 
+    /// <summary>-D disconnect reason-string: the Reason String for the DISCONNECT sent at the end (MQTT 5).</summary>
+    public string? DisconnectReasonString { get; private set; }
+
+    /// <summary>-D disconnect session-expiry-interval: the Session Expiry Interval for the DISCONNECT sent at the end (MQTT 5).</summary>
+    public uint? DisconnectSessionExpirySeconds { get; private set; }
+
     public TlsArguments Tls { get; } = new();
 
     /// <summary>Handles <paramref name="option"/> when it is a shared one; false when the caller must report it unknown.</summary>
@@ -146,6 +152,25 @@ internal sealed partial class ClientArguments(string tool)
             throw new UsageException("You must use MQTT v5 (-V mqttv5) to use properties (-D).");
         }
 
+        foreach (var p in Properties.Where(p => p.Command == "disconnect"))
+        {
+            if (p.Name == "reason-string")
+            {
+                DisconnectReasonString = p.Value;
+            }
+            else if (p.Name == "session-expiry-interval")
+            {
+                DisconnectSessionExpirySeconds = p.UInt(uint.MaxValue);
+            }
+        }
+
+        if (DisconnectSessionExpirySeconds > 0 && ConnectSessionExpirySeconds == 0)
+        {
+            // mosquitto_pub/sub send it anyway and leave the broker to object; the client must not [MQTT-3.14.2-2].
+            throw new UsageException(
+                "-D disconnect session-expiry-interval: the session expiry was 0 at CONNECT, so DISCONNECT must not set a non-zero one [MQTT-3.14.2-2]; give -x or -D connect session-expiry-interval as well.");
+        }
+
         if (!CleanSession && ClientId is null && ClientIdPrefix is null)
         {
             throw new UsageException("You must provide a client id (-i) if you are using the -c option.");
@@ -153,6 +178,15 @@ internal sealed partial class ClientArguments(string tool)
 
         Tls.Validate();
     }
+
+    /// <summary>
+    /// The Session Expiry Interval CONNECT carries under MQTT 5, worked out as the connector does: -D connect
+    /// session-expiry-interval, else -x, else forever for -c and 0 otherwise.
+    /// </summary>
+    public uint ConnectSessionExpirySeconds =>
+        Properties.LastOrDefault(p => p is { Command: "connect", Name: "session-expiry-interval" }) is { } p
+            ? p.UInt(uint.MaxValue)
+            : (uint)(SessionExpirySeconds ?? (CleanSession ? 0 : uint.MaxValue));
 
     /// <summary>The client id: -i, else -I followed by the process id, else the tool's name with the process id.</summary>
     public string ResolveClientId() =>

@@ -30,6 +30,16 @@ internal sealed record PropertyArgument(string Command, string Name, string Valu
     public MqttUserProperty UserProperty => new(Value, Value2!);
 
     /// <summary>
+    /// Properties parsed into their own fields (<see cref="ClientArguments.DisconnectReasonString"/>,
+    /// <see cref="ClientArguments.DisconnectSessionExpirySeconds"/>) rather than passed along as -D entries.
+    /// </summary>
+    private static readonly HashSet<(string Command, string Name)> CarriedSeparately =
+    [
+        ("disconnect", "reason-string"),
+        ("disconnect", "session-expiry-interval"),
+    ];
+
+    /// <summary>
     /// The user properties given for <paramref name="command"/> (SUBSCRIBE, UNSUBSCRIBE, DISCONNECT), in order;
     /// any other property for it is refused, as the client has no place for it.
     /// </summary>
@@ -42,7 +52,7 @@ internal sealed record PropertyArgument(string Command, string Name, string Valu
             {
                 result.Add(p.UserProperty);
             }
-            else if (!alsoAllowed.Contains(p.Name))
+            else if (!alsoAllowed.Contains(p.Name) && !CarriedSeparately.Contains((p.Command, p.Name)))
             {
                 throw p.NotSupported();
             }
@@ -60,6 +70,8 @@ internal sealed record PropertyArgument(string Command, string Name, string Valu
         "message-expiry-interval" => message with { MessageExpiry = TimeSpan.FromSeconds(UInt(uint.MaxValue)) },
         "payload-format-indicator" => message with { PayloadFormat = (MqttPayloadFormatIndicator)UInt(1) },
         "user-property" => message with { UserProperties = [.. message.UserProperties, UserProperty] },
+        // Carried in PubArguments.TopicAlias: an alias belongs to the connection's PUBLISH packets, not the message.
+        "topic-alias" when Command == "publish" => message,
         _ => throw NotSupported(),
     };
 

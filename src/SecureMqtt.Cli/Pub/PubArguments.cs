@@ -35,48 +35,73 @@ internal sealed class PubArguments
 
     public TimeSpan RepeatDelay { get; private set; }
 
-    public static PubArguments Parse(IReadOnlyList<string> tokens)
+    /// <summary>-D publish topic-alias: the Topic Alias mosquitto_pub puts on every PUBLISH (MQTT 5); 1 to 65535.</summary>
+    public ushort? TopicAlias { get; private set; }
+
+    /// <summary>Parses the defaults file (~/.config/mosquitto_pub, as mosquitto_pub reads it), then <paramref name="tokens"/>.</summary>
+    public static PubArguments Parse(IReadOnlyList<string> tokens) => Parse(tokens, DefaultsFile.Read("mosquitto_pub"));
+
+    public static PubArguments Parse(IReadOnlyList<string> tokens, IReadOnlyList<DefaultsFile.Line> defaults)
     {
         var result = new PubArguments();
-        var cursor = new ArgumentCursor(tokens);
+        foreach (var line in defaults)
+        {
+            try
+            {
+                result.ParseOptions(new ArgumentCursor(line.Tokens));
+            }
+            catch (UsageException ex)
+            {
+                throw new UsageException($"{ex.Message} (in {line.Path}, line {line.Number})");
+            }
+        }
+
+        result.ParseOptions(new ArgumentCursor(tokens));
+        result.Topic ??= result.Client.UrlTopic;
+        result.Validate();
+        return result;
+    }
+
+    private void ParseOptions(ArgumentCursor cursor)
+    {
         while (cursor.TryNext(out var option))
         {
             switch (option)
             {
                 case "-t" or "--topic":
-                    result.Topic = cursor.Value(option, "topic");
+                    Topic = cursor.Value(option, "topic");
                     break;
                 case "-m" or "--message":
-                    result.SetSource(PayloadSource.Message);
-                    result.Message = cursor.Value(option, "message");
+                    SetSource(PayloadSource.Message);
+                    Message = cursor.Value(option, "message");
                     break;
                 case "-f" or "--file":
-                    result.SetSource(PayloadSource.File);
-                    result.FilePath = cursor.Value(option, "file");
+                    SetSource(PayloadSource.File);
+                    FilePath = cursor.Value(option, "file");
                     break;
                 case "-s" or "--stdin-file":
-                    result.SetSource(PayloadSource.StdinWhole);
+                    SetSource(PayloadSource.StdinWhole);
                     break;
                 case "-l" or "--stdin-line":
-                    result.SetSource(PayloadSource.StdinLines);
+                    SetSource(PayloadSource.StdinLines);
                     break;
                 case "-n" or "--null-message":
-                    result.SetSource(PayloadSource.Null);
+                    SetSource(PayloadSource.Null);
                     break;
                 case "-q" or "--qos":
-                    result.QoS = ClientArguments.ParseQoS(cursor.Value(option, "QoS"));
+                    QoS = ClientArguments.ParseQoS(cursor.Value(option, "QoS"));
                     break;
                 case "-r" or "--retain":
-                    result.Retain = true;
+                    Retain = true;
                     break;
                 case "--repeat":
-                    result.Repeat = cursor.Int(option, "repeat count", 1, int.MaxValue);
+                    Repeat = cursor.Int(option, "repeat count", 1, int.MaxValue);
                     break;
                 case "--repeat-delay":
-                    result.RepeatDelay = TimeSpan.FromSeconds(cursor.Seconds(option, "repeat delay"));
+                    RepeatDelay = TimeSpan.FromSeconds(cursor.Seconds(option, "repeat delay"));
                     break;
                 default:
-                    if (!result.Client.TryParse(option, cursor))
+                    if (!Client.TryParse(option, cursor))
                     {
                         throw new UsageException($"Unknown option '{option}'.");
                     }
@@ -84,10 +109,6 @@ internal sealed class PubArguments
                     break;
             }
         }
-
-        result.Topic ??= result.Client.UrlTopic;
-        result.Validate();
-        return result;
     }
 
     private void SetSource(PayloadSource source)
@@ -125,6 +146,14 @@ internal sealed class PubArguments
         foreach (var p in Client.Properties.Where(p => p.Command is "subscribe" or "unsubscribe" or "auth"))
         {
             throw new UsageException($"-D {p.Command} {p.Name}: mosquitto_pub sends no {p.Command.ToUpperInvariant()}.");
+        }
+
+        foreach (var p in Client.Properties.Where(p => p is { Command: "publish", Name: "topic-alias" }))
+        {
+            // [MQTT-3.3.2-8]: a Topic Alias of 0 is not permitted. mosquitto_pub finds out from the broker instead.
+            TopicAlias = (ushort)p.UInt(ushort.MaxValue) is var alias and > 0
+                ? alias
+                : throw new UsageException("Invalid value '0' for property topic-alias (expected 1..65535) [MQTT-3.3.2-8].");
         }
 
         Client.Validate();

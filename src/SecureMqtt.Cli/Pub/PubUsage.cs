@@ -29,5 +29,8 @@ Usage: smqtt pub {[-h host] [-p port] [-u username] [-P password] -t topic | -L 
  --repeat : if publishing a single message, send it this many times.
  --repeat-delay : seconds to wait between repeats (may be fractional).
 
+Defaults are read first from $XDG_CONFIG_HOME/mosquitto_pub, or ~/.config/mosquitto_pub when XDG_CONFIG_HOME is
+unset: one option per line, as mosquitto_pub reads them; the command line adds to them and overrides them.
+
 """ + SharedUsage.Text;
 }

@@ -5,6 +5,9 @@ using SecureMqtt.Packets;
 
 namespace SecureMqtt.Cli.Sub;
 
+/// <summary>-F's format, and whether --pretty lays out the JSON of %j and %J over several lines.</summary>
+internal sealed record OutputFormat(string Text, bool Pretty);
+
 /// <summary>
 /// mosquitto_sub's -F: %-parameters of the message (with mosquitto's flags, field width and maximum width), @-time
 /// fields passed through to strftime-like formatting, and \-escapes; see mosquitto_sub(1), OUTPUT FORMAT.
@@ -20,14 +23,15 @@ internal static partial class MessageFormatter
         }
     }
 
-    public static void Write(IBufferWriter<byte> output, string format, MqttMessage message, DateTimeOffset received, TextWriter error)
+    public static void Write(IBufferWriter<byte> output, OutputFormat outputFormat, MqttMessage message, DateTimeOffset received, TextWriter error)
     {
+        var format = outputFormat.Text;
         for (var i = 0; i < format.Length; i++)
         {
             var c = format[i];
             if (c == '%' && i + 1 < format.Length)
             {
-                i = WriteParameter(output, format, i + 1, message, received, error);
+                i = WriteParameter(output, format, i + 1, outputFormat.Pretty, message, received, error);
             }
             else if (c == '@' && i + 1 < format.Length)
             {
@@ -58,7 +62,7 @@ internal static partial class MessageFormatter
     }
 
     /// <summary>Parses <c>[-0][width][.max]letter</c> at <paramref name="start"/> and writes it; returns the index of the letter.</summary>
-    private static int WriteParameter(IBufferWriter<byte> output, string format, int start, MqttMessage message, DateTimeOffset received, TextWriter error)
+    private static int WriteParameter(IBufferWriter<byte> output, string format, int start, bool pretty, MqttMessage message, DateTimeOffset received, TextWriter error)
     {
         var i = start;
         bool left = false, zero = false;
@@ -118,40 +122,44 @@ internal static partial class MessageFormatter
                 WriteText(output, UnixTime(received));
                 break;
             case 'j':
-                Json.Write(output, message, received, rawPayload: false);
+                Json.Write(output, message, received, rawPayload: false, pretty);
                 break;
             case 'J':
-                if (!Json.IsValid(payload))
+                // An empty payload is not JSON, but mosquitto_sub prints it as "payload":null, as %j does.
+                if (!payload.IsEmpty && !Json.IsValid(payload))
                 {
                     error.WriteLine($"Error: Message payload is not valid JSON on topic {message.Topic}");
                     break;
                 }
 
-                Json.Write(output, message, received, rawPayload: true);
+                Json.Write(output, message, received, rawPayload: true, pretty);
                 break;
             case 'C':
                 WriteText(output, field.Text(message.ContentType ?? string.Empty));
                 break;
             case 'R':
-                WriteText(output, field.Text(message.ResponseTopic ?? string.Empty));
+                // Unlike %C, mosquitto_sub 2.0.11 pads nothing when the message has no response topic.
+                WriteText(output, message.ResponseTopic is { } responseTopic ? field.Text(responseTopic) : string.Empty);
                 break;
             case 'D':
                 output.Write(message.CorrelationData is { } data ? data.Span : []);
                 break;
             case 'E':
-                WriteText(output, message.MessageExpiry is { } expiry ? field.Number((long)expiry.TotalSeconds) : string.Empty);
+                WriteText(output, message.MessageExpiry is { } expiry ? field.Number((long)expiry.TotalSeconds) : field.Absent());
                 break;
             case 'F':
-                WriteText(output, message.PayloadFormat is { } f ? field.Number((int)f) : string.Empty);
+                WriteText(output, message.PayloadFormat is { } f ? field.Number((int)f) : field.Absent());
                 break;
             case 'S':
-                WriteText(output, message.SubscriptionIdentifiers.Count > 0 ? field.Number(message.SubscriptionIdentifiers[0]) : string.Empty);
+                WriteText(output, message.SubscriptionIdentifiers.Count > 0 ? field.Number(message.SubscriptionIdentifiers[0]) : field.Absent());
                 break;
             case 'P':
                 WriteText(output, string.Join(' ', message.UserProperties.Select(p => $"{p.Name}:{p.Value}")));
                 break;
             case 'A':
-                // Topic aliases are resolved inside the client; the alias itself is not exposed.
+                // The client resolves topic aliases and keeps the alias to itself, so a message never carries one
+                // here. Nor does it from Mosquitto 2.0.11, which sends subscribers full topics and no alias.
+                WriteText(output, field.Absent());
                 break;
             default:
                 // mosquitto prints nothing for an unknown parameter.
@@ -203,5 +211,11 @@ internal static partial class MessageFormatter
 
         // A maximum width applies to text fields only (%C %I %R %t).
         public string Number(long value) => (this with { Max = null }).Text(value.ToString(CultureInfo.InvariantCulture), numeric: true);
+
+        /// <summary>
+        /// A numeric property the message lacks (%A %E %F %S): mosquitto_sub 2.0.11 still fills the field width,
+        /// with zeros under the 0 flag ("%05E" prints 00000), as an empty number.
+        /// </summary>
+        public string Absent() => (this with { Max = null }).Text(string.Empty, numeric: true);
     }
 }

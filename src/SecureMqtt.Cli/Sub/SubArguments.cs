@@ -7,6 +7,8 @@ namespace SecureMqtt.Cli.Sub;
 /// <summary>mosquitto_sub's command line.</summary>
 internal sealed class SubArguments
 {
+    private string? _format;
+
     public ClientArguments Client { get; } = new("sub");
 
     public List<string> Topics { get; } = [];
@@ -21,7 +23,8 @@ internal sealed class SubArguments
 
     public bool NoEndOfLine { get; private set; }
 
-    public string? Format { get; private set; }
+    /// <summary>-F with --pretty; null without -F (--pretty alone changes nothing, as in mosquitto_sub).</summary>
+    public OutputFormat? Format { get; private set; }
 
     public bool Pretty { get; private set; }
 
@@ -41,75 +44,25 @@ internal sealed class SubArguments
 
     public double? RandomFilterPercent { get; private set; }
 
-    public static SubArguments Parse(IReadOnlyList<string> tokens)
+    /// <summary>Parses the defaults file (~/.config/mosquitto_sub, as mosquitto_sub reads it), then <paramref name="tokens"/>.</summary>
+    public static SubArguments Parse(IReadOnlyList<string> tokens) => Parse(tokens, DefaultsFile.Read("mosquitto_sub"));
+
+    public static SubArguments Parse(IReadOnlyList<string> tokens, IReadOnlyList<DefaultsFile.Line> defaults)
     {
         var r = new SubArguments();
-        var cursor = new ArgumentCursor(tokens);
-        while (cursor.TryNext(out var option))
+        foreach (var line in defaults)
         {
-            switch (option)
+            try
             {
-                case "-t" or "--topic":
-                    r.Topics.Add(ValidFilter(cursor.Value(option, "topic"), "subscription topic"));
-                    break;
-                case "-T" or "--filter-out":
-                    r.FilterOut.Add(ValidFilter(cursor.Value(option, "topic filter"), "filter topic"));
-                    break;
-                case "-U" or "--unsubscribe":
-                    r.Unsubscribe.Add(ValidFilter(cursor.Value(option, "unsubscribe topic"), "unsubscribe topic"));
-                    break;
-                case "-q" or "--qos":
-                    r.QoS = ClientArguments.ParseQoS(cursor.Value(option, "QoS"));
-                    break;
-                case "-v" or "--verbose":
-                    r.Verbose = true;
-                    break;
-                case "-N":
-                    r.NoEndOfLine = true;
-                    break;
-                case "-F":
-                    r.Format = cursor.Value(option, "format");
-                    break;
-                case "--pretty":
-                    r.Pretty = true;
-                    break;
-                case "-C" or "--count":
-                    r.Count = cursor.Int(option, "count", 1, int.MaxValue);
-                    break;
-                case "-W":
-                    r.Timeout = TimeSpan.FromSeconds(cursor.Int(option, "timeout", 1, int.MaxValue));
-                    break;
-                case "-R" or "--no-retain":
-                    r.NoRetained = true;
-                    break;
-                case "--retained-only":
-                    r.RetainedOnly = true;
-                    break;
-                case "--remove-retained":
-                    r.RemoveRetained = true;
-                    break;
-                case "--retain-as-published":
-                    r.RetainAsPublished = true;
-                    break;
-                case "-E":
-                    r.ExitAfterSubscribe = true;
-                    break;
-                case "--random-filter":
-                    var text = cursor.Value(option, "chance");
-                    r.RandomFilterPercent = double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var p) && p is > 0 and <= 100
-                        ? p
-                        : throw new UsageException($"Invalid --random-filter chance '{text}' (expected 0.1 to 100).");
-                    break;
-                default:
-                    if (!r.Client.TryParse(option, cursor))
-                    {
-                        throw new UsageException($"Unknown option '{option}'.");
-                    }
-
-                    break;
+                r.ParseOptions(new ArgumentCursor(line.Tokens));
+            }
+            catch (UsageException ex)
+            {
+                throw new UsageException($"{ex.Message} (in {line.Path}, line {line.Number})");
             }
         }
 
+        r.ParseOptions(new ArgumentCursor(tokens));
         if (r.Client.UrlTopic is { } urlTopic)
         {
             r.Topics.Add(ValidFilter(urlTopic, "subscription topic"));
@@ -117,6 +70,74 @@ internal sealed class SubArguments
 
         r.Validate();
         return r;
+    }
+
+    private void ParseOptions(ArgumentCursor cursor)
+    {
+        while (cursor.TryNext(out var option))
+        {
+            switch (option)
+            {
+                case "-t" or "--topic":
+                    Topics.Add(ValidFilter(cursor.Value(option, "topic"), "subscription topic"));
+                    break;
+                case "-T" or "--filter-out":
+                    FilterOut.Add(ValidFilter(cursor.Value(option, "topic filter"), "filter topic"));
+                    break;
+                case "-U" or "--unsubscribe":
+                    Unsubscribe.Add(ValidFilter(cursor.Value(option, "unsubscribe topic"), "unsubscribe topic"));
+                    break;
+                case "-q" or "--qos":
+                    QoS = ClientArguments.ParseQoS(cursor.Value(option, "QoS"));
+                    break;
+                case "-v" or "--verbose":
+                    Verbose = true;
+                    break;
+                case "-N":
+                    NoEndOfLine = true;
+                    break;
+                case "-F":
+                    _format = cursor.Value(option, "format");
+                    break;
+                case "--pretty":
+                    Pretty = true;
+                    break;
+                case "-C" or "--count":
+                    Count = cursor.Int(option, "count", 1, int.MaxValue);
+                    break;
+                case "-W":
+                    Timeout = TimeSpan.FromSeconds(cursor.Int(option, "timeout", 1, int.MaxValue));
+                    break;
+                case "-R" or "--no-retain":
+                    NoRetained = true;
+                    break;
+                case "--retained-only":
+                    RetainedOnly = true;
+                    break;
+                case "--remove-retained":
+                    RemoveRetained = true;
+                    break;
+                case "--retain-as-published":
+                    RetainAsPublished = true;
+                    break;
+                case "-E":
+                    ExitAfterSubscribe = true;
+                    break;
+                case "--random-filter":
+                    var text = cursor.Value(option, "chance");
+                    RandomFilterPercent = double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var p) && p is > 0 and <= 100
+                        ? p
+                        : throw new UsageException($"Invalid --random-filter chance '{text}' (expected 0.1 to 100).");
+                    break;
+                default:
+                    if (!Client.TryParse(option, cursor))
+                    {
+                        throw new UsageException($"Unknown option '{option}'.");
+                    }
+
+                    break;
+            }
+        }
     }
 
     private static string ValidFilter(string filter, string what) =>
@@ -139,11 +160,6 @@ internal sealed class SubArguments
             throw new UsageException("--retain-as-published needs MQTT v5 (-V mqttv5).");
         }
 
-        if (Pretty)
-        {
-            throw new UsageException("--pretty is not supported because smqtt sub prints JSON in mosquitto's compact form only.");
-        }
-
         // Refuses what the client has no place for; user properties go on SUBSCRIBE, UNSUBSCRIBE and DISCONNECT.
         _ = PropertyArgument.UserProperties(Client.Properties, "subscribe", "subscription-identifier");
         _ = PropertyArgument.UserProperties(Client.Properties, "unsubscribe");
@@ -161,9 +177,10 @@ internal sealed class SubArguments
             }
         }
 
-        if (Format is not null)
+        if (_format is not null)
         {
-            MessageFormatter.Validate(Format);
+            MessageFormatter.Validate(_format);
+            Format = new OutputFormat(_format, Pretty);
         }
 
         Client.Validate();

@@ -26,6 +26,26 @@ internal static class FixedHeader
         }
     }
 
+    /// <summary>
+    /// Throws when a packet that has no variable header and no payload declares a body. The fixed header alone
+    /// decides this, so the body is neither awaited nor buffered; MQTT 3.1.1 DISCONNECT, the third such packet,
+    /// has a body under 5.0 and is checked by its decoder, which knows the version.
+    /// </summary>
+    public static void CheckRemainingLength(MqttPacketType type, int remainingLength)
+    {
+        if (remainingLength != 0 && type is MqttPacketType.PingReq or MqttPacketType.PingResp)
+        {
+            ThrowBodyNotAllowed(type, remainingLength);
+        }
+    }
+
+    /// <summary>PINGREQ (section 3.12.1) and PINGRESP (section 3.13.1) have Remaining Length 0 in both versions.</summary>
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    public static void ThrowBodyNotAllowed(MqttPacketType type, long remainingLength)
+        => Malformed.Throw(
+            $"{Name(type)} has Remaining Length {remainingLength}; it must be 0 (the packet has no variable header and no payload)",
+            type == MqttPacketType.PingReq ? "3.12.1" : "3.13.1");
+
     public static void CheckPublishFlags(byte flags)
     {
         var qos = (flags >> 1) & 0b11;

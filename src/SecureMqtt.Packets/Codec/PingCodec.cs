@@ -13,7 +13,8 @@ internal static class PingCodec
         FixedHeader.Check(frame.Type, frame.Flags);
         if (frame.Body.Length != 0)
         {
-            Malformed.Throw($"{FixedHeader.Name(frame.Type)} has Remaining Length {frame.Body.Length}; it must be 0", "3.12.1");
+            // Frames from TryReadFrame never get here; a frame built by hand still must not decode.
+            FixedHeader.ThrowBodyNotAllowed(frame.Type, frame.Body.Length);
         }
 
         return frame.Type == MqttPacketType.PingReq ? MqttPingReqPacket.Instance : MqttPingRespPacket.Instance;

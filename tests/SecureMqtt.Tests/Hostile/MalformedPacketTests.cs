@@ -62,6 +62,20 @@ public sealed class MalformedPacketTests : HostileTestBase
         await s.AssertProtocolViolationAsync(MqttReasonCode.PacketTooLarge);
     }
 
+    [Theory]
+    [InlineData(MqttProtocolVersion.V311, new byte[] { 0xD0, 0x01, 0x00 })]
+    [InlineData(MqttProtocolVersion.V500, new byte[] { 0xD0, 0x02, 0x00, 0x00 })]
+    [InlineData(MqttProtocolVersion.V500, new byte[] { 0xD0, 0x05 })]
+    [InlineData(MqttProtocolVersion.V311, new byte[] { 0xE0, 0x01, 0x00 })]
+    public async Task A_pingresp_or_3_1_1_disconnect_with_a_body_is_malformed(MqttProtocolVersion version, byte[] packet)
+    {
+        // PINGRESP (3.13.1) and 3.1.1 DISCONNECT (3.14.1) have Remaining Length 0; a PINGRESP's body is refused
+        // from its fixed header, before the body arrives.
+        await using var s = await HostileSession.StartAsync(version);
+        await s.SendRawAsync(packet);
+        await s.AssertProtocolViolationAsync(MqttReasonCode.MalformedPacket);
+    }
+
     [Fact]
     public async Task The_largest_remaining_length_the_encoding_allows_is_refused_under_the_default_limit()
     {
