@@ -7,6 +7,10 @@ internal sealed partial class MqttConnectionSupervisor
 {
     private int _endpointIndex;
     private MqttEndpoint? _redirect;
+    private MqttEndpoint[] _connectedTo = [];
+
+    /// <summary>Whether a connection to <paramref name="endpoint"/> was established before (a reconnect there may resume its TLS session).</summary>
+    internal bool HasConnectedTo(MqttEndpoint endpoint) => Array.IndexOf(Volatile.Read(ref _connectedTo), endpoint) >= 0;
 
     /// <summary>
     /// The application's connect: each server once, in turn (or, with <see cref="MqttReconnectOptions.RetryFirstConnect"/>,
@@ -74,7 +78,11 @@ internal sealed partial class MqttConnectionSupervisor
             {
                 if (!connected)
                 {
+                    // Messages published while this first connect was tried have no connection coming either.
                     SetState(MqttClientState.Disconnected);
+                    var reason = _lastFailure as MqttException ?? new MqttConnectionLostException("The connection could not be established.", _lastFailure);
+                    Session.FailPending(reason);
+                    Queue.FailAll(reason);
                 }
             }
         }
@@ -107,12 +115,13 @@ internal sealed partial class MqttConnectionSupervisor
         }
 
         var reason = new MqttConnectionLostException("The application disconnected.");
-        Session.FailPending(reason);
-        Queue.FailAll(reason);
         if (!IsDisposed)
         {
             SetState(MqttClientState.Disconnected);
         }
+
+        Session.FailPending(reason);
+        Queue.FailAll(reason);
     }
 
     /// <summary>Drops the connection without DISCONNECT, as a crash would, and does not reconnect (tests use it for the will).</summary>
@@ -186,6 +195,10 @@ internal sealed partial class MqttConnectionSupervisor
                 _everConnected = true;
                 _current = connection;
                 _lastFailure = null;
+                if (!HasConnectedTo(endpoint))
+                {
+                    _connectedTo = [.. _connectedTo, endpoint];
+                }
             }
 
             SetState(MqttClientState.Connected);
@@ -289,9 +302,9 @@ internal sealed partial class MqttConnectionSupervisor
         }
         else
         {
+            SetState(MqttClientState.Disconnected);
             Session.FailPending(lost);
             Queue.FailAll(lost);
-            SetState(MqttClientState.Disconnected);
         }
 
         var willRetry = reconnect;
@@ -393,10 +406,11 @@ internal sealed partial class MqttConnectionSupervisor
             _lastFailure = reason;
         }
 
+        // The state first: a drainer or publisher racing this must see that no connection is coming.
         var failure = reason as MqttException ?? new MqttConnectionLostException($"Reconnecting failed: {reason.Message}", reason);
+        SetState(MqttClientState.Disconnected);
         Session.FailPending(failure);
         Queue.FailAll(failure);
-        SetState(MqttClientState.Disconnected);
         Raise(c => c.OnDisconnected(new MqttDisconnectedEventArgs(reason, _last?.Endpoint, false, null)), isLoss: true);
     }
 

@@ -11,7 +11,7 @@ internal sealed partial class MqttConnectionSupervisor
     /// The connection a publish may use directly: connected, and nothing queued ahead of it (queued messages go
     /// first, so a publisher sees its messages leave in the order it published them).
     /// </summary>
-    private MqttProtocolConnection? DirectConnection => Volatile.Read(ref _draining) == 0 && _current is { IsAlive: true } c ? c : null;
+    private MqttProtocolConnection? DirectConnection => Volatile.Read(ref _draining) == 0 && Queue.Count == 0 && _current is { IsAlive: true } c ? c : null;
 
     public Task<MqttPublishResult> PublishAsync(MqttMessage message, CancellationToken cancellationToken)
     {
@@ -60,7 +60,8 @@ internal sealed partial class MqttConnectionSupervisor
         }
     }
 
-    private bool WillReconnect => State is MqttClientState.Reconnecting or MqttClientState.Connecting || (_current is null && _reconnectStop is not null);
+    /// <summary>Whether a message not sent now will have another connection to go out on (the client is not giving up or leaving).</summary>
+    private bool WillReconnect => !_closing && (State is MqttClientState.Reconnecting or MqttClientState.Connecting || (_current is null && _reconnectStop is not null));
 
     private async Task<MqttPublishResult> PublishCoreAsync(MqttMessage message, CancellationToken cancellationToken)
     {
@@ -238,7 +239,15 @@ internal sealed partial class MqttConnectionSupervisor
                 {
                     completion = await SendAsync(connection, item.Message, item.Completion, CancellationToken.None).ConfigureAwait(false);
                 }
-                catch (Exception ex) when (ex is MqttException or ArgumentException)
+                catch (Exception ex) when (!connection.IsAlive && WillReconnect && ex is MqttException or ObjectDisposedException)
+                {
+                    // The connection went while this one was on its way: it was not sent, so it waits for the next.
+                    Queue.PrependRange([item]);
+                    return;
+                }
+#pragma warning disable CA1031 // Not swallowed: the message's publisher gets the exception; the queue must go on.
+                catch (Exception ex)
+#pragma warning restore CA1031
                 {
                     // This broker refuses the message (QoS, retain, size): it fails alone, the rest go on.
                     Log.QueuedMessageRefused(Logger, item.Message.Topic, ex.Message);
@@ -264,10 +273,11 @@ internal sealed partial class MqttConnectionSupervisor
             Volatile.Write(ref _draining, 0);
         }
 
-        // A message queued just as the loop found the queue empty must not wait for the next reconnect.
-        if (connection.IsAlive && Queue.Count > 0)
+        // A message queued just as the loop found the queue empty must not wait for the next reconnect; and a new
+        // connection that came up while this drainer was still finishing on the old one found the drain taken.
+        if (_current is { IsAlive: true } current && Queue.Count > 0)
         {
-            StartDraining(connection);
+            StartDraining(current);
         }
     }
 

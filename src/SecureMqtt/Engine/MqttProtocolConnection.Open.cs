@@ -116,7 +116,7 @@ internal sealed partial class MqttProtocolConnection
 
         return tls.PreSharedKey is { } psk
             ? new PskTransport(transport, tls, psk, endpoint.Host, endpoint.Port, owner.Logger)
-            : new TlsTransport(transport, tls, endpoint.Host, endpoint.Port, owner.Logger, o.TimeProvider);
+            : new TlsTransport(transport, tls, endpoint.Host, endpoint.Port, owner.Logger, o.TimeProvider, resumable: owner.HasConnectedTo(endpoint));
     }
 
     private static async ValueTask SendConnectAsync(MqttConnectionSupervisor owner, MqttFramedStream stream, string clientId, bool cleanStart, CancellationToken cancellationToken)

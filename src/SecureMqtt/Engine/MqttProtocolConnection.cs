@@ -129,14 +129,16 @@ internal sealed partial class MqttProtocolConnection
         TerminationReason = reason;
         unexpected &= !_closing;
         var lost = reason as MqttConnectionLostException ?? new MqttConnectionLostException($"The connection was lost: {reason.Message}", reason);
-        _stream.Output.Fail(lost);
-        Quota.Fail(lost);
         if (unexpected)
         {
             Log.ConnectionLost(Logger, Endpoint.Host, Endpoint.Port, reason.Message, reason is MqttConnectionLostException { InnerException: null } ? null : reason);
         }
 
+        // The supervisor decides first whether the client reconnects: writers woken by the failure below must
+        // already see that decision, or a publish that was merely not sent yet would fail instead of waiting.
         _owner.OnConnectionEnded(this, reason, lost, unexpected);
+        _stream.Output.Fail(lost);
+        Quota.Fail(lost);
 
         // Nobody awaits this task, so nothing may escape it: a fault here would surface as an unobserved task
         // exception on the finalizer thread, and DisconnectAsync / DisposeAsync would wait for Closed forever.

@@ -27,17 +27,10 @@ internal sealed class OfflineQueue(MqttOfflineQueueOptions options)
     private readonly LinkedList<QueuedPublish> _items = new();
     private readonly LinkedList<TaskCompletionSource> _spaceWaiters = new();
     private long _bytes;
+    private int _count;
 
-    public int Count
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _items.Count;
-            }
-        }
-    }
+    /// <summary>Messages queued; read without the lock on every publish (a stale read only sends one more message through the queue).</summary>
+    public int Count => Volatile.Read(ref _count);
 
     public static long SizeOf(MqttMessage message) => message.Payload.Length + (message.Topic.Length * 3L);
 
@@ -54,6 +47,7 @@ internal sealed class OfflineQueue(MqttOfflineQueueOptions options)
                 {
                     item.Node = _items.AddLast(item);
                     _bytes += item.Size;
+                    Volatile.Write(ref _count, _items.Count);
                     return;
                 }
 
@@ -94,6 +88,8 @@ internal sealed class OfflineQueue(MqttOfflineQueueOptions options)
                 items[i].Node = _items.AddFirst(items[i]);
                 _bytes += items[i].Size;
             }
+
+            Volatile.Write(ref _count, _items.Count);
         }
     }
 
@@ -120,6 +116,7 @@ internal sealed class OfflineQueue(MqttOfflineQueueOptions options)
             _items.Remove(node);
             item.Node = null;
             _bytes -= item.Size;
+            Volatile.Write(ref _count, _items.Count);
             woken = [.. _spaceWaiters];
             _spaceWaiters.Clear();
         }
@@ -139,6 +136,7 @@ internal sealed class OfflineQueue(MqttOfflineQueueOptions options)
             items = [.. _items];
             _items.Clear();
             _bytes = 0;
+            Volatile.Write(ref _count, 0);
             woken = [.. _spaceWaiters];
             _spaceWaiters.Clear();
             foreach (var item in items)

@@ -6,8 +6,15 @@ using SecureMqtt.Transport;
 
 namespace SecureMqtt.Tls;
 
-/// <summary>TLS over an inner transport with SslStream: platform TLS only, verification on unless explicitly waived.</summary>
-internal sealed class TlsTransport(IMqttTransport inner, MqttTlsOptions options, string host, int port, ILogger logger, TimeProvider timeProvider) : IMqttTransport
+/// <summary>
+/// TLS over an inner transport with SslStream: platform TLS only, verification on unless explicitly waived.
+/// <paramref name="resumable"/>: a handshake with this server succeeded before without it asking for a client
+/// certificate we do not have, so no certificate-selection callback is installed. .NET on Linux resumes a TLS
+/// session (TLS 1.2 session id, TLS 1.3 ticket) only when it knows the client certificate up front, and the callback
+/// is there only to tell "the broker wants a client certificate" apart from other failures on a first connection.
+/// </summary>
+internal sealed class TlsTransport(IMqttTransport inner, MqttTlsOptions options, string host, int port, ILogger logger, TimeProvider timeProvider,
+    bool resumable = false) : IMqttTransport
 {
     public async ValueTask<ConnectedTransport> ConnectAsync(CancellationToken cancellationToken)
     {
@@ -103,7 +110,7 @@ internal sealed class TlsTransport(IMqttTransport inner, MqttTlsOptions options,
             RemoteCertificateValidationCallback = state.ValidateServerCertificate,
             ClientCertificateContext = clientCertificate,
         };
-        if (clientCertificate is null)
+        if (clientCertificate is null && !resumable)
         {
             authentication.LocalCertificateSelectionCallback = state.SelectClientCertificate;
         }

@@ -1,0 +1,79 @@
+using System.Diagnostics;
+using System.Security.Authentication;
+using System.Text;
+using Microsoft.Extensions.Logging.Abstractions;
+using SecureMqtt.Testing;
+using SecureMqtt.Tls;
+using SecureMqtt.Transport;
+using Xunit.Abstractions;
+
+namespace SecureMqtt.IntegrationTests.Tls;
+
+/// <summary>
+/// A reconnect to a server the client reached before resumes the TLS session instead of a full handshake, with
+/// and without a client certificate, under TLS 1.2 (session id) and 1.3 (ticket): asked of openssl s_server itself,
+/// whose -www status page says "Reused" or "New" for the connection it answers. The transport is built as the client
+/// builds it: the first connection to a server not resumable, later ones resumable.
+/// </summary>
+public sealed class TlsResumptionTests(ITestOutputHelper output)
+{
+    [Theory]
+    [InlineData("-tls1_3", false)]
+    [InlineData("-tls1_2", false)]
+    [InlineData("-tls1_3", true)]
+    [InlineData("-tls1_2", true)]
+    public async Task A_second_connection_to_the_same_server_resumes_the_TLS_session(string version, bool clientCertificate)
+    {
+        await using var lab = new TlsLab();
+        var server = lab.Server("server");
+        var client = lab.Write("client", lab.Ca.IssueClientCertificate("device-resume"));
+        var port = FreePort.Next();
+        using var sServer = Process.Start(new ProcessStartInfo("openssl",
+            ["s_server", "-accept", $"{port}", "-cert", server.Cert, "-key", server.Key, "-CAfile", lab.CaPath, "-www", version, .. clientCertificate ? new[] { "-Verify", "1" } : []])
+        { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true })!;
+        try
+        {
+            var options = new MqttTlsOptions { CaFile = lab.CaPath, ClientCertificateFile = clientCertificate ? client.Cert : null, ClientKeyFile = clientCertificate ? client.Key : null };
+            var pages = new List<string>();
+            for (var i = 0; i < 3; i++)
+            {
+                pages.Add(await StatusPageAsync(options, port, resumable: i > 0));
+            }
+
+            var verdicts = pages.Select(p => p.Contains("\nReused, ", StringComparison.Ordinal) ? "Reused" : p.Contains("\nNew, ", StringComparison.Ordinal) ? "New" : "?").ToList();
+            output.WriteLine($"{version} client certificate {clientCertificate}: {string.Join(", ", verdicts)}");
+            // With a client certificate .NET can cache the first session already. Without one, the first connection
+            // carries the certificate-selection callback that diagnoses "the broker wants a client certificate", and
+            // a session made with a callback is not cached: the first reconnect is a full handshake, later ones resume.
+            Assert.Equal(clientCertificate ? ["New", "Reused", "Reused"] : ["New", "New", "Reused"], verdicts);
+        }
+        finally
+        {
+            sServer.Kill();
+        }
+    }
+
+    private static async Task<string> StatusPageAsync(MqttTlsOptions options, int port, bool resumable)
+    {
+        using var timeout = new CancellationTokenSource(TlsLab.Wait);
+        ConnectedTransport? connected = null;
+        for (var attempt = 0; connected is null; attempt++)
+        {
+            try
+            {
+                connected = await new TlsTransport(new TcpTransport("127.0.0.1", port), options with { TargetHost = "localhost" }, "127.0.0.1", port, NullLogger.Instance, TimeProvider.System, resumable)
+                    .ConnectAsync(timeout.Token);
+            }
+            catch (MqttConnectionLostException) when (attempt < 50)
+            {
+                // s_server is still starting.
+                await Task.Delay(100, timeout.Token);
+            }
+        }
+
+        await using var stream = connected.Stream;
+        await stream.WriteAsync("GET / HTTP/1.0\r\n\r\n"u8.ToArray(), timeout.Token);
+        using var reader = new StreamReader(stream, Encoding.ASCII);
+        return await reader.ReadToEndAsync(timeout.Token);
+    }
+}
