@@ -40,4 +40,7 @@ public sealed record MqttSqliteSessionStoreOptions
 
     /// <summary>The most writes in one transaction. Default 4096.</summary>
     public int MaximumBatchSize { get; init; } = 4096;
+
+    /// <summary>Tests only: caps the file at this many pages (SQLite's max_page_count), to make a full disk on demand.</summary>
+    internal long? MaximumPageCount { get; init; }
 }

@@ -127,6 +127,10 @@ internal static class Schema
             }
 
             Execute(connection, options.Durability == MqttStoreDurability.None ? "PRAGMA synchronous=OFF" : "PRAGMA synchronous=FULL");
+            if (options.MaximumPageCount is { } pages)
+            {
+                Execute(connection, FormattableString.Invariant($"PRAGMA max_page_count = {pages}"));
+            }
 
             // Proves the file can be written now, not at the first publish.
             Execute(connection, "BEGIN IMMEDIATE; UPDATE sessions SET client_id = client_id WHERE 0; COMMIT;");
