@@ -50,6 +50,11 @@ public class PublicApiTests
             "SecureMqtt.Session.MqttInMemorySessionStore",
             "SecureMqtt.Session.MqttOutgoingFlight",
             "SecureMqtt.Session.MqttOutgoingFlightState",
+            "SecureMqtt.Session.MqttQueuedMessage",
+            "SecureMqtt.Session.MqttSessionStoreException",
+            "SecureMqtt.Session.MqttSessionStoreFailureKind",
+            "SecureMqtt.Session.MqttStoredSession",
+            "SecureMqtt.Session.MqttStoredSubscription",
         ], names);
     }
 

@@ -37,6 +37,7 @@ internal sealed partial class MqttConnectionSupervisor
 
             _closing = false;
             _lastFailure = null;
+            await RestoreFromStoreAsync(cancellationToken).ConfigureAwait(false);
             SetState(MqttClientState.Connecting);
             var endpoints = Options.Endpoints;
             var reconnect = Options.Reconnect;
@@ -179,7 +180,8 @@ internal sealed partial class MqttConnectionSupervisor
             if (sessionStart.Resend.Count > 0)
             {
                 Queue.PrependRange([.. sessionStart.Resend.Select(r => new QueuedPublish(r.Message,
-                    r.Waiter ?? new TaskCompletionSource<MqttPublishResult>(TaskCreationOptions.RunContinuationsAsynchronously), OfflineQueue.SizeOf(r.Message)))]);
+                    r.Waiter ?? new TaskCompletionSource<MqttPublishResult>(TaskCreationOptions.RunContinuationsAsynchronously), OfflineQueue.SizeOf(r.Message))
+                    { StoreSequence = r.Sequence })], persist: false);
             }
 
             var isReconnect = _everConnected;
@@ -208,6 +210,7 @@ internal sealed partial class MqttConnectionSupervisor
                 Log.Reconnected(Logger, endpoint.ToString(), connAck.SessionPresent, sessionStart.Retransmit.Count, sessionStart.Resend.Count, resubscribed, Queue.Count);
             }
 
+            await SaveSessionFactsAsync(result).ConfigureAwait(false);
             StartDraining(connection);
             Raise(c => c.OnConnected(new MqttConnectedEventArgs(result, endpoint, isReconnect)), isLoss: false);
             return result;

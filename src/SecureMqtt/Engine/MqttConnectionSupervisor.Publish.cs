@@ -98,7 +98,7 @@ internal sealed partial class MqttConnectionSupervisor
     /// reconnects: then nothing was sent and the caller queues it again. Checks that fail throw; nothing was sent.
     /// </summary>
     private async ValueTask<Task<MqttPublishResult>?> SendAsync(MqttProtocolConnection connection, MqttMessage message,
-        TaskCompletionSource<MqttPublishResult>? waiter, CancellationToken cancellationToken)
+        TaskCompletionSource<MqttPublishResult>? waiter, CancellationToken cancellationToken, long? queuedSequence = null)
     {
         var sized = connection.CheckAllowed(message);
         if (message.QualityOfService == MqttQualityOfService.AtMostOnce)
@@ -129,7 +129,7 @@ internal sealed partial class MqttConnectionSupervisor
         long epoch;
         try
         {
-            (packetId, completion, epoch) = await Session.BeginPublishAsync(message, waiter, cancellationToken).ConfigureAwait(false);
+            (packetId, completion, epoch) = await Session.BeginPublishAsync(message, waiter, cancellationToken, queuedSequence).ConfigureAwait(false);
         }
         catch
         {
@@ -229,7 +229,7 @@ internal sealed partial class MqttConnectionSupervisor
             {
                 // Taken out before it is sent, so its publisher can no longer take it back; publishers that come
                 // meanwhile still queue behind it, because the drainer is running.
-                if (!Queue.Remove(item))
+                if (!Queue.Take(item))
                 {
                     continue;
                 }
@@ -237,7 +237,7 @@ internal sealed partial class MqttConnectionSupervisor
                 Task<MqttPublishResult>? completion;
                 try
                 {
-                    completion = await SendAsync(connection, item.Message, item.Completion, CancellationToken.None).ConfigureAwait(false);
+                    completion = await SendAsync(connection, item.Message, item.Completion, CancellationToken.None, item.StoreSequence).ConfigureAwait(false);
                 }
                 catch (Exception ex) when (!connection.IsAlive && WillReconnect && ex is MqttException or ObjectDisposedException)
                 {
@@ -251,6 +251,7 @@ internal sealed partial class MqttConnectionSupervisor
                 {
                     // This broker refuses the message (QoS, retain, size): it fails alone, the rest go on.
                     Log.QueuedMessageRefused(Logger, item.Message.Topic, ex.Message);
+                    Queue.Forget(item);
                     _ = item.Completion.TrySetException(ex) ? item.Completion.Task.Exception : null;
                     continue;
                 }

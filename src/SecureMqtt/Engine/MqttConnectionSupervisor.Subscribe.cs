@@ -45,7 +45,7 @@ internal sealed partial class MqttConnectionSupervisor
             var subAck = await SendSubscribeAsync(connection, subscriptions, subscriptionIdentifier, userProperties ?? [], cancellationToken).ConfigureAwait(false);
             var items = subscriptions.Select((s, i) => new MqttSubscribeResultItem(s.TopicFilter, subAck.ReasonCodes[i])).ToArray();
             RemoveHandlers(added.Where((_, i) => !items[i].IsSuccess));
-            Subscriptions.Add([.. subscriptions.Where((_, i) => items[i].IsSuccess)], subscriptionIdentifier, userProperties ?? []);
+            await Subscriptions.AddAsync([.. subscriptions.Where((_, i) => items[i].IsSuccess)], subscriptionIdentifier, userProperties ?? []).ConfigureAwait(false);
             return new MqttSubscribeResult { PacketId = subAck.PacketId, Items = items, ReasonString = subAck.ReasonString, UserProperties = subAck.UserProperties };
         }
         catch
@@ -81,7 +81,7 @@ internal sealed partial class MqttConnectionSupervisor
             throw violation;
         }
 
-        Subscriptions.Remove(topicFilters);
+        await Subscriptions.RemoveAsync(topicFilters).ConfigureAwait(false);
         lock (_handlersLock)
         {
             _handlers = [.. _handlers.Where(h => !topicFilters.Contains(h.Filter, StringComparer.Ordinal))];
@@ -107,7 +107,7 @@ internal sealed partial class MqttConnectionSupervisor
                 Log.ResubscribeRefused(Logger, s.TopicFilter, subAck.ReasonCodes[subscriptions.ToList().IndexOf(s)]);
             }
 
-            Subscriptions.Remove(refused.Select(s => s.TopicFilter));
+            await Subscriptions.RemoveAsync(refused.Select(s => s.TopicFilter)).ConfigureAwait(false);
             count += subscriptions.Count;
         }
 

@@ -37,7 +37,11 @@ internal sealed partial class MqttConnectionSupervisor : IAsyncDisposable
         Options = options;
         Logger = (options.LoggerFactory ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance).CreateLogger<MqttClient>();
         Session = new MqttSessionState(options.SessionStore ?? new MqttInMemorySessionStore());
-        Queue = new OfflineQueue(options.OfflineQueue ?? new MqttOfflineQueueOptions());
+
+        // Durable store: queue and subscriptions are kept under the configured client id (see .Store.cs).
+        var durable = DurableStore;
+        Queue = new OfflineQueue(options.OfflineQueue ?? new MqttOfflineQueueOptions(), durable, options.ClientId);
+        Subscriptions = new SubscriptionRegistry(durable, options.ClientId);
         _incomingBytes = new IncomingByteBudget(options.IncomingMessageBufferSize);
         var capacity = Math.Max(1, options.IncomingMessageChannelCapacity);
         _incoming = Channel.CreateBounded<MqttMessage>(
@@ -60,7 +64,7 @@ internal sealed partial class MqttConnectionSupervisor : IAsyncDisposable
 
     public OfflineQueue Queue { get; }
 
-    public SubscriptionRegistry Subscriptions { get; } = new();
+    public SubscriptionRegistry Subscriptions { get; }
 
     public MqttClientState State
     {

@@ -1,3 +1,5 @@
+using SecureMqtt.Session;
+
 namespace SecureMqtt.Engine;
 
 /// <summary>A message waiting for a connection, with the task its publisher awaits.</summary>
@@ -13,6 +15,9 @@ internal sealed class QueuedPublish(MqttMessage message, TaskCompletionSource<Mq
     public LinkedListNode<QueuedPublish>? Node { get; set; }
 
     public CancellationTokenRegistration Cancellation { get; set; }
+
+    /// <summary>Its place in the durable store's queue; null when it is not stored (QoS 0, or no durable queue).</summary>
+    public long? StoreSequence { get; set; }
 }
 
 /// <summary>
@@ -20,14 +25,20 @@ internal sealed class QueuedPublish(MqttMessage message, TaskCompletionSource<Mq
 /// queue makes publishers wait or fail (<see cref="MqttOfflineQueueFullMode"/>); nothing in it is ever dropped.
 /// Messages whose flights the broker forgot are put back at the front, ahead of everything published later, and
 /// may exceed the bounds: they were accepted already.
+/// With a <paramref name="store"/>, QoS 1/2 messages are written to it before their publish is accepted (a crash
+/// keeps them for the next client over the store); QoS 0 messages are not, as they may be lost by definition.
+/// Leaving the queue to be sent, a message becomes a flight in one store step (see
+/// <see cref="IMqttSessionStore.MoveQueuedToOutgoingAsync"/>); failing every publisher (the client was closed or
+/// gave up) leaves the stored messages in place, for the next client over the store.
 /// </summary>
-internal sealed class OfflineQueue(MqttOfflineQueueOptions options)
+internal sealed class OfflineQueue(MqttOfflineQueueOptions options, IMqttSessionStore? store = null, string clientId = "")
 {
     private readonly Lock _lock = new();
     private readonly LinkedList<QueuedPublish> _items = new();
     private readonly LinkedList<TaskCompletionSource> _spaceWaiters = new();
     private long _bytes;
     private int _count;
+    private long _nextSequence = 1;
 
     /// <summary>Messages queued; read without the lock on every publish (a stale read only sends one more message through the queue).</summary>
     public int Count => Volatile.Read(ref _count);
@@ -48,7 +59,12 @@ internal sealed class OfflineQueue(MqttOfflineQueueOptions options)
                     item.Node = _items.AddLast(item);
                     _bytes += item.Size;
                     Volatile.Write(ref _count, _items.Count);
-                    return;
+                    if (store is not null && item.Message.QualityOfService != Packets.MqttQualityOfService.AtMostOnce)
+                    {
+                        item.StoreSequence = _nextSequence++;
+                    }
+
+                    break;
                 }
 
                 if (options.FullMode == MqttOfflineQueueFullMode.Fail)
@@ -76,10 +92,51 @@ internal sealed class OfflineQueue(MqttOfflineQueueOptions options)
                 throw;
             }
         }
+
+        if (item.StoreSequence is { } sequence)
+        {
+            try
+            {
+                // Accepted only once stored: a publish that returned survives a crash (at the store's durability).
+                await store!.SaveQueuedAsync(clientId, sequence, item.Message, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                Remove(item);
+                throw;
+            }
+        }
     }
 
-    /// <summary>Puts messages back at the front in their order, beyond the bounds if need be.</summary>
-    public void PrependRange(IReadOnlyList<QueuedPublish> items)
+    /// <summary>Puts the messages a durable store kept (from a process that died) at the front, before anything new.</summary>
+    public void Restore(IReadOnlyList<MqttQueuedMessage> stored)
+    {
+        List<QueuedPublish> items = [];
+        foreach (var s in stored)
+        {
+            // Nobody of this process waits for these: their publisher died with the process that accepted them.
+            items.Add(new QueuedPublish(s.Message, new TaskCompletionSource<MqttPublishResult>(TaskCreationOptions.RunContinuationsAsynchronously), SizeOf(s.Message))
+            {
+                StoreSequence = s.Sequence,
+            });
+        }
+
+        lock (_lock)
+        {
+            if (items.Count > 0)
+            {
+                _nextSequence = Math.Max(_nextSequence, stored.Max(s => s.Sequence) + 1);
+            }
+        }
+
+        PrependRange(items, persist: false);
+    }
+
+    /// <summary>
+    /// Puts messages back at the front in their order, beyond the bounds if need be. A stored one is written again
+    /// (<paramref name="persist"/>): it may have left the store as a flight that was then taken back.
+    /// </summary>
+    public void PrependRange(IReadOnlyList<QueuedPublish> items, bool persist = true)
     {
         lock (_lock)
         {
@@ -91,6 +148,38 @@ internal sealed class OfflineQueue(MqttOfflineQueueOptions options)
 
             Volatile.Write(ref _count, _items.Count);
         }
+
+        if (persist && store is not null)
+        {
+            foreach (var item in items)
+            {
+                if (item.StoreSequence is { } sequence)
+                {
+                    Observe(store.SaveQueuedAsync(clientId, sequence, item.Message, CancellationToken.None));
+                }
+            }
+        }
+    }
+
+    /// <summary>The message will not be sent (refused, or its publisher gave up): it leaves the store too.</summary>
+    public void Forget(QueuedPublish item)
+    {
+        if (store is not null && item.StoreSequence is { } sequence)
+        {
+            Observe(store.RemoveQueuedAsync(clientId, sequence, CancellationToken.None));
+        }
+    }
+
+    // Not awaited (callers are synchronous and must not wait for a disk): a failed removal leaves the message stored,
+    // so at worst it is sent once more by a later process, never lost; the store reports its failures itself.
+    private static void Observe(ValueTask pending)
+    {
+        if (pending.IsCompletedSuccessfully)
+        {
+            return;
+        }
+
+        _ = pending.AsTask().ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
     /// <summary>The oldest message, left in place until <see cref="Remove"/>: publishers see the queue busy meanwhile.</summary>
@@ -102,8 +191,23 @@ internal sealed class OfflineQueue(MqttOfflineQueueOptions options)
         }
     }
 
-    /// <summary>Removes a message (sent, failed, or its publisher gave up); false when it was no longer queued.</summary>
+    /// <summary>Removes a message whose publisher gave up (in memory and in the store); false when it was no longer queued.</summary>
     public bool Remove(QueuedPublish item)
+    {
+        if (!Take(item))
+        {
+            return false;
+        }
+
+        Forget(item);
+        return true;
+    }
+
+    /// <summary>
+    /// Takes a message out to send it; false when it was no longer queued. It stays in the store until it becomes a
+    /// flight there (or <see cref="Forget"/>).
+    /// </summary>
+    public bool Take(QueuedPublish item)
     {
         List<TaskCompletionSource> woken;
         lock (_lock)

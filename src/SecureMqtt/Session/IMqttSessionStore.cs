@@ -2,10 +2,18 @@ namespace SecureMqtt.Session;
 
 /// <summary>
 /// Where the client keeps the QoS 1/2 state that must survive a reconnect (and, with a durable store, a
-/// restart): outgoing messages not yet fully acknowledged, and incoming QoS 2 packet ids not yet released.
-/// Keyed by client id and packet id. Calls may come from several threads at once: implementations are thread-safe.
+/// restart): outgoing messages not yet fully acknowledged, and incoming QoS 2 packet ids not yet released; a
+/// durable store also keeps the offline queue, the subscriptions and the session's facts (the members with
+/// default implementations, which keep nothing). Keyed by client id. Calls may come from several threads at
+/// once: implementations are thread-safe.
 /// </summary>
-public interface IMqttSessionStore
+/// <remarks>
+/// The client awaits <see cref="SaveOutgoingAsync"/> and <see cref="SaveQueuedAsync"/> before a publish is
+/// accepted: a durable store completes them once the write is on disk. The removals and the incoming ids are
+/// awaited on the connection's read loop: a store should complete them at once and apply them later, in order
+/// with the other writes, so a slow disk does not stall the connection.
+/// </remarks>
+public partial interface IMqttSessionStore
 {
     /// <summary>All outgoing flights of <paramref name="clientId"/>, in the order they were first saved.</summary>
     /// <param name="clientId">The client identifier.</param>
@@ -47,7 +55,10 @@ public interface IMqttSessionStore
     /// <returns>A task that completes when the id is removed.</returns>
     ValueTask RemoveIncomingAsync(string clientId, ushort packetId, CancellationToken cancellationToken = default);
 
-    /// <summary>Forgets everything about <paramref name="clientId"/> (a clean start, or the broker had no session).</summary>
+    /// <summary>
+    /// Forgets the broker-side session of <paramref name="clientId"/>: its outgoing flights and incoming ids (a
+    /// clean start, or the broker had no session). The offline queue and the subscriptions stay.
+    /// </summary>
     /// <param name="clientId">The client identifier.</param>
     /// <param name="cancellationToken">Cancels the removal.</param>
     /// <returns>A task that completes when the session is cleared.</returns>

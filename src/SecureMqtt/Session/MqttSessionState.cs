@@ -61,8 +61,10 @@ internal sealed class MqttSessionState(IMqttSessionStore store)
         if (!sessionPresent)
         {
             var previousId = _clientId.Length > 0 ? _clientId : clientId;
-            var stored = await store.LoadOutgoingAsync(previousId, cancellationToken).ConfigureAwait(false);
-            await store.ClearAsync(previousId, cancellationToken).ConfigureAwait(false);
+
+            // One step in the store (a durable one does it in one transaction): the flights the broker forgot become
+            // queued messages, so a crash from here on finds them in the queue, not lost and not twice.
+            var requeued = await store.RequeueOutgoingAsync(previousId, cancellationToken).ConfigureAwait(false);
             if (!string.Equals(previousId, clientId, StringComparison.Ordinal))
             {
                 await store.ClearAsync(clientId, cancellationToken).ConfigureAwait(false);
@@ -73,14 +75,21 @@ internal sealed class MqttSessionState(IMqttSessionStore store)
             lock (_lock)
             {
                 var known = new HashSet<ushort>();
-                foreach (var flight in stored)
+                foreach (var item in requeued)
                 {
-                    known.Add(flight.PacketId);
-                    var waiter = _outgoing.TryGetValue(flight.PacketId, out var entry) && ReferenceEquals(entry.Flight.Message, flight.Message) ? entry.Waiter : null;
-                    Orphan(flight, waiter, resend, delivered);
+                    if (item.PacketId is not { } packetId)
+                    {
+                        continue;
+                    }
+
+                    known.Add(packetId);
+                    var waiter = _outgoing.TryGetValue(packetId, out var entry) && SameMessage(entry.Flight.Message, item.Message) ? entry.Waiter : null;
+                    resend.Add(new OrphanedPublish(item.Message, waiter, item.Sequence));
                 }
 
-                // Flights the store no longer had (a store shared with another client, cleared by it) still have callers here.
+                // The store does not requeue flights whose PUBREC arrived (the broker has them: answered, not sent
+                // again), nor flights it no longer had (a store shared with another client, cleared by it), whose
+                // callers here still wait.
                 foreach (var entry in _outgoing.Values.OrderBy(e => e.Sequence))
                 {
                     if (!known.Contains(entry.Flight.PacketId))
@@ -118,7 +127,7 @@ internal sealed class MqttSessionState(IMqttSessionStore store)
                 _ids.TryReserve(flight.PacketId);
 
                 // A caller of this process may still be waiting (it timed out its own wait, or not): keep it.
-                var waiter = previous.TryGetValue(flight.PacketId, out var old) && ReferenceEquals(old.Flight.Message, flight.Message) ? old.Waiter : null;
+                var waiter = previous.TryGetValue(flight.PacketId, out var old) && SameMessage(old.Flight.Message, flight.Message) ? old.Waiter : null;
                 _outgoing[flight.PacketId] = new OutgoingEntry(flight, waiter, ++_sequence);
             }
 
@@ -143,8 +152,17 @@ internal sealed class MqttSessionState(IMqttSessionStore store)
             return;
         }
 
-        resend.Add(new OrphanedPublish(flight.Message, waiter));
+        resend.Add(new OrphanedPublish(flight.Message, waiter, null));
     }
+
+    /// <summary>
+    /// Whether a stored flight is the message a caller of this process published: the same object with the in-memory
+    /// store, an equal copy read back from a durable one (a store shared with another client may hold another message
+    /// under the same packet id).
+    /// </summary>
+    private static bool SameMessage(MqttMessage a, MqttMessage b) => ReferenceEquals(a, b)
+        || (string.Equals(a.Topic, b.Topic, StringComparison.Ordinal) && a.QualityOfService == b.QualityOfService && a.Retain == b.Retain
+            && a.Payload.Span.SequenceEqual(b.Payload.Span));
 
     /// <summary>Allocates a packet id for a QoS 1/2 message and records the flight before it is sent.</summary>
     public async ValueTask<(ushort PacketId, Task<MqttPublishResult> Completion)> BeginPublishAsync(MqttMessage message, CancellationToken cancellationToken)
@@ -154,8 +172,9 @@ internal sealed class MqttSessionState(IMqttSessionStore store)
     }
 
     /// <summary>As above, answering <paramref name="waiter"/> (a caller of a queued or orphaned message) when the flow ends.</summary>
+    /// <remarks>A message from the stored offline queue (<paramref name="queuedSequence"/>) moves from the queue to the flights in one store step.</remarks>
     public async ValueTask<(ushort PacketId, Task<MqttPublishResult> Completion, long Epoch)> BeginPublishAsync(MqttMessage message,
-        TaskCompletionSource<MqttPublishResult>? waiter, CancellationToken cancellationToken)
+        TaskCompletionSource<MqttPublishResult>? waiter, CancellationToken cancellationToken, long? queuedSequence = null)
     {
         OutgoingEntry entry;
         long epoch;
@@ -174,7 +193,14 @@ internal sealed class MqttSessionState(IMqttSessionStore store)
 
         try
         {
-            await store.SaveOutgoingAsync(_clientId, entry.Flight, cancellationToken).ConfigureAwait(false);
+            if (queuedSequence is { } sequence)
+            {
+                await store.MoveQueuedToOutgoingAsync(_clientId, sequence, entry.Flight, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await store.SaveOutgoingAsync(_clientId, entry.Flight, cancellationToken).ConfigureAwait(false);
+            }
         }
         catch
         {
@@ -430,5 +456,8 @@ internal sealed class MqttSessionState(IMqttSessionStore store)
 /// <summary>What adopting the broker's session left to do: flights to retransmit, or messages to publish again as new.</summary>
 internal sealed record SessionStart(IReadOnlyList<MqttOutgoingFlight> Retransmit, IReadOnlyList<OrphanedPublish> Resend);
 
-/// <summary>A message whose flight the broker forgot (no session), with the caller still waiting for it, if any.</summary>
-internal readonly record struct OrphanedPublish(MqttMessage Message, TaskCompletionSource<MqttPublishResult>? Waiter);
+/// <summary>
+/// A message whose flight the broker forgot (no session), with the caller still waiting for it, if any, and its
+/// place in the store's offline queue (null when the store did not requeue it).
+/// </summary>
+internal readonly record struct OrphanedPublish(MqttMessage Message, TaskCompletionSource<MqttPublishResult>? Waiter, long? Sequence);
