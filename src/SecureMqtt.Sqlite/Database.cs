@@ -149,12 +149,10 @@ internal sealed class Database : IDisposable
         List<MqttQueuedMessage> requeued = [];
         foreach (var flight in flights)
         {
+            // Past PUBREC too: a broker may hold a QoS 2 message until PUBREL (Mosquitto does), see MqttSessionState.
             var sequence = next++;
-            if (flight.State != MqttOutgoingFlightState.AwaitingPubComp)
-            {
-                SaveQueued(clientId, sequence, flight.Message);
-                requeued.Add(new MqttQueuedMessage(sequence, flight.Message) { PacketId = flight.PacketId });
-            }
+            SaveQueued(clientId, sequence, flight.Message);
+            requeued.Add(new MqttQueuedMessage(sequence, flight.Message) { PacketId = flight.PacketId });
         }
 
         Clear(clientId);

@@ -66,14 +66,14 @@ public sealed class MqttClient : IAsyncDisposable
     /// <summary>Messages published while not connected and waiting for a connection.</summary>
     public int QueuedMessageCount => _supervisor.Queue.Count;
 
+    /// <summary>QoS 1/2 messages sent (or to be retransmitted) whose acknowledgement flow is not complete yet.</summary>
+    public int InFlightMessageCount => _supervisor.Session.OutgoingCount;
+
     /// <summary>Bytes read on the current connection (tests use it to know a packet was processed).</summary>
     internal long BytesReceived => _supervisor.LastConnection?.Stream.BytesReceived ?? 0;
 
     /// <summary>Bytes of received messages waiting for the application (tests check the bound and its release).</summary>
     internal long QueuedIncomingBytes => _supervisor.QueuedIncomingBytes;
-
-    /// <summary>QoS 1/2 messages whose flows are not yet complete (tests check nothing is left behind).</summary>
-    internal int InFlightCount => _supervisor.Session.OutgoingCount;
 
     /// <summary>
     /// Receives every message that no subscription handler matched; when null such messages go to

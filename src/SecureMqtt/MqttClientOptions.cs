@@ -67,6 +67,14 @@ public sealed record MqttClientOptions
     public ushort ReceiveMaximum { get; init; } = 65535;
 
     /// <summary>
+    /// The most QoS 1/2 messages this client keeps unacknowledged towards the broker; further publishers wait
+    /// (in order). Null (default): the broker's Receive Maximum under MQTT 5, and 20 under MQTT 3.1.1, which has no
+    /// way to announce one: Mosquitto's limit is 20 (max_inflight_messages) and past it Mosquitto 2.0 completes
+    /// QoS 2 flows without delivering the messages, so a higher 3.1.1 default would lose messages silently.
+    /// </summary>
+    public ushort? MaximumOutgoingInFlight { get; init; }
+
+    /// <summary>
     /// The largest packet accepted from the broker, in bytes, fixed header included (announced in MQTT 5, enforced
     /// in both versions). Default 1 MiB. A larger one is refused from its fixed header, before its body is read or
     /// buffered, with DISCONNECT 0x95 under MQTT 5. This bounds the receive buffer and each message's size.

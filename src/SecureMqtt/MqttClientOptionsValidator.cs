@@ -16,6 +16,7 @@ internal static class MqttClientOptionsValidator
         Require(o.KeepAlive >= TimeSpan.Zero && o.KeepAlive.TotalSeconds <= ushort.MaxValue, nameof(o.KeepAlive), "KeepAlive must be between 0 and 65535 seconds.");
         Require(o.SessionExpiry >= TimeSpan.Zero && o.SessionExpiry.TotalSeconds <= uint.MaxValue, nameof(o.SessionExpiry), "SessionExpiry must be between 0 and 4294967295 seconds.");
         Require(o.ReceiveMaximum > 0, nameof(o.ReceiveMaximum), "ReceiveMaximum must be at least 1 [MQTT 3.1.2.11.3].");
+        Require(o.MaximumOutgoingInFlight is null or > 0, nameof(o.MaximumOutgoingInFlight), "MaximumOutgoingInFlight must be at least 1 (null: the broker's limit).");
         Require(o.MaximumPacketSize >= 128, nameof(o.MaximumPacketSize), "MaximumPacketSize must be at least 128 bytes.");
         Require(o.ConnectTimeout > TimeSpan.Zero, nameof(o.ConnectTimeout), "ConnectTimeout must be positive.");
         Require(o.OutputBufferSize >= 1024, nameof(o.OutputBufferSize), "OutputBufferSize must be at least 1024 bytes.");

@@ -143,7 +143,7 @@ public sealed class StoreRoundTripTests : IDisposable
     }
 
     [Fact]
-    public async Task Requeue_puts_unacknowledged_flights_ahead_of_the_queue_and_forgets_released_ones()
+    public async Task Requeue_puts_every_unfinished_flight_ahead_of_the_queue_in_order()
     {
         await using var store = await OpenAsync();
         var m = new MqttMessage { Topic = "t", QualityOfService = MqttQualityOfService.ExactlyOnce };
@@ -155,9 +155,10 @@ public sealed class StoreRoundTripTests : IDisposable
 
         var requeued = await store.RequeueOutgoingAsync("c");
 
-        Assert.Equal(["f1", "f3"], requeued.Select(q => q.Message.Topic));
-        Assert.Equal([10, 12], requeued.Select(q => (int)q.PacketId!.Value));
-        Assert.Equal(["f1", "f3", "queued"], (await store.LoadQueuedAsync("c")).Select(q => q.Message.Topic));
+        // f2 had its PUBREC, but a broker may deliver a QoS 2 message only at PUBREL (Mosquitto does): it goes again too.
+        Assert.Equal(["f1", "f2", "f3"], requeued.Select(q => q.Message.Topic));
+        Assert.Equal([10, 11, 12], requeued.Select(q => (int)q.PacketId!.Value));
+        Assert.Equal(["f1", "f2", "f3", "queued"], (await store.LoadQueuedAsync("c")).Select(q => q.Message.Topic));
         Assert.Empty(await store.LoadOutgoingAsync("c"));
         Assert.Empty(await store.LoadIncomingAsync("c"));
     }

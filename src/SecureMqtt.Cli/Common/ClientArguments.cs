@@ -53,6 +53,9 @@ internal sealed partial class ClientArguments(string tool)
 
     public TlsArguments Tls { get; } = new();
 
+    /// <summary>--store FILE: a durable session store (SQLite) for this client id.</summary>
+    public string? StorePath { get; set; }
+
     /// <summary>Handles <paramref name="option"/> when it is a shared one; false when the caller must report it unknown.</summary>
     public bool TryParse(string option, ArgumentCursor cursor)
     {
@@ -66,6 +69,9 @@ internal sealed partial class ClientArguments(string tool)
                 return true;
             case "-i" or "--id":
                 ClientId = cursor.Value(option, "id");
+                return true;
+            case "--store":
+                StorePath = cursor.Value(option, "store file");
                 return true;
             case "-I" or "--id-prefix":
                 ClientIdPrefix = cursor.Value(option, "id prefix");
@@ -174,6 +180,12 @@ internal sealed partial class ClientArguments(string tool)
         if (!CleanSession && ClientId is null && ClientIdPrefix is null)
         {
             throw new UsageException("You must provide a client id (-i) if you are using the -c option.");
+        }
+
+        if (StorePath is not null && ClientId is null)
+        {
+            // The store holds one client's session: a generated id would never find it again after a restart.
+            throw new UsageException("A session store (--store) belongs to one client: give the client id with -i.");
         }
 
         Tls.Validate();

@@ -9,6 +9,7 @@ internal sealed class ClientConnector : IAsyncDisposable
     private readonly CliStreams _streams;
     private string? _bundle;
     private MqttPreSharedKey? _psk;
+    private Sqlite.MqttSqliteSessionStore? _store;
 
     public ClientConnector(ClientArguments arguments, CliStreams streams)
     {
@@ -90,6 +91,13 @@ internal sealed class ClientConnector : IAsyncDisposable
             options = options with { Tls = await BuildTlsAsync(cancellationToken).ConfigureAwait(false) };
         }
 
+        if (a.StorePath is not null)
+        {
+            // Opened last, once everything else is known to be valid: the store is exclusively ours while open.
+            _store = await Sqlite.MqttSqliteSessionStore.OpenAsync(new Sqlite.MqttSqliteSessionStoreOptions { Path = a.StorePath }, cancellationToken).ConfigureAwait(false);
+            options = options with { SessionStore = _store };
+        }
+
         return options;
     }
 
@@ -153,7 +161,7 @@ internal sealed class ClientConnector : IAsyncDisposable
         await client.DisposeAsync().ConfigureAwait(false);
     }
 
-    public ValueTask DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         // The clients using the key are disposed by now: zero it rather than leave it to the garbage collector.
         _psk?.Dispose();
@@ -162,7 +170,10 @@ internal sealed class ClientConnector : IAsyncDisposable
             File.Delete(_bundle);
         }
 
-        return ValueTask.CompletedTask;
+        if (_store is not null)
+        {
+            await _store.DisposeAsync().ConfigureAwait(false);
+        }
     }
 
     private async Task<MqttTlsOptions> BuildTlsAsync(CancellationToken cancellationToken)

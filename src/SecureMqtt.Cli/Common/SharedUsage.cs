@@ -34,6 +34,8 @@ internal static class SharedUsage
          key rotation). With --cafile/--capath/--tls-use-os-certs the chain must verify too; without them the
          pin replaces CA verification (the broker's own key must match; dates are still checked). Turns TLS on.
  --crlfile : CRL file (PEM or DER) the broker's certificate is checked against. Turns TLS on.
+ --store : session store file (SQLite) for this client (needs -i): QoS 1/2 messages accepted and not yet
+           acknowledged survive a crash and are sent by the next run with the same -i and --store.
  --help : display this message.
 
 Not supported (an error says why): -A, --unix, --proxy, --ciphers, --tls-engine, --tls-engine-kpass-sha1, -V mqttv31.

@@ -38,6 +38,11 @@ internal static class PubCommand
                     _ => await publisher.PublishRepeatedAsync(template with { Payload = await ReadPayloadAsync(arguments, streams, cancellationToken).ConfigureAwait(false) },
                         arguments.Repeat, arguments.RepeatDelay, cancellationToken).ConfigureAwait(false),
                 };
+                if (arguments.Client.StorePath is not null)
+                {
+                    await Publisher.WaitForEarlierRunsAsync(client, cancellationToken).ConfigureAwait(false);
+                }
+
                 return failed ? 1 : 0;
             }
             finally

@@ -84,6 +84,19 @@ internal sealed class Publisher(MqttClient client, CliStreams streams)
         return failed;
     }
 
+    /// <summary>
+    /// With --store, messages a previous run accepted and never saw acknowledged are sent again by the client itself,
+    /// ahead of this run's, with nobody of this run awaiting them: wait until they are acknowledged too before
+    /// disconnecting (a disconnect would leave them in the store for the next run, which is safe but surprising).
+    /// </summary>
+    public static async Task WaitForEarlierRunsAsync(MqttClient client, CancellationToken cancellationToken)
+    {
+        while (client.QueuedMessageCount + client.InFlightMessageCount > 0 && client.State is MqttClientState.Connected or MqttClientState.Reconnecting)
+        {
+            await Task.Delay(10, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     private bool Check(MqttPublishResult result)
     {
         if (result.IsSuccess)

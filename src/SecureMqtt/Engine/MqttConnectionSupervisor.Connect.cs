@@ -5,6 +5,7 @@ namespace SecureMqtt.Engine;
 
 internal sealed partial class MqttConnectionSupervisor
 {
+    private const int MaximumRedirects = 3;
     private int _endpointIndex;
     private MqttEndpoint? _redirect;
     private MqttEndpoint[] _connectedTo = [];
@@ -42,17 +43,24 @@ internal sealed partial class MqttConnectionSupervisor
             var endpoints = Options.Endpoints;
             var reconnect = Options.Reconnect;
             var attempt = 0;
+            var redirects = 0;
             var connected = false;
             try
             {
                 while (true)
                 {
-                    var endpoint = endpoints[_endpointIndex % endpoints.Count];
+                    var endpoint = Interlocked.Exchange(ref _redirect, null) ?? endpoints[_endpointIndex % endpoints.Count];
                     try
                     {
                         var result = await AttemptAsync(endpoint, cancellationToken).ConfigureAwait(false);
                         connected = true;
                         return result;
+                    }
+                    catch (MqttConnectionRefusedException ex) when (ex.ServerReference is { } reference && redirects < MaximumRedirects && FollowReference(reference, ex))
+                    {
+                        // Use another server / Server moved: at once, and a bounded number of times (two brokers
+                        // pointing at each other must not keep a connect going forever).
+                        redirects++;
                     }
                     catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
                     {

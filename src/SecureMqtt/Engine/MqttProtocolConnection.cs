@@ -13,6 +13,9 @@ namespace SecureMqtt.Engine;
 /// </summary>
 internal sealed partial class MqttProtocolConnection
 {
+    /// <summary>MQTT 3.1.1 cannot announce a Receive Maximum; Mosquitto's (and libmosquitto's) in-flight limit is 20.</summary>
+    private const int DefaultInFlightV311 = 20;
+
     private readonly MqttConnectionSupervisor _owner;
     private readonly MqttFramedStream _stream;
     private readonly CancellationTokenSource _cancellation = new();
@@ -75,7 +78,8 @@ internal sealed partial class MqttProtocolConnection
         BrokerMaximumPacketSize = connAck.MaximumPacketSize ?? 268_435_460;
         MaximumQoS = connAck.MaximumQoS ?? MqttQualityOfService.ExactlyOnce;
         RetainAvailable = connAck.RetainAvailable ?? true;
-        Quota = new SendQuota(connAck.ReceiveMaximum ?? ushort.MaxValue);
+        var inFlight = (int)(connAck.ReceiveMaximum ?? (Version == MqttProtocolVersion.V311 ? DefaultInFlightV311 : ushort.MaxValue));
+        Quota = new SendQuota(o.MaximumOutgoingInFlight is { } cap ? Math.Min(inFlight, cap) : inFlight);
         Quota.ForceAcquire(alreadyInFlight);
         InboundAliases = new InboundTopicAliases(o.TopicAliasMaximum);
         OutboundAliases = new OutboundTopicAliases(o.UseOutgoingTopicAliases ? connAck.TopicAliasMaximum ?? 0 : (ushort)0);

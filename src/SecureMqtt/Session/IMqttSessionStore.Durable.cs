@@ -63,12 +63,11 @@ public partial interface IMqttSessionStore
         List<MqttQueuedMessage> requeued = [];
         foreach (var flight in flights)
         {
+            // Past PUBREC too: a broker may hold a QoS 2 message until PUBREL before delivering it (Mosquitto does),
+            // so one that forgot the session may never have delivered it.
             var sequence = next++;
-            if (flight.State != MqttOutgoingFlightState.AwaitingPubComp)
-            {
-                await SaveQueuedAsync(clientId, sequence, flight.Message, cancellationToken).ConfigureAwait(false);
-                requeued.Add(new MqttQueuedMessage(sequence, flight.Message) { PacketId = flight.PacketId });
-            }
+            await SaveQueuedAsync(clientId, sequence, flight.Message, cancellationToken).ConfigureAwait(false);
+            requeued.Add(new MqttQueuedMessage(sequence, flight.Message) { PacketId = flight.PacketId });
         }
 
         await ClearAsync(clientId, cancellationToken).ConfigureAwait(false);

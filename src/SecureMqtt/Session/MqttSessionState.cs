@@ -50,9 +50,9 @@ internal sealed class MqttSessionState(IMqttSessionStore store)
     /// <summary>
     /// Adopts the session the broker reported in CONNACK. With a session on the broker, the stored flights are
     /// returned for retransmission [MQTT-4.4.0-1]. Without one, nothing stored can be resumed, but nothing the
-    /// application handed over may be lost either: flights the broker never acknowledged come back as
-    /// <see cref="SessionStart.Resend"/>, to be published again as new messages (with their waiting callers), and a
-    /// QoS 2 flight whose PUBREC had arrived is complete (the broker took the message) and is answered as such.
+    /// application handed over may be lost either: flights whose flow did not complete come back as
+    /// <see cref="SessionStart.Resend"/>, to be published again as new messages (with their waiting callers), QoS 2
+    /// flights past PUBREC included (a broker may deliver only at PUBREL).
     /// </summary>
     public async ValueTask<SessionStart> StartAsync(string clientId, bool sessionPresent, CancellationToken cancellationToken)
     {
@@ -71,7 +71,6 @@ internal sealed class MqttSessionState(IMqttSessionStore store)
             }
 
             List<OrphanedPublish> resend = [];
-            List<(TaskCompletionSource<MqttPublishResult> Waiter, ushort PacketId)> delivered = [];
             lock (_lock)
             {
                 var known = new HashSet<ushort>();
@@ -87,14 +86,13 @@ internal sealed class MqttSessionState(IMqttSessionStore store)
                     resend.Add(new OrphanedPublish(item.Message, waiter, item.Sequence));
                 }
 
-                // The store does not requeue flights whose PUBREC arrived (the broker has them: answered, not sent
-                // again), nor flights it no longer had (a store shared with another client, cleared by it), whose
-                // callers here still wait.
+                // Flights the store no longer had (a store shared with another client, cleared by it) still have
+                // callers here waiting.
                 foreach (var entry in _outgoing.Values.OrderBy(e => e.Sequence))
                 {
                     if (!known.Contains(entry.Flight.PacketId))
                     {
-                        Orphan(entry.Flight, entry.Waiter, resend, delivered);
+                        Orphan(entry.Flight, entry.Waiter, resend);
                     }
                 }
 
@@ -103,11 +101,6 @@ internal sealed class MqttSessionState(IMqttSessionStore store)
                 _requests.Clear();
                 _incoming.Clear();
                 _ids.Clear();
-            }
-
-            foreach (var (waiter, packetId) in delivered)
-            {
-                waiter.TrySetResult(new MqttPublishResult { PacketId = packetId, ReasonCode = MqttReasonCode.Success });
             }
 
             return new SessionStart([], resend);
@@ -138,20 +131,11 @@ internal sealed class MqttSessionState(IMqttSessionStore store)
         return new SessionStart(flights, []);
     }
 
-    private static void Orphan(MqttOutgoingFlight flight, TaskCompletionSource<MqttPublishResult>? waiter, List<OrphanedPublish> resend,
-        List<(TaskCompletionSource<MqttPublishResult> Waiter, ushort PacketId)> delivered)
+    private static void Orphan(MqttOutgoingFlight flight, TaskCompletionSource<MqttPublishResult>? waiter, List<OrphanedPublish> resend)
     {
-        if (flight.State == MqttOutgoingFlightState.AwaitingPubComp)
-        {
-            // PUBREC said the broker has it: sending it again as new would deliver it twice.
-            if (waiter is not null)
-            {
-                delivered.Add((waiter, flight.PacketId));
-            }
-
-            return;
-        }
-
+        // Past PUBREC too: the specification lets a broker hold a QoS 2 message until PUBREL before delivering it
+        // (Mosquitto does), so a broker that forgot the session may never have delivered it. Sending it again may
+        // deliver it twice; not sending it may lose it, and without a session exactly-once is not on offer.
         resend.Add(new OrphanedPublish(flight.Message, waiter, null));
     }
 

@@ -55,7 +55,7 @@ public class ReconnectTests(MosquittoFixture fixture)
         await tally.WaitForAllAsync(Long);
         Assert.Empty(tally.Missing);
         Assert.True(reconnects >= 1, "the proxy cut the publisher's connection, so it must have reconnected");
-        Assert.Equal(0, publisher.InFlightCount);
+        Assert.Equal(0, publisher.InFlightMessageCount);
     }
 
     [Fact]
