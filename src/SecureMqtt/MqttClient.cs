@@ -116,6 +116,19 @@ public sealed class MqttClient : IAsyncDisposable
     public Task DisconnectAsync(MqttReasonCode reasonCode = MqttReasonCode.NormalDisconnection, IReadOnlyList<MqttUserProperty>? userProperties = null,
         CancellationToken cancellationToken = default) => _supervisor.DisconnectAsync(reasonCode, userProperties, cancellationToken);
 
+    /// <summary>
+    /// MQTT 5 re-authentication (section 4.12.1): runs a fresh exchange of <see cref="MqttClientOptions.Authenticator"/>
+    /// on the current connection (AUTH 0x19, the broker's AUTH 0x18 challenges answered, AUTH 0x00) while messages
+    /// keep flowing. A failure ends the connection: DISCONNECT 0x87 Not authorized when the broker's data is
+    /// rejected, or the broker's own DISCONNECT when it rejects the client's; the client does not reconnect then.
+    /// </summary>
+    /// <param name="cancellationToken">Stops waiting; the exchange itself goes on until the broker answers.</param>
+    /// <returns>A task that completes when the broker accepted the re-authentication.</returns>
+    /// <exception cref="InvalidOperationException">No Authenticator is configured, or a re-authentication is already in progress.</exception>
+    /// <exception cref="Authentication.MqttAuthenticationException">The broker refused (its reason code is given) or did not prove itself; the connection is closed.</exception>
+    /// <exception cref="MqttConnectionLostException">Not connected.</exception>
+    public Task ReauthenticateAsync(CancellationToken cancellationToken = default) => _supervisor.ReauthenticateAsync(cancellationToken);
+
     /// <summary>Publishes a message with only topic, payload, QoS and retain.</summary>
     /// <param name="topic">The topic name (no wildcards).</param>
     /// <param name="payload">The payload; the client does not copy it, so do not change it until the task completes.</param>
