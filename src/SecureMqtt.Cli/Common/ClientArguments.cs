@@ -117,7 +117,7 @@ internal sealed partial class ClientArguments(string tool)
                 Properties.Add(PropertyArgument.Parse(cursor, option));
                 return true;
             default:
-                return Tls.TryParse(option, cursor) || RejectUnsupported(option);
+                return Tls.TryParse(option, cursor) || TryParseAuth(option, cursor) || RejectUnsupported(option);
         }
     }
 
@@ -176,6 +176,7 @@ internal sealed partial class ClientArguments(string tool)
             throw new UsageException("You must provide a client id (-i) if you are using the -c option.");
         }
 
+        ValidateAuth();
         Tls.Validate();
     }
 

@@ -9,6 +9,7 @@ internal sealed class ClientConnector : IAsyncDisposable
     private readonly CliStreams _streams;
     private string? _bundle;
     private MqttPreSharedKey? _psk;
+    private Authentication.MqttScramAuthenticator? _authenticator;
 
     public ClientConnector(ClientArguments arguments, CliStreams streams)
     {
@@ -34,7 +35,8 @@ internal sealed class ClientConnector : IAsyncDisposable
             ClientId = a.ResolveClientId(),
             CleanStart = a.CleanSession,
             KeepAlive = TimeSpan.FromSeconds(a.KeepAliveSeconds),
-            Credentials = a.UserName is null ? null : new MqttCredentials(a.UserName, a.Password),
+            // With SCRAM, -u/-P are the SCRAM credentials: sending them in CONNECT as well would give the password away.
+            Credentials = a.UserName is null || a.AuthMethod is not null ? null : new MqttCredentials(a.UserName, a.Password),
             // mosquitto: -c without -x keeps the session forever (MQTT 5); 3.1.1 has no expiry to send, as
             // clean session 0 alone keeps it there (the client refuses a non-zero expiry under 3.1.1).
             // -x under 3.1.1 is ignored, as mosquitto ignores it: that version has no session expiry to send.
@@ -81,8 +83,15 @@ internal sealed class ClientConnector : IAsyncDisposable
                 "user-property" => options with { ConnectUserProperties = [.. options.ConnectUserProperties, p.UserProperty] },
                 "request-problem-information" => options with { RequestProblemInformation = p.UInt(1) == 1 },
                 "request-response-information" => options with { RequestResponseInformation = p.UInt(1) == 1 },
+                "authentication-method" or "authentication-data" => options, // ClientArguments.AuthMethod
                 _ => throw p.NotSupported(),
             };
+        }
+
+        _authenticator ??= a.CreateAuthenticator();
+        if (_authenticator is not null)
+        {
+            options = options with { Authenticator = _authenticator };
         }
 
         if (a.Tls.Enabled)
@@ -157,6 +166,7 @@ internal sealed class ClientConnector : IAsyncDisposable
     {
         // The clients using the key are disposed by now: zero it rather than leave it to the garbage collector.
         _psk?.Dispose();
+        _authenticator?.Dispose();
         if (_bundle is not null)
         {
             File.Delete(_bundle);
