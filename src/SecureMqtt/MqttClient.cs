@@ -157,6 +157,50 @@ public sealed class MqttClient : IAsyncDisposable
     public Task<MqttPublishResult> PublishAsync(MqttMessage message, CancellationToken cancellationToken = default) =>
         _supervisor.PublishAsync(message, cancellationToken);
 
+    /// <summary>
+    /// MQTT 5 request/response (section 4.10): publishes <paramref name="payload"/> to <paramref name="topic"/> at
+    /// QoS 1 as a request and completes with the reply. See <see cref="RequestAsync(MqttMessage, TimeSpan, CancellationToken)"/>.
+    /// </summary>
+    /// <param name="topic">The request topic, where a responder listens.</param>
+    /// <param name="payload">The request payload.</param>
+    /// <param name="timeout">How long to wait for the reply, the publish included.</param>
+    /// <param name="cancellationToken">Stops waiting.</param>
+    /// <returns>The reply: the first message on the response topic carrying this request's Correlation Data.</returns>
+    /// <exception cref="MqttTimeoutException">No reply within <paramref name="timeout"/>.</exception>
+    /// <exception cref="InvalidOperationException">The client uses MQTT 3.1.1, or the broker refused the response topic subscription.</exception>
+    public Task<MqttMessage> RequestAsync(string topic, ReadOnlyMemory<byte> payload, TimeSpan timeout, CancellationToken cancellationToken = default) =>
+        RequestAsync(new MqttMessage { Topic = topic, Payload = payload, QualityOfService = MqttQualityOfService.AtLeastOnce }, timeout, cancellationToken);
+
+    /// <summary>
+    /// MQTT 5 request/response (section 4.10): publishes <paramref name="request"/> with this client's Response
+    /// Topic and 16 random bytes of Correlation Data, and completes with the reply that carries the same
+    /// Correlation Data, so concurrent requests each get their own reply. On the first request the client
+    /// subscribes (once) to its response topic: the broker's Response Information (asked for with
+    /// <see cref="MqttClientOptions.RequestResponseInformation"/>) followed by "/" and the client id, or, when the
+    /// broker gives none, <c>smqtt/response/{ClientId}</c>. Replies that match no pending request are dropped.
+    /// </summary>
+    /// <param name="request">The request; its Response Topic and Correlation Data must be unset, the client sets them.</param>
+    /// <param name="timeout">How long to wait for the reply, the subscribe and publish included.</param>
+    /// <param name="cancellationToken">Stops waiting.</param>
+    /// <returns>The reply.</returns>
+    /// <exception cref="ArgumentException">The request already has a Response Topic or Correlation Data.</exception>
+    /// <exception cref="MqttTimeoutException">No reply within <paramref name="timeout"/>.</exception>
+    /// <exception cref="InvalidOperationException">The client uses MQTT 3.1.1, or the broker refused the response topic subscription.</exception>
+    public Task<MqttMessage> RequestAsync(MqttMessage request, TimeSpan timeout, CancellationToken cancellationToken = default) =>
+        _supervisor.RequestAsync(request, timeout, cancellationToken);
+
+    /// <summary>
+    /// Answers a request received from a requester (a message with a Response Topic): publishes
+    /// <paramref name="payload"/> to its Response Topic with its Correlation Data, at the request's QoS.
+    /// </summary>
+    /// <param name="request">The request as received.</param>
+    /// <param name="payload">The reply payload.</param>
+    /// <param name="cancellationToken">Stops waiting.</param>
+    /// <returns>The broker's answer once the QoS flow completed.</returns>
+    /// <exception cref="ArgumentException">The request has no Response Topic.</exception>
+    public Task<MqttPublishResult> RespondAsync(MqttMessage request, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default) =>
+        _supervisor.RespondAsync(request, payload, cancellationToken);
+
     /// <summary>Subscribes to one topic filter.</summary>
     /// <param name="topicFilter">The topic filter (wildcards allowed).</param>
     /// <param name="maximumQoS">The highest QoS to receive with.</param>
