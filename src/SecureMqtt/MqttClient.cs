@@ -129,6 +129,18 @@ public sealed class MqttClient : IAsyncDisposable
     /// <exception cref="MqttConnectionLostException">Not connected.</exception>
     public Task ReauthenticateAsync(CancellationToken cancellationToken = default) => _supervisor.ReauthenticateAsync(cancellationToken);
 
+    /// <summary>
+    /// Sends DISCONNECT with everything <paramref name="options"/> says (MQTT 5 reason code, reason string, a new
+    /// session expiry, user properties) and closes the connection; otherwise as
+    /// <see cref="DisconnectAsync(MqttReasonCode, IReadOnlyList{MqttUserProperty}, CancellationToken)"/>.
+    /// </summary>
+    /// <param name="options">What the DISCONNECT carries.</param>
+    /// <param name="cancellationToken">Stops waiting for buffered packets to be sent.</param>
+    /// <returns>A task that completes when the connection is closed.</returns>
+    /// <exception cref="ArgumentException">MQTT 5 fields under MQTT 3.1.1, or a non-zero session expiry when CONNECT's was zero [MQTT-3.14.2-2]; nothing is sent.</exception>
+    public Task DisconnectAsync(MqttDisconnectOptions options, CancellationToken cancellationToken = default) =>
+        _supervisor.DisconnectAsync(options, cancellationToken);
+
     /// <summary>Publishes a message with only topic, payload, QoS and retain.</summary>
     /// <param name="topic">The topic name (no wildcards).</param>
     /// <param name="payload">The payload; the client does not copy it, so do not change it until the task completes.</param>

@@ -99,6 +99,11 @@ internal sealed class ClientConnector : IAsyncDisposable
             options = options with { Tls = await BuildTlsAsync(cancellationToken).ConfigureAwait(false) };
         }
 
+        if (a.UseSrv)
+        {
+            options = await ResolveSrvAsync(options, cancellationToken).ConfigureAwait(false);
+        }
+
         return options;
     }
 
@@ -143,6 +148,29 @@ internal sealed class ClientConnector : IAsyncDisposable
         _streams.Error.WriteLine($"Connection lost: {reason}. Reconnecting{delay}.");
     }
 
+    /// <summary>
+    /// -S: the servers the SRV records of -h's domain name, in RFC 2782 order, tried in turn by the client (the
+    /// records' ports win over -p).
+    /// </summary>
+    private async Task<MqttClientOptions> ResolveSrvAsync(MqttClientOptions options, CancellationToken cancellationToken)
+    {
+        var a = _arguments;
+        var environment = DefaultsFile.EnvironmentOverride.Value ?? Environment.GetEnvironmentVariable;
+        var targets = await SrvLookup.LookupAsync(a.SrvName, environment, cancellationToken).ConfigureAwait(false);
+        if (targets.Count == 0)
+        {
+            throw new CliException($"no SRV record for {a.SrvName}");
+        }
+
+        Debug.Plain($"SRV {a.SrvName}: {string.Join(", ", targets.Select(t => $"{t.Host}:{t.Port}"))}");
+        return options with
+        {
+            Host = "localhost",
+            Port = null,
+            Servers = [.. targets.Select(t => new MqttEndpoint(t.Host, t.Port, a.Tls.Enabled))],
+        };
+    }
+
     public async Task DisconnectAsync(MqttClient client)
     {
         if (client.IsConnected)
@@ -151,7 +179,12 @@ internal sealed class ClientConnector : IAsyncDisposable
             try
             {
                 var properties = PropertyArgument.UserProperties(_arguments.Properties, "disconnect");
-                await client.DisconnectAsync(userProperties: properties, cancellationToken: timeout.Token).ConfigureAwait(false);
+                await client.DisconnectAsync(new MqttDisconnectOptions
+                {
+                    UserProperties = properties,
+                    ReasonString = _arguments.DisconnectReasonString,
+                    SessionExpiry = _arguments.DisconnectSessionExpirySeconds is { } expiry ? TimeSpan.FromSeconds(expiry) : null,
+                }, timeout.Token).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is MqttException or OperationCanceledException or IOException)
             {

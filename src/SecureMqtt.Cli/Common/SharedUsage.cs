@@ -20,6 +20,9 @@ internal static class SharedUsage
                  user name and password (they are then not sent in CONNECT). Also -D connect authentication-method.
  --auth-data : refused with the SCRAM methods, whose data is computed from -u and -P.
  -D : define an MQTT v5 property: -D command identifier value (see docs/cli.md for what is supported).
+ -M : the maximum inflight messages for QoS 1/2 (pub -l and --repeat).
+ -S : use DNS SRV lookups (_mqtt._tcp.<host>, _secure-mqtt._tcp.<host> with TLS) to find the broker;
+      the resolver is /etc/resolv.conf's, or SMQTT_DNS_SERVER=address[:port].
  --quiet : don't print error messages.
  --nodelay : accepted; SecureMqtt always disables Nagle's algorithm.
  --will-topic, --will-payload, --will-qos, --will-retain : the client's will message.
