@@ -9,6 +9,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 bash scripts/ensure-mosquitto.sh || { echo "0 passed, 1 failed"; exit 1; }
 bash scripts/ensure-proxies.sh || { echo "0 passed, 1 failed"; exit 1; }
 bash scripts/ensure-rabbitmq.sh || { echo "0 passed, 1 failed"; exit 1; }
+bash scripts/ensure-dnsmasq.sh || { echo "0 passed, 1 failed"; exit 1; }
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

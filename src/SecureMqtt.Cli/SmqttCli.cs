@@ -21,6 +21,7 @@ internal static class SmqttCli
             Demo.DemoCommand.Create(),
             Doctor.DoctorCommand.Create(),
             Pub.PubCommand.Create(),
+            Rr.RrCommand.Create(),
             Sub.SubCommand.Create(),
         };
 

@@ -116,6 +116,31 @@ public sealed class MqttClient : IAsyncDisposable
     public Task DisconnectAsync(MqttReasonCode reasonCode = MqttReasonCode.NormalDisconnection, IReadOnlyList<MqttUserProperty>? userProperties = null,
         CancellationToken cancellationToken = default) => _supervisor.DisconnectAsync(reasonCode, userProperties, cancellationToken);
 
+    /// <summary>
+    /// MQTT 5 re-authentication (section 4.12.1): runs a fresh exchange of <see cref="MqttClientOptions.Authenticator"/>
+    /// on the current connection (AUTH 0x19, the broker's AUTH 0x18 challenges answered, AUTH 0x00) while messages
+    /// keep flowing. A failure ends the connection: DISCONNECT 0x87 Not authorized when the broker's data is
+    /// rejected, or the broker's own DISCONNECT when it rejects the client's; the client does not reconnect then.
+    /// </summary>
+    /// <param name="cancellationToken">Stops waiting; the exchange itself goes on until the broker answers.</param>
+    /// <returns>A task that completes when the broker accepted the re-authentication.</returns>
+    /// <exception cref="InvalidOperationException">No Authenticator is configured, or a re-authentication is already in progress.</exception>
+    /// <exception cref="Authentication.MqttAuthenticationException">The broker refused (its reason code is given) or did not prove itself; the connection is closed.</exception>
+    /// <exception cref="MqttConnectionLostException">Not connected.</exception>
+    public Task ReauthenticateAsync(CancellationToken cancellationToken = default) => _supervisor.ReauthenticateAsync(cancellationToken);
+
+    /// <summary>
+    /// Sends DISCONNECT with everything <paramref name="options"/> says (MQTT 5 reason code, reason string, a new
+    /// session expiry, user properties) and closes the connection; otherwise as
+    /// <see cref="DisconnectAsync(MqttReasonCode, IReadOnlyList{MqttUserProperty}, CancellationToken)"/>.
+    /// </summary>
+    /// <param name="options">What the DISCONNECT carries.</param>
+    /// <param name="cancellationToken">Stops waiting for buffered packets to be sent.</param>
+    /// <returns>A task that completes when the connection is closed.</returns>
+    /// <exception cref="ArgumentException">MQTT 5 fields under MQTT 3.1.1, or a non-zero session expiry when CONNECT's was zero [MQTT-3.14.2-2]; nothing is sent.</exception>
+    public Task DisconnectAsync(MqttDisconnectOptions options, CancellationToken cancellationToken = default) =>
+        _supervisor.DisconnectAsync(options, cancellationToken);
+
     /// <summary>Publishes a message with only topic, payload, QoS and retain.</summary>
     /// <param name="topic">The topic name (no wildcards).</param>
     /// <param name="payload">The payload; the client does not copy it, so do not change it until the task completes.</param>
@@ -143,6 +168,50 @@ public sealed class MqttClient : IAsyncDisposable
     /// <exception cref="MqttConnectionLostException">Not connected and not reconnecting, or the connection ended for good before the flow completed.</exception>
     public Task<MqttPublishResult> PublishAsync(MqttMessage message, CancellationToken cancellationToken = default) =>
         _supervisor.PublishAsync(message, cancellationToken);
+
+    /// <summary>
+    /// MQTT 5 request/response (section 4.10): publishes <paramref name="payload"/> to <paramref name="topic"/> at
+    /// QoS 1 as a request and completes with the reply. See <see cref="RequestAsync(MqttMessage, TimeSpan, CancellationToken)"/>.
+    /// </summary>
+    /// <param name="topic">The request topic, where a responder listens.</param>
+    /// <param name="payload">The request payload.</param>
+    /// <param name="timeout">How long to wait for the reply, the publish included.</param>
+    /// <param name="cancellationToken">Stops waiting.</param>
+    /// <returns>The reply: the first message on the response topic carrying this request's Correlation Data.</returns>
+    /// <exception cref="MqttTimeoutException">No reply within <paramref name="timeout"/>.</exception>
+    /// <exception cref="InvalidOperationException">The client uses MQTT 3.1.1, or the broker refused the response topic subscription.</exception>
+    public Task<MqttMessage> RequestAsync(string topic, ReadOnlyMemory<byte> payload, TimeSpan timeout, CancellationToken cancellationToken = default) =>
+        RequestAsync(new MqttMessage { Topic = topic, Payload = payload, QualityOfService = MqttQualityOfService.AtLeastOnce }, timeout, cancellationToken);
+
+    /// <summary>
+    /// MQTT 5 request/response (section 4.10): publishes <paramref name="request"/> with this client's Response
+    /// Topic and 16 random bytes of Correlation Data, and completes with the reply that carries the same
+    /// Correlation Data, so concurrent requests each get their own reply. On the first request the client
+    /// subscribes (once) to its response topic: the broker's Response Information (asked for with
+    /// <see cref="MqttClientOptions.RequestResponseInformation"/>) followed by "/" and the client id, or, when the
+    /// broker gives none, <c>smqtt/response/{ClientId}</c>. Replies that match no pending request are dropped.
+    /// </summary>
+    /// <param name="request">The request; its Response Topic and Correlation Data must be unset, the client sets them.</param>
+    /// <param name="timeout">How long to wait for the reply, the subscribe and publish included.</param>
+    /// <param name="cancellationToken">Stops waiting.</param>
+    /// <returns>The reply.</returns>
+    /// <exception cref="ArgumentException">The request already has a Response Topic or Correlation Data.</exception>
+    /// <exception cref="MqttTimeoutException">No reply within <paramref name="timeout"/>.</exception>
+    /// <exception cref="InvalidOperationException">The client uses MQTT 3.1.1, or the broker refused the response topic subscription.</exception>
+    public Task<MqttMessage> RequestAsync(MqttMessage request, TimeSpan timeout, CancellationToken cancellationToken = default) =>
+        _supervisor.RequestAsync(request, timeout, cancellationToken);
+
+    /// <summary>
+    /// Answers a request received from a requester (a message with a Response Topic): publishes
+    /// <paramref name="payload"/> to its Response Topic with its Correlation Data, at the request's QoS.
+    /// </summary>
+    /// <param name="request">The request as received.</param>
+    /// <param name="payload">The reply payload.</param>
+    /// <param name="cancellationToken">Stops waiting.</param>
+    /// <returns>The broker's answer once the QoS flow completed.</returns>
+    /// <exception cref="ArgumentException">The request has no Response Topic.</exception>
+    public Task<MqttPublishResult> RespondAsync(MqttMessage request, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default) =>
+        _supervisor.RespondAsync(request, payload, cancellationToken);
 
     /// <summary>Subscribes to one topic filter.</summary>
     /// <param name="topicFilter">The topic filter (wildcards allowed).</param>

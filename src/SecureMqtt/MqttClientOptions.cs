@@ -46,6 +46,15 @@ public sealed record MqttClientOptions
     /// <summary>User name and password, or null to send none.</summary>
     public MqttCredentials? Credentials { get; init; }
 
+    /// <summary>
+    /// MQTT 5 enhanced authentication (section 4.12), for example <see cref="Authentication.MqttScramAuthenticator"/>;
+    /// null (default) for none. Its method goes in CONNECT with the initial data, the broker's AUTH challenges are
+    /// answered until CONNACK, and the server's final data is checked before the connect succeeds. Every connection
+    /// (reconnects included) and every <see cref="MqttClient.ReauthenticateAsync"/> runs a fresh exchange.
+    /// The client does not dispose it. Refused with MQTT 3.1.1, which has no AUTH packet.
+    /// </summary>
+    public Authentication.IMqttAuthenticator? Authenticator { get; init; }
+
     /// <summary>The will message the broker publishes when this client disappears without DISCONNECT.</summary>
     public MqttMessage? Will { get; init; }
 

@@ -56,6 +56,8 @@ internal static class MqttClientOptionsValidator
             Require(o.ConnectUserProperties is not { Count: > 0 }, nameof(o.ConnectUserProperties), "User properties are an MQTT 5 feature.");
             Require(o.RequestProblemInformation, nameof(o.RequestProblemInformation), "Request Problem Information is an MQTT 5 feature.");
             Require(!o.RequestResponseInformation, nameof(o.RequestResponseInformation), "Request Response Information is an MQTT 5 feature.");
+            Require(o.Authenticator is null, nameof(o.Authenticator),
+                "Enhanced authentication (Authenticator) is an MQTT 5 feature: MQTT 3.1.1 has no AUTH packet. Use ProtocolVersion V500, or Credentials for user name and password.");
         }
 
         if (o.Will is { } will)
@@ -65,6 +67,7 @@ internal static class MqttClientOptionsValidator
 
         Require(o.WillDelay is null || o.Will is not null, nameof(o.WillDelay), "WillDelay is set but there is no Will.");
         Require(o.WillDelay is null || (o.WillDelay >= TimeSpan.Zero && o.WillDelay.Value.TotalSeconds <= uint.MaxValue), nameof(o.WillDelay), "WillDelay must be between 0 and 4294967295 seconds.");
+        Require(o.Authenticator is null || !string.IsNullOrEmpty(o.Authenticator.Method), nameof(o.Authenticator), "Authenticator.Method must name the authentication method.");
         Require(o.Credentials is null || o.Credentials.UserName is not null, nameof(o.Credentials), "Credentials.UserName must not be null.");
 
         if (o.Tls is { } tls)

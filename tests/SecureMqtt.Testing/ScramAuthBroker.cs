@@ -54,7 +54,8 @@ public sealed class ScramAuthBroker : IAsyncDisposable
 
     public string UserName { get; }
 
-    public string Password { get; }
+    /// <summary>The password; a test may change it to make the next (re-)authentication fail.</summary>
+    public string Password { get; set; }
 
     public int Iterations { get; }
 

@@ -23,6 +23,7 @@ public class PublicApiTests
             "SecureMqtt.MqttConnectionLostException",
             "SecureMqtt.MqttConnectionRefusedException",
             "SecureMqtt.MqttCredentials",
+            "SecureMqtt.MqttDisconnectOptions",
             "SecureMqtt.MqttDisconnectedEventArgs",
             "SecureMqtt.MqttEndpoint",
             "SecureMqtt.MqttMessage",
@@ -105,6 +106,7 @@ public class PublicMemberTests
             .Order(StringComparer.Ordinal);
         Assert.Equal(
         [
+            "DisconnectAsync(options, cancellationToken)",
             "DisconnectAsync(reasonCode, userProperties, cancellationToken)",
             "SubscribeAsync(subscriptions, handler, subscriptionIdentifier, userProperties, cancellationToken)",
             "SubscribeAsync(topicFilter, maximumQoS, handler, cancellationToken)",

@@ -123,7 +123,7 @@ internal sealed partial class ClientArguments(string tool)
                 Properties.Add(PropertyArgument.Parse(cursor, option));
                 return true;
             default:
-                return Tls.TryParse(option, cursor) || RejectUnsupported(option);
+                return Tls.TryParse(option, cursor) || TryParseAuth(option, cursor) || TryParseParity(option, cursor) || RejectUnsupported(option);
         }
     }
 
@@ -188,6 +188,7 @@ internal sealed partial class ClientArguments(string tool)
             throw new UsageException("A session store (--store) belongs to one client: give the client id with -i.");
         }
 
+        ValidateAuth();
         Tls.Validate();
     }
 

@@ -10,6 +10,7 @@ internal sealed class ClientConnector : IAsyncDisposable
     private string? _bundle;
     private MqttPreSharedKey? _psk;
     private Sqlite.MqttSqliteSessionStore? _store;
+    private Authentication.MqttScramAuthenticator? _authenticator;
 
     public ClientConnector(ClientArguments arguments, CliStreams streams)
     {
@@ -35,7 +36,8 @@ internal sealed class ClientConnector : IAsyncDisposable
             ClientId = a.ResolveClientId(),
             CleanStart = a.CleanSession,
             KeepAlive = TimeSpan.FromSeconds(a.KeepAliveSeconds),
-            Credentials = a.UserName is null ? null : new MqttCredentials(a.UserName, a.Password),
+            // With SCRAM, -u/-P are the SCRAM credentials: sending them in CONNECT as well would give the password away.
+            Credentials = a.UserName is null || a.AuthMethod is not null ? null : new MqttCredentials(a.UserName, a.Password),
             // mosquitto: -c without -x keeps the session forever (MQTT 5); 3.1.1 has no expiry to send, as
             // clean session 0 alone keeps it there (the client refuses a non-zero expiry under 3.1.1).
             // -x under 3.1.1 is ignored, as mosquitto ignores it: that version has no session expiry to send.
@@ -45,6 +47,9 @@ internal sealed class ClientConnector : IAsyncDisposable
             // libmosquitto's reconnect: reconnect_delay 1 s, and reconnect_delay_max also 1 s, so no backoff. The
             // tools subscribe again themselves on every connect, as mosquitto_sub's on-connect callback does.
             Reconnect = new MqttReconnectOptions { InitialDelay = ReconnectDelay, MaximumDelay = ReconnectDelay, Jitter = 0, Resubscribe = false },
+
+            // -M is libmosquitto's max_inflight: the client itself keeps no more than that many QoS 1/2 messages out.
+            MaximumOutgoingInFlight = a.MaxInflight is { } maxInflight ? (ushort)Math.Min(maxInflight, ushort.MaxValue) : null,
         };
 
         if (a.WillTopic is not null)
@@ -82,13 +87,25 @@ internal sealed class ClientConnector : IAsyncDisposable
                 "user-property" => options with { ConnectUserProperties = [.. options.ConnectUserProperties, p.UserProperty] },
                 "request-problem-information" => options with { RequestProblemInformation = p.UInt(1) == 1 },
                 "request-response-information" => options with { RequestResponseInformation = p.UInt(1) == 1 },
+                "authentication-method" or "authentication-data" => options, // ClientArguments.AuthMethod
                 _ => throw p.NotSupported(),
             };
+        }
+
+        _authenticator ??= a.CreateAuthenticator();
+        if (_authenticator is not null)
+        {
+            options = options with { Authenticator = _authenticator };
         }
 
         if (a.Tls.Enabled)
         {
             options = options with { Tls = await BuildTlsAsync(cancellationToken).ConfigureAwait(false) };
+        }
+
+        if (a.UseSrv)
+        {
+            options = await ResolveSrvAsync(options, cancellationToken).ConfigureAwait(false);
         }
 
         if (a.StorePath is not null)
@@ -142,6 +159,29 @@ internal sealed class ClientConnector : IAsyncDisposable
         _streams.Error.WriteLine($"Connection lost: {reason}. Reconnecting{delay}.");
     }
 
+    /// <summary>
+    /// -S: the servers the SRV records of -h's domain name, in RFC 2782 order, tried in turn by the client (the
+    /// records' ports win over -p).
+    /// </summary>
+    private async Task<MqttClientOptions> ResolveSrvAsync(MqttClientOptions options, CancellationToken cancellationToken)
+    {
+        var a = _arguments;
+        var environment = DefaultsFile.EnvironmentOverride.Value ?? Environment.GetEnvironmentVariable;
+        var targets = await SrvLookup.LookupAsync(a.SrvName, environment, cancellationToken).ConfigureAwait(false);
+        if (targets.Count == 0)
+        {
+            throw new CliException($"no SRV record for {a.SrvName}");
+        }
+
+        Debug.Plain($"SRV {a.SrvName}: {string.Join(", ", targets.Select(t => $"{t.Host}:{t.Port}"))}");
+        return options with
+        {
+            Host = "localhost",
+            Port = null,
+            Servers = [.. targets.Select(t => new MqttEndpoint(t.Host, t.Port, a.Tls.Enabled))],
+        };
+    }
+
     public async Task DisconnectAsync(MqttClient client)
     {
         if (client.IsConnected)
@@ -150,7 +190,12 @@ internal sealed class ClientConnector : IAsyncDisposable
             try
             {
                 var properties = PropertyArgument.UserProperties(_arguments.Properties, "disconnect");
-                await client.DisconnectAsync(userProperties: properties, cancellationToken: timeout.Token).ConfigureAwait(false);
+                await client.DisconnectAsync(new MqttDisconnectOptions
+                {
+                    UserProperties = properties,
+                    ReasonString = _arguments.DisconnectReasonString,
+                    SessionExpiry = _arguments.DisconnectSessionExpirySeconds is { } expiry ? TimeSpan.FromSeconds(expiry) : null,
+                }, timeout.Token).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is MqttException or OperationCanceledException or IOException)
             {
@@ -165,6 +210,7 @@ internal sealed class ClientConnector : IAsyncDisposable
     {
         // The clients using the key are disposed by now: zero it rather than leave it to the garbage collector.
         _psk?.Dispose();
+        _authenticator?.Dispose();
         if (_bundle is not null)
         {
             File.Delete(_bundle);

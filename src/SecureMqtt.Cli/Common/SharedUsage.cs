@@ -16,7 +16,13 @@ internal static class SharedUsage
  -c : disable clean session/enable persistent client mode (needs -i).
  -x : session expiry interval in seconds (MQTT v5); -1 means never.
  -d : print packet-level debug messages (as the client sends and receives them).
+ --auth-method : MQTT v5 enhanced authentication: SCRAM-SHA-256 or SCRAM-SHA-512, with -u and -P as the SCRAM
+                 user name and password (they are then not sent in CONNECT). Also -D connect authentication-method.
+ --auth-data : refused with the SCRAM methods, whose data is computed from -u and -P.
  -D : define an MQTT v5 property: -D command identifier value (see docs/cli.md for what is supported).
+ -M : the maximum inflight messages for QoS 1/2 (pub -l and --repeat).
+ -S : use DNS SRV lookups (_mqtt._tcp.<host>, _secure-mqtt._tcp.<host> with TLS) to find the broker;
+      the resolver is /etc/resolv.conf's, or SMQTT_DNS_SERVER=address[:port].
  --quiet : don't print error messages.
  --nodelay : accepted; SecureMqtt always disables Nagle's algorithm.
  --will-topic, --will-payload, --will-qos, --will-retain : the client's will message.

@@ -27,6 +27,10 @@ internal static class PubCommand
         try
         {
             var options = await connector.BuildOptionsAsync(cancellationToken).ConfigureAwait(false);
+
+            // -D publish topic-alias: the client numbers aliases itself (within the broker's Topic Alias Maximum),
+            // so the option turns outgoing aliases on; the number given is checked but not used (docs/cli.md).
+            options = arguments.TopicAlias is null ? options : options with { UseOutgoingTopicAliases = true };
             var template = BuildMessage(arguments);
             var client = await connector.ConnectAsync(options, cancellationToken).ConfigureAwait(false);
             try
@@ -34,9 +38,9 @@ internal static class PubCommand
                 var publisher = new Publisher(client, streams);
                 var failed = arguments.Source switch
                 {
-                    PayloadSource.StdinLines => await publisher.PublishLinesAsync(template, streams.Input, cancellationToken).ConfigureAwait(false),
+                    PayloadSource.StdinLines => await publisher.PublishLinesAsync(template, streams.Input, arguments.Client.MaxInflight, cancellationToken).ConfigureAwait(false),
                     _ => await publisher.PublishRepeatedAsync(template with { Payload = await ReadPayloadAsync(arguments, streams, cancellationToken).ConfigureAwait(false) },
-                        arguments.Repeat, arguments.RepeatDelay, cancellationToken).ConfigureAwait(false),
+                        arguments.Repeat, arguments.RepeatDelay, arguments.Client.MaxInflight, cancellationToken).ConfigureAwait(false),
                 };
                 if (arguments.Client.StorePath is not null)
                 {

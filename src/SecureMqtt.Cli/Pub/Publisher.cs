@@ -10,8 +10,14 @@ internal sealed class Publisher(MqttClient client, CliStreams streams)
     /// <summary>Payload bytes allowed in flight with -l: below the client's output buffer, so no publish waits for room (which could reorder them).</summary>
     private const int WindowBytes = 32 * 1024;
 
-    public async Task<bool> PublishRepeatedAsync(MqttMessage message, int repeat, TimeSpan delay, CancellationToken cancellationToken)
+    /// <summary>
+    /// The message <paramref name="repeat"/> times. QoS 1/2 repeats are pipelined: up to <paramref name="maxInflight"/>
+    /// (-M; 1 without it, one round trip per message as before) and the broker's Receive Maximum are outstanding.
+    /// </summary>
+    public async Task<bool> PublishRepeatedAsync(MqttMessage message, int repeat, TimeSpan delay, int? maxInflight, CancellationToken cancellationToken)
     {
+        var window = Window(maxInflight ?? 1);
+        var pending = new Queue<Task<MqttPublishResult>>();
         var failed = false;
         for (var i = 0; i < repeat; i++)
         {
@@ -20,7 +26,17 @@ internal sealed class Publisher(MqttClient client, CliStreams streams)
                 await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
             }
 
-            failed |= !Check(await client.PublishAsync(message, cancellationToken).ConfigureAwait(false));
+            while (pending.Count >= window)
+            {
+                failed |= !Check(await pending.Dequeue().ConfigureAwait(false));
+            }
+
+            pending.Enqueue(client.PublishAsync(message, cancellationToken));
+        }
+
+        while (pending.Count > 0)
+        {
+            failed |= !Check(await pending.Dequeue().ConfigureAwait(false));
         }
 
         return failed;
@@ -28,12 +44,12 @@ internal sealed class Publisher(MqttClient client, CliStreams streams)
 
     /// <summary>
     /// -l: each line (without its '\n') is a message, published as soon as it is read. Publishes are pipelined: up
-    /// to the broker's Receive Maximum (and <see cref="WindowBytes"/>) are outstanding at once, so the throughput
+    /// to the broker's Receive Maximum, -M (and <see cref="WindowBytes"/>) are outstanding at once, so the throughput
     /// is not one round trip per line. Staying inside the quota means no publish waits, so they leave in line order.
     /// </summary>
-    public async Task<bool> PublishLinesAsync(MqttMessage template, Stream input, CancellationToken cancellationToken)
+    public async Task<bool> PublishLinesAsync(MqttMessage template, Stream input, int? maxInflight, CancellationToken cancellationToken)
     {
-        var window = Math.Clamp((int)(client.ConnectResult?.ReceiveMaximum ?? 1), 1, 1024);
+        var window = Window(maxInflight ?? int.MaxValue);
         var pending = new Queue<(MqttMessage Message, Task<MqttPublishResult> Task)>();
         var pendingBytes = 0L;
         var failed = false;
@@ -96,6 +112,9 @@ internal sealed class Publisher(MqttClient client, CliStreams streams)
             await Task.Delay(10, cancellationToken).ConfigureAwait(false);
         }
     }
+
+    /// <summary>How many publishes may be outstanding: -M, within the broker's Receive Maximum and at most 1024.</summary>
+    private int Window(int maxInflight) => Math.Clamp(Math.Min(maxInflight, (int)(client.ConnectResult?.ReceiveMaximum ?? 1)), 1, 1024);
 
     private bool Check(MqttPublishResult result)
     {

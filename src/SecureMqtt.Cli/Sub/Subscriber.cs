@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Text;
 using SecureMqtt.Cli.Common;
 using SecureMqtt.Packets;
 
@@ -196,41 +195,9 @@ internal sealed partial class Subscriber(SubArguments arguments, MqttClient clie
 
     private void Print(MqttMessage message)
     {
-        _line.ResetWrittenCount();
-        var payload = message.Payload.Span;
-        var eol = !arguments.NoEndOfLine;
-        if (arguments.Format is { } format)
+        if (MessagePrinter.Write(_line, message, arguments.Format, arguments.Verbose, arguments.NoEndOfLine, streams.Error))
         {
-            MessageFormatter.Write(_line, format, message, DateTimeOffset.Now, streams.Error);
+            streams.Write(_line.WrittenSpan);
         }
-        else if (arguments.Verbose)
-        {
-            Encoding.UTF8.GetBytes(message.Topic, _line);
-            if (payload.IsEmpty)
-            {
-                Encoding.UTF8.GetBytes(" (null)", _line);
-            }
-            else
-            {
-                _line.Write(" "u8);
-                _line.Write(payload);
-            }
-        }
-        else if (payload.IsEmpty)
-        {
-            // mosquitto_sub prints nothing at all, not even the end of line, for an empty payload.
-            return;
-        }
-        else
-        {
-            _line.Write(payload);
-        }
-
-        if (eol)
-        {
-            _line.Write("\n"u8);
-        }
-
-        streams.Write(_line.WrittenSpan);
     }
 }

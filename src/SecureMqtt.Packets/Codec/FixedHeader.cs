@@ -54,10 +54,7 @@ internal static class FixedHeader
             Malformed.Throw("PUBLISH has both QoS bits set (QoS 3)", "MQTT-3.3.1-4");
         }
 
-        if (qos == 0 && (flags & 0b1000) != 0)
-        {
-            Malformed.Throw("PUBLISH at QoS 0 has the DUP flag set", "MQTT-3.3.1-2");
-        }
+        // DUP on QoS 0 [MQTT-3.3.1-2] is checked by the decoder, which knows the version (5.0 refuses it, 3.1.1 tolerates it).
     }
 
     /// <summary>The packet name as the specification spells it, for messages.</summary>

@@ -18,6 +18,13 @@ internal static class PublishCodec
         var flags = frame.Flags;
         var qos = (flags >> 1) & 0b11;
         FixedHeader.CheckPublishFlags(flags);
+        if (qos == 0 && (flags & 0b1000) != 0 && version == MqttProtocolVersion.V500)
+        {
+            // [MQTT-3.3.1-2] DUP is 0 on every QoS 0 message. MQTT 5 makes every such violation a Malformed Packet
+            // the receiver closes for (4.13); MQTT 3.1.1 states only the sender's duty, so there the decoder keeps
+            // the flag and lets the client decide (it ignores it, docs/limits.md).
+            Malformed.Throw("PUBLISH at QoS 0 has the DUP flag set", "MQTT-3.3.1-2");
+        }
 
         var reader = new SequenceReader<byte>(frame.Body);
         var topic = WireReader.ReadString(ref reader, "Topic Name");

@@ -105,7 +105,8 @@ internal sealed partial class MqttConnectionSupervisor
     /// The application leaves: no reconnect, DISCONNECT as the last packet, and no loss reported for this end
     /// however the broker's close races ours. Pending QoS 1/2 publishes and queued messages fail.
     /// </summary>
-    public async Task DisconnectAsync(MqttReasonCode reasonCode, IReadOnlyList<MqttUserProperty>? userProperties, CancellationToken cancellationToken)
+    public async Task DisconnectAsync(MqttReasonCode reasonCode, IReadOnlyList<MqttUserProperty>? userProperties, CancellationToken cancellationToken,
+        string? reasonString = null, uint? sessionExpiry = null)
     {
         var connection = _current;
         if (connection is { IsAlive: true })
@@ -119,7 +120,13 @@ internal sealed partial class MqttConnectionSupervisor
         connection = _current;
         if (connection is { IsAlive: true })
         {
-            await connection.DisconnectAsync(new MqttDisconnectPacket { ReasonCode = reasonCode, UserProperties = userProperties ?? [] }, cancellationToken).ConfigureAwait(false);
+            await connection.DisconnectAsync(new MqttDisconnectPacket
+            {
+                ReasonCode = reasonCode,
+                UserProperties = userProperties ?? [],
+                ReasonString = reasonString,
+                SessionExpiryInterval = sessionExpiry,
+            }, cancellationToken).ConfigureAwait(false);
             Log.Disconnected(Logger, connection.Endpoint.Host, connection.Endpoint.Port, reasonCode);
         }
 

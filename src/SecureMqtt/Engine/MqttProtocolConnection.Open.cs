@@ -30,6 +30,9 @@ internal sealed partial class MqttProtocolConnection
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         var phase = "TCP connect";
         MqttFramedStream? stream = null;
+
+        // A fresh exchange per connection: a reconnect runs the whole authentication again [MQTT 4.12].
+        using var exchange = o.Authenticator?.CreateExchange();
         try
         {
             var transport = CreateTransport(owner, endpoint);
@@ -38,9 +41,10 @@ internal sealed partial class MqttProtocolConnection
             stream = new MqttFramedStream(connected, o.OutputBufferSize, o.TimeProvider);
 
             phase = "CONNACK";
+            var initialData = exchange is null ? null : await exchange.GetInitialDataAsync(linked.Token).ConfigureAwait(false);
             try
             {
-                await SendConnectAsync(owner, stream, clientId, cleanStart, linked.Token).ConfigureAwait(false);
+                await SendConnectAsync(owner, stream, clientId, cleanStart, initialData, linked.Token).ConfigureAwait(false);
             }
             catch (IOException ex)
             {
@@ -50,17 +54,32 @@ internal sealed partial class MqttProtocolConnection
             MqttConnAckPacket connAck;
             try
             {
-                connAck = await ReadConnAckAsync(owner, stream, linked.Token).ConfigureAwait(false);
+                connAck = await ReadConnAckAsync(owner, stream, exchange, linked.Token).ConfigureAwait(false);
+                if ((byte)connAck.ReasonCode >= 0x80)
+                {
+                    throw new MqttConnectionRefusedException(connAck.ReasonCode, connAck.ReasonString, connAck.ServerReference);
+                }
+
+                connAck = CheckConnAck(owner, connAck, clientId, cleanStart);
+                if (exchange is not null)
+                {
+                    // [MQTT-4.12.0-5] the successful CONNACK names the method of the CONNECT; its data is the
+                    // server's last word, which a method such as SCRAM checks to authenticate the server.
+                    RequireMethod(o.Authenticator!.Method, connAck.AuthenticationMethod, "CONNACK");
+                    await exchange.CompleteAsync(connAck.AuthenticationData, linked.Token).ConfigureAwait(false);
+                }
             }
             catch (MqttProtocolException violation) when (o.ProtocolVersion == MqttProtocolVersion.V500)
             {
-                await SendDisconnectBeforeConnAckAsync(owner, stream, violation).ConfigureAwait(false);
+                await SendDisconnectBeforeConnAckAsync(owner, stream, violation.ReasonCode, violation.Message).ConfigureAwait(false);
                 throw;
             }
-
-            if ((byte)connAck.ReasonCode >= 0x80)
+            catch (Authentication.MqttAuthenticationException failure)
             {
-                throw new MqttConnectionRefusedException(connAck.ReasonCode, connAck.ReasonString, connAck.ServerReference);
+                // The server's data was unacceptable: the connection is not authenticated, so it is closed.
+                Log.AuthenticationFailed(logger, failure.Method ?? o.Authenticator?.Method ?? "?", failure.Message);
+                await SendDisconnectBeforeConnAckAsync(owner, stream, MqttReasonCode.NotAuthorized, "authentication failed").ConfigureAwait(false);
+                throw;
             }
 
             var connection = new MqttProtocolConnection(owner, stream, endpoint, o.ProtocolVersion);
@@ -119,7 +138,8 @@ internal sealed partial class MqttProtocolConnection
             : new TlsTransport(transport, tls, endpoint.Host, endpoint.Port, owner.Logger, o.TimeProvider, resumable: owner.HasConnectedTo(endpoint));
     }
 
-    private static async ValueTask SendConnectAsync(MqttConnectionSupervisor owner, MqttFramedStream stream, string clientId, bool cleanStart, CancellationToken cancellationToken)
+    private static async ValueTask SendConnectAsync(MqttConnectionSupervisor owner, MqttFramedStream stream, string clientId, bool cleanStart,
+        ReadOnlyMemory<byte>? authenticationData, CancellationToken cancellationToken)
     {
         var o = owner.Options;
         byte[]? password = null;
@@ -139,7 +159,7 @@ internal sealed partial class MqttProtocolConnection
                 passwordBytes = password.AsMemory(0, passwordLength);
             }
 
-            var packet = BuildConnectPacket(o, clientId, cleanStart, passwordBytes);
+            var packet = BuildConnectPacket(o, clientId, cleanStart, passwordBytes, authenticationData);
             MqttPacketWriter.Write(buffer, packet, o.ProtocolVersion);
 
             // CONNECT goes straight to the stream: it is alone on the wire until CONNACK, and the buffer that held
@@ -157,7 +177,8 @@ internal sealed partial class MqttProtocolConnection
         }
     }
 
-    private static MqttConnectPacket BuildConnectPacket(MqttClientOptions o, string clientId, bool cleanStart, ReadOnlyMemory<byte>? password)
+    private static MqttConnectPacket BuildConnectPacket(MqttClientOptions o, string clientId, bool cleanStart, ReadOnlyMemory<byte>? password,
+        ReadOnlyMemory<byte>? authenticationData)
     {
         var v5 = o.ProtocolVersion == MqttProtocolVersion.V500;
         return new MqttConnectPacket
@@ -177,6 +198,8 @@ internal sealed partial class MqttProtocolConnection
             RequestProblemInformation = v5 && !o.RequestProblemInformation ? false : null,
             RequestResponseInformation = v5 && o.RequestResponseInformation ? true : null,
             UserProperties = v5 ? o.ConnectUserProperties : [],
+            AuthenticationMethod = v5 ? o.Authenticator?.Method : null,
+            AuthenticationData = v5 && o.Authenticator is not null ? authenticationData : null,
         };
     }
 
@@ -195,44 +218,150 @@ internal sealed partial class MqttProtocolConnection
         UserProperties = will.UserProperties,
     };
 
-    private static async ValueTask<MqttConnAckPacket> ReadConnAckAsync(MqttConnectionSupervisor owner, MqttFramedStream stream, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads up to CONNACK. With an authenticator, the broker's AUTH challenges (0x18 Continue authentication) may
+    /// come first; each is answered at once with the exchange's next step, in an AUTH 0x18 of the same method
+    /// [MQTT-4.12.0-3] [MQTT-4.12.0-5]. Without one, anything before CONNACK is a protocol error.
+    /// </summary>
+    private static async ValueTask<MqttConnAckPacket> ReadConnAckAsync(MqttConnectionSupervisor owner, MqttFramedStream stream,
+        Authentication.IMqttAuthenticationExchange? exchange, CancellationToken cancellationToken)
     {
         var version = owner.Options.ProtocolVersion;
-        MqttConnAckPacket? connAck;
+        while (true)
+        {
+            MqttPacket? packet;
+            try
+            {
+                packet = await stream.ReadOneAsync(owner.Options.MaximumPacketSize, frame => frame.Type switch
+                {
+                    MqttPacketType.ConnAck => MqttPacketReader.Decode(frame, version),
+                    MqttPacketType.Auth when exchange is not null && version == MqttProtocolVersion.V500 => MqttPacketReader.Decode(frame, version),
+                    _ => throw new MqttProtocolException(MqttReasonCode.ProtocolError, $"The broker sent {frame.Type} before CONNACK", "MQTT-3.2.0-1"),
+                }, cancellationToken).ConfigureAwait(false);
+            }
+            catch (IOException ex)
+            {
+                throw (Exception?)stream.ExplainEarlyFailure(ex) ?? new MqttConnectionLostException($"The connection failed while waiting for CONNACK: {ex.Message}", ex);
+            }
+
+            switch (packet)
+            {
+                case MqttConnAckPacket connAck:
+                    PacketTrace.ReceivedConnAck(owner.Logger, connAck);
+                    return connAck;
+                case MqttAuthPacket auth:
+                    PacketTrace.Received(owner.Logger, MqttPacketType.Auth);
+                    var method = owner.Options.Authenticator!.Method;
+                    if (auth.ReasonCode != MqttReasonCode.ContinueAuthentication)
+                    {
+                        throw new MqttProtocolException(MqttReasonCode.ProtocolError,
+                            $"The broker sent AUTH with reason code {auth.ReasonCode} before CONNACK; only 0x18 Continue authentication may come before it", "MQTT-4.12.0-2");
+                    }
+
+                    RequireMethod(method, auth.AuthenticationMethod, "AUTH");
+                    var step = await exchange!.ContinueAsync(auth.AuthenticationData, cancellationToken).ConfigureAwait(false);
+                    await WriteAuthDirectAsync(owner, stream, new MqttAuthPacket
+                    {
+                        ReasonCode = MqttReasonCode.ContinueAuthentication,
+                        AuthenticationMethod = method,
+                        AuthenticationData = step.Data,
+                    }, cancellationToken).ConfigureAwait(false);
+                    break;
+                default:
+                    throw (Exception?)stream.ExplainEarlyFailure(null)
+                        ?? new MqttConnectionLostException("The broker closed the connection without answering CONNECT.");
+            }
+        }
+    }
+
+    private static async ValueTask WriteAuthDirectAsync(MqttConnectionSupervisor owner, MqttFramedStream stream, MqttAuthPacket auth, CancellationToken cancellationToken)
+    {
+        var buffer = new ArrayBufferWriter<byte>(128);
+        MqttPacketWriter.Write(buffer, auth, MqttProtocolVersion.V500);
+        PacketTrace.Sent(owner.Logger, MqttPacketType.Auth);
         try
         {
-            connAck = await stream.ReadOneAsync(owner.Options.MaximumPacketSize, frame => frame.Type == MqttPacketType.ConnAck
-                ? (MqttConnAckPacket)MqttPacketReader.Decode(frame, version)
-                : throw new MqttProtocolException(MqttReasonCode.ProtocolError, $"The broker sent {frame.Type} before CONNACK", "MQTT-3.2.0-1"),
-                cancellationToken).ConfigureAwait(false);
+            await stream.WriteDirectAsync(buffer.WrittenMemory, cancellationToken).ConfigureAwait(false);
         }
         catch (IOException ex)
         {
-            throw (Exception?)stream.ExplainEarlyFailure(ex) ?? new MqttConnectionLostException($"The connection failed while waiting for CONNACK: {ex.Message}", ex);
+            throw (Exception?)stream.ExplainEarlyFailure(ex) ?? new MqttConnectionLostException($"Sending AUTH failed: {ex.Message}", ex);
         }
-
-        if (connAck is not null)
+        finally
         {
-            PacketTrace.ReceivedConnAck(owner.Logger, connAck);
+            // The client's proof travelled in it: not secret once sent, but no reason to leave it in the heap.
+            buffer.Clear();
         }
+    }
 
-        return connAck ?? throw ((Exception?)stream.ExplainEarlyFailure(null)
-            ?? new MqttConnectionLostException("The broker closed the connection without answering CONNECT."));
+    /// <summary>[MQTT-4.12.0-5]: every AUTH packet and the successful CONNACK carry the Authentication Method of the CONNECT.</summary>
+    internal static void RequireMethod(string method, string? received, string packet)
+    {
+        if (!string.Equals(method, received, StringComparison.Ordinal))
+        {
+            throw new MqttProtocolException(MqttReasonCode.ProtocolError,
+                received is null
+                    ? $"The broker's {packet} has no Authentication Method; it must be '{method}', the method of the CONNECT"
+                    : $"The broker's {packet} names Authentication Method '{received}'; it must be '{method}', the method of the CONNECT",
+                "MQTT-4.12.0-5");
+        }
     }
 
     /// <summary>
-    /// The broker broke the protocol before or in CONNACK: under MQTT 5 tell it why, as on an established connection
-    /// (a client may send packets before CONNACK arrives). Best effort; the caller closes the connection.
+    /// What a successful CONNACK may not say. MQTT 5: Session Present with Clean Start, which would resume a
+    /// session this client does not have [MQTT-3.2.2-4], and an Assigned Client Identifier when the client gave
+    /// one (the server assigns one only for an empty id, 3.2.2.3.7). MQTT 3.1.1 has no such rule for the client,
+    /// so there Session Present with Clean Session is logged and the session treated as new.
     /// </summary>
-    private static async Task SendDisconnectBeforeConnAckAsync(MqttConnectionSupervisor owner, MqttFramedStream stream, MqttProtocolException violation)
+    private static MqttConnAckPacket CheckConnAck(MqttConnectionSupervisor owner, MqttConnAckPacket connAck, string clientId, bool cleanStart)
     {
-        Log.ProtocolViolation(owner.Logger, violation.Message);
+        var v5 = owner.Options.ProtocolVersion == MqttProtocolVersion.V500;
+        if (cleanStart && connAck.SessionPresent)
+        {
+            if (v5)
+            {
+                throw new MqttProtocolException(MqttReasonCode.ProtocolError,
+                    "The broker answered a Clean Start CONNECT with Session Present = 1, a session this client does not have", "MQTT-3.2.2-4");
+            }
+
+            Log.SessionPresentWithCleanSession(owner.Logger);
+            return new MqttConnAckPacket { ReasonCode = connAck.ReasonCode, SessionPresent = false };
+        }
+
+        if (v5 && clientId.Length > 0 && connAck.AssignedClientIdentifier is { } assigned)
+        {
+            throw new MqttProtocolException(MqttReasonCode.ProtocolError,
+                $"The broker assigned the client identifier '{assigned}' although the client gave '{clientId}'; a server assigns one only for an empty client identifier",
+                "3.2.2.3.7");
+        }
+
+        return connAck;
+    }
+
+    /// <summary>
+    /// The broker broke the protocol before or in CONNACK, or did not authenticate itself: under MQTT 5 tell it why,
+    /// as on an established connection (a client may send packets before CONNACK arrives). Best effort; the caller
+    /// closes the connection.
+    /// </summary>
+    private static async Task SendDisconnectBeforeConnAckAsync(MqttConnectionSupervisor owner, MqttFramedStream stream, MqttReasonCode reasonCode, string reason)
+    {
+        if (owner.Options.ProtocolVersion != MqttProtocolVersion.V500)
+        {
+            return;
+        }
+
+        if (reasonCode != MqttReasonCode.NotAuthorized)
+        {
+            Log.ProtocolViolation(owner.Logger, reason);
+        }
+
         var buffer = new ArrayBufferWriter<byte>(64);
-        MqttPacketWriter.Write(buffer, new MqttDisconnectPacket { ReasonCode = violation.ReasonCode, ReasonString = violation.Message }, MqttProtocolVersion.V500);
+        var disconnect = new MqttDisconnectPacket { ReasonCode = reasonCode, ReasonString = reason };
+        MqttPacketWriter.Write(buffer, disconnect, MqttProtocolVersion.V500);
         try
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(1), owner.Options.TimeProvider);
-            PacketTrace.SentDisconnect(owner.Logger, new MqttDisconnectPacket { ReasonCode = violation.ReasonCode }, MqttProtocolVersion.V500);
+            PacketTrace.SentDisconnect(owner.Logger, new MqttDisconnectPacket { ReasonCode = reasonCode }, MqttProtocolVersion.V500);
             await stream.WriteDirectAsync(buffer.WrittenMemory, timeout.Token).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is IOException or OperationCanceledException or ObjectDisposedException)

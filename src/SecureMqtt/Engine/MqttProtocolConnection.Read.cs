@@ -56,7 +56,13 @@ internal sealed partial class MqttProtocolConnection
                 var response = MqttPacketReader.Decode(frame, version);
                 PacketTrace.Received(Logger, frame.Type);
                 var id = response is MqttSubAckPacket s ? s.PacketId : ((MqttUnsubAckPacket)response).PacketId;
-                _owner.Session.CompleteRequest(id, response);
+                if (!_owner.Session.CompleteRequest(id, response))
+                {
+                    // Nothing waits for it (an UNSUBSCRIBE given up, or a broker acknowledging twice): the
+                    // specification does not require closing for this, so the connection is kept. docs/limits.md.
+                    Log.UnknownRequestAck(Logger, frame.Type, id);
+                }
+
                 return ValueTask.CompletedTask;
             case MqttPacketType.PingResp:
                 PacketTrace.Received(Logger, frame.Type);
@@ -72,8 +78,11 @@ internal sealed partial class MqttProtocolConnection
                 return ValueTask.CompletedTask;
             case MqttPacketType.Auth when version == MqttProtocolVersion.V311:
                 throw new MqttProtocolException(MqttReasonCode.MalformedPacket, "The broker sent packet type 15, which MQTT 3.1.1 reserves", "2.2.1");
-            case MqttPacketType.Auth:
+            case MqttPacketType.Auth when _owner.Options.Authenticator is null:
                 throw new MqttProtocolException(MqttReasonCode.ProtocolError, "The broker sent AUTH although no authentication method was requested", "MQTT-3.15.0-1");
+            case MqttPacketType.Auth:
+                PacketTrace.Received(Logger, frame.Type);
+                return OnAuthAsync((MqttAuthPacket)MqttPacketReader.Decode(frame, version), cancellationToken);
             case MqttPacketType.ConnAck:
                 throw new MqttProtocolException(MqttReasonCode.ProtocolError, "The broker sent a second CONNACK", "MQTT-3.2.0-2");
             default:
@@ -91,6 +100,14 @@ internal sealed partial class MqttProtocolConnection
         {
             await RefuseAsync(publish, cancellationToken).ConfigureAwait(false);
             return;
+        }
+
+        if (publish.Duplicate && publish.QualityOfService == MqttQualityOfService.AtMostOnce)
+        {
+            // Only the 3.1.1 decoder lets this through ([MQTT-3.3.1-2] is the sender's duty there, and a QoS 0
+            // message has no retransmission for the flag to describe): the flag is dropped, the message kept.
+            Log.DuplicateFlagOnAtMostOnce(Logger, topic);
+            publish.Duplicate = false;
         }
 
         var message = ToMessage(publish, topic);
