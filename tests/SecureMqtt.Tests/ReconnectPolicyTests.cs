@@ -55,7 +55,7 @@ public sealed class ReconnectPolicyTests
     {
         await using var first = new FakeBroker();
         await using var second = new FakeBroker();
-        await using var client = new MqttClient(first.ClientOptions with { Reconnect = Fast with { FollowServerReferences = true, InitialDelay = TimeSpan.FromSeconds(30) } });
+        await using var client = new MqttClient(first.ClientOptions with { Reconnect = Fast with { FollowServerReferences = true, InitialDelay = TimeSpan.FromSeconds(30), MaximumDelay = TimeSpan.FromSeconds(30) } });
         var moved = new TaskCompletionSource<MqttConnectedEventArgs>(TaskCreationOptions.RunContinuationsAsynchronously);
         client.Connected += (_, e) => _ = e.IsReconnect && moved.TrySetResult(e);
         var accept = first.AcceptAsync();
