@@ -30,10 +30,7 @@ public sealed partial class FaultProxy : IAsyncDisposable
     private long _nextLinkId;
     private long _connectionsAccepted;
     private long _connectionsRefused;
-<<<<<<< HEAD
     private readonly List<(long Count, TaskCompletionSource Signal)> _refusedWaiters = [];
-=======
->>>>>>> faults
     private long _bytesClientToUpstream;
     private long _bytesUpstreamToClient;
     private volatile bool _refuseNew;
@@ -253,7 +250,6 @@ public sealed partial class FaultProxy : IAsyncDisposable
         }
     }
 
-<<<<<<< HEAD
     /// <summary>Completes once <see cref="ConnectionsRefused"/> reaches <paramref name="count"/>: proof a client kept trying.</summary>
     /// <param name="count">The number of refused connections to wait for.</param>
     public Task WaitForRefusedAsync(long count)
@@ -283,8 +279,6 @@ public sealed partial class FaultProxy : IAsyncDisposable
         due.ForEach(s => s.TrySetResult());
     }
 
-=======
->>>>>>> faults
     /// <summary>Stops the chaos schedule, stops accepting, closes every connection and waits for the relays to end.</summary>
     public async ValueTask DisposeAsync()
     {
@@ -381,14 +375,9 @@ public sealed partial class FaultProxy : IAsyncDisposable
             Interlocked.Increment(ref _connectionsAccepted);
             if (_refuseNew)
             {
-<<<<<<< HEAD
                 var refused = Interlocked.Increment(ref _connectionsRefused);
                 client.Dispose();
                 SignalRefused(refused);
-=======
-                Interlocked.Increment(ref _connectionsRefused);
-                client.Dispose();
->>>>>>> faults
                 continue;
             }
 
