@@ -49,7 +49,7 @@ public static partial class FaultScenarios
         await restarting.ConfigureAwait(false);
 
         await run.Tally.WaitForAllOrQuietAsync(options.QuietPeriod, cancellationToken).ConfigureAwait(false);
-        return run.Finish(pump, new Dictionary<string, int> { ["sigterm-restart"] = restarts });
+        return run.Finish(pump, new Dictionary<string, int> { ["sigterm-restart"] = restarts }, problems: run.ForgottenSessions());
     }
 
     /// <summary>
@@ -126,7 +126,8 @@ public static partial class FaultScenarios
             run.Tally.WaitForAllOrQuietAsync(options.QuietPeriod, cancellationToken),
             witnessTally.WaitForAllOrQuietAsync(options.QuietPeriod, cancellationToken)).ConfigureAwait(false);
 
-        var problems = new List<string>();
+        // The publisher has no session on broker 2 (only the subscriber's was made there): a fresh one is expected.
+        var problems = run.ForgottenSessions("faults-pub").ToList();
         foreach (var (who, client) in new[] { ("publisher", publisher), ("subscriber", subscriber) })
         {
             if (client.Endpoint?.Port != second)

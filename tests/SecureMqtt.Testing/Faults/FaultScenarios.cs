@@ -57,7 +57,7 @@ public static partial class FaultScenarios
         await subscriberProxy.StopChaosAsync().ConfigureAwait(false);
 
         await run.Tally.WaitForAllOrQuietAsync(options.QuietPeriod, cancellationToken).ConfigureAwait(false);
-        return run.Finish(pump, ScenarioRun.FaultsOf(publisherProxy, subscriberProxy));
+        return run.Finish(pump, ScenarioRun.FaultsOf(publisherProxy, subscriberProxy), problems: run.ForgottenSessions());
     }
 
     /// <summary>
@@ -113,7 +113,7 @@ public static partial class FaultScenarios
         await subscriberProxy.StopChaosAsync().ConfigureAwait(false);
 
         await run.Tally.WaitForAllOrQuietAsync(options.QuietPeriod, cancellationToken).ConfigureAwait(false);
-        var problems = new List<string>();
+        var problems = run.ForgottenSessions().ToList();
         if (armed.Count > 0 && publisherProxy.FaultCount(FaultKind.CutAfterPacket) + subscriberProxy.FaultCount(FaultKind.CutAfterPacket) == 0)
         {
             problems.Add($"none of the {armed.Count} PUBREC/PUBREL cuts fired");

@@ -12,9 +12,11 @@ internal sealed class ReconnectClock
     private readonly List<TimeSpan> _durations = [];
     private long? _lostAt;
     private int _reconnects;
+    private int _freshSessions;
 
     public ReconnectClock(MqttClient client)
     {
+        ClientId = client.Options.ClientId;
         client.Disconnected += (_, e) =>
         {
             lock (_lock)
@@ -33,6 +35,7 @@ internal sealed class ReconnectClock
             lock (_lock)
             {
                 _reconnects++;
+                _freshSessions += e.SessionPresent ? 0 : 1;
                 if (_lostAt is { } lostAt)
                 {
                     _durations.Add(Stopwatch.GetElapsedTime(lostAt));
@@ -40,6 +43,20 @@ internal sealed class ReconnectClock
                 }
             }
         };
+    }
+
+    public string ClientId { get; }
+
+    /// <summary>Reconnects after which the broker had no session for the client (CONNACK session present 0).</summary>
+    public int FreshSessions
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _freshSessions;
+            }
+        }
     }
 
     public int Reconnects

@@ -47,6 +47,11 @@ internal sealed class ScenarioRun : IAsyncDisposable
 
     public int Reconnects => _clocks.Sum(c => c.Reconnects);
 
+    /// <summary>One line per client whose session the broker did not have on a reconnect: a broker loss of state, not a client's.</summary>
+    public IEnumerable<string> ForgottenSessions(params string[] except) =>
+        _clocks.Where(c => c.FreshSessions > 0 && !except.Contains(c.ClientId))
+            .Select(c => $"the broker had no session for {c.ClientId} on {c.FreshSessions} of its {c.Reconnects} reconnects");
+
     /// <summary>
     /// Starts a Mosquitto with one plain loopback listener that neither drops nor limits queued messages: its
     /// default max_queued_messages of 1000 per client would silently drop QoS 1/2 messages for a subscriber that
@@ -77,11 +82,17 @@ internal sealed class ScenarioRun : IAsyncDisposable
         return broker;
     }
 
-    /// <summary>Client options for this run: MQTT 5, a fixed id, a session the broker keeps, short keep-alive and backoff.</summary>
+    /// <summary>Client options for this run: MQTT 5, a fixed id, a session the broker keeps (and saves), short keep-alive and backoff.</summary>
     public MqttClientOptions ClientOptions(string clientId, params int[] ports) => new()
     {
         ClientId = clientId,
         ProtocolVersion = MqttProtocolVersion.V500,
+
+        // Resume-or-create from the first connect on. Mosquitto 2.0 writes to its database only the sessions of
+        // clients that connected with Clean Start 0, whatever their session expiry: with Clean Start 1 the first
+        // SIGTERM restart forgets both sessions, and with them what was queued for the subscriber. Each run has a
+        // broker of its own, so there is no stale session to resume.
+        CleanStart = false,
         Servers = [.. ports.Select(p => MqttEndpoint.Parse(string.Create(CultureInfo.InvariantCulture, $"mqtt://127.0.0.1:{p}")))],
         KeepAlive = Options.KeepAlive,
         SessionExpiry = SessionExpiry,
@@ -179,6 +190,13 @@ internal sealed class ScenarioRun : IAsyncDisposable
         {
             var work = broker.WorkDirectory;
             await broker.DisposeAsync().ConfigureAwait(false);
+            if (Environment.GetEnvironmentVariable("SECUREMQTT_FAULTS_KEEP") == "1")
+            {
+                // For an investigation: the broker's config, log and database stay.
+                Options.Progress?.Invoke($"{Name}: kept {work}");
+                continue;
+            }
+
             try
             {
                 Directory.Delete(work, recursive: true);
