@@ -11,6 +11,7 @@ var faults = 50;
 var restarts = 10;
 var seed = 1;
 var interval = TimeSpan.FromMilliseconds(300);
+string? logs = null;
 for (var i = 0; i < args.Length; i++)
 {
     string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
@@ -23,8 +24,9 @@ for (var i = 0; i < args.Length; i++)
         case "--restarts": restarts = Number(); break;
         case "--seed": seed = Number(); break;
         case "--interval-ms": interval = TimeSpan.FromMilliseconds(Number()); break;
+        case "--logs": logs = Value(); break;
         case "-h" or "--help":
-            Console.WriteLine("usage: SecureMqtt.Faults [--scenario qos1|qos2|restarts|failover|all] [--messages N] [--faults N] [--restarts N] [--seed S] [--interval-ms MS]");
+            Console.WriteLine("usage: SecureMqtt.Faults [--scenario qos1|qos2|restarts|failover|all] [--messages N] [--faults N] [--restarts N] [--seed S] [--interval-ms MS] [--logs DIR]");
             return 0;
         default:
             Console.Error.WriteLine($"unknown argument {args[i]} (try --help)");
@@ -43,6 +45,8 @@ foreach (var name in names)
         Seed = seed,
         FaultInterval = interval,
         PublishTimeout = TimeSpan.FromMinutes(20),
+        StallTimeout = TimeSpan.FromSeconds(60),
+        LogDirectory = logs,
         Progress = line => Console.Error.WriteLine(line),
     };
     Console.Error.WriteLine($"{name}: {messages} messages, {options.Faults} faults, seed {seed}");

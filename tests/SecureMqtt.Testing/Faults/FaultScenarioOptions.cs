@@ -60,6 +60,20 @@ public sealed record FaultScenarioOptions
     public TimeSpan PublishTimeout { get; init; } = TimeSpan.FromMinutes(5);
 
     /// <summary>
+    /// How long the publisher may go without any publish completing, while some are pending, before those are
+    /// declared hung (not acknowledged) and the run goes on to count: a stuck publish ends the run instead of
+    /// holding it until <see cref="PublishTimeout"/>.
+    /// </summary>
+    public TimeSpan StallTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// A directory for Debug logs of the scenario's clients (every packet, libmosquitto's wording), one file per
+    /// client; null: no logs. For investigating a lost or hung message together with the broker's log
+    /// (keep the brokers' directories with <c>SECUREMQTT_FAULTS_KEEP=1</c>).
+    /// </summary>
+    public string? LogDirectory { get; init; }
+
+    /// <summary>
     /// Once every publish completed, how long the subscriber may go without a new message before the count is
     /// final; it ends at once when every message arrived.
     /// </summary>

@@ -16,6 +16,7 @@ internal sealed class PublishPump
     private int _acked;
     private int _failed;
     private string? _firstFailure;
+    private IReadOnlyList<int> _hung = [];
 
     public PublishPump(MqttClient client, string topic, Packets.MqttQualityOfService qos, FaultScenarioOptions options)
     {
@@ -35,12 +36,16 @@ internal sealed class PublishPump
     /// <summary>The first failure's message, for the report.</summary>
     public string? FirstFailure => Volatile.Read(ref _firstFailure);
 
+    /// <summary>Publishes still pending when the run stopped waiting for them: neither acknowledged nor failed.</summary>
+    public IReadOnlyList<int> Hung => _hung;
+
     public bool IsAcknowledged(int number) => Volatile.Read(ref _acknowledged[number]);
 
     /// <summary>
     /// Publishes every message; before message <c>k * Messages / chunks</c> (k = 1 .. chunks - 1) awaits
     /// <paramref name="gate"/>(k). Returns when every publish completed or <see cref="FaultScenarioOptions.PublishTimeout"/>
-    /// ran out (the ones still pending then count as not acknowledged).
+    /// ran out, or no publish completed for <see cref="FaultScenarioOptions.StallTimeout"/> (the ones still pending then
+    /// count as not acknowledged, and are listed in <see cref="Hung"/>).
     /// </summary>
     public async Task RunAsync(int chunks, Func<int, CancellationToken, Task> gate, CancellationToken cancellationToken)
     {
@@ -64,12 +69,28 @@ internal sealed class PublishPump
                 pending.Add(PublishOneAsync(i, window));
             }
 
-            await Task.WhenAll(pending).WaitAsync(deadline.Token).ConfigureAwait(false);
+            var all = Task.WhenAll(pending);
+            while (!all.IsCompleted)
+            {
+                var progress = Acknowledged + Failed;
+                await Task.WhenAny(all, Task.Delay(_options.StallTimeout, deadline.Token)).ConfigureAwait(false);
+                deadline.Token.ThrowIfCancellationRequested();
+                if (!all.IsCompleted && Acknowledged + Failed == progress)
+                {
+                    // Nothing completed for a whole stall timeout: what is still pending is stuck, not slow.
+                    _hung = [.. pending.Select((t, n) => (t, n)).Where(p => !p.t.IsCompleted).Select(p => p.n)];
+                    Interlocked.CompareExchange(ref _firstFailure,
+                        $"{_hung.Count} publishes never completed (nothing completed for {_options.StallTimeout.TotalSeconds:F0} s), e.g. message {string.Join(", ", _hung.Take(5))}; "
+                        + $"{_client.QueuedMessageCount} messages in the offline queue, client {_client.State}", null);
+                    return;
+                }
+            }
         }
         catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
             // Out of time: what completed is counted, the rest is not acknowledged.
-            Interlocked.CompareExchange(ref _firstFailure, $"publishing did not finish within {_options.PublishTimeout}", null);
+            _hung = [.. pending.Select((t, n) => (t, n)).Where(p => !p.t.IsCompleted).Select(p => p.n)];
+            Interlocked.CompareExchange(ref _firstFailure, $"publishing did not finish within {_options.PublishTimeout}; {_hung.Count} publishes pending", null);
         }
     }
 

@@ -24,6 +24,7 @@ internal sealed class ScenarioRun : IAsyncDisposable
     private readonly List<ReconnectClock> _clocks = [];
     private readonly List<MqttClient> _clients = [];
     private readonly List<MosquittoBroker> _brokers = [];
+    private readonly List<FileLog> _logs = [];
     private readonly CancellationTokenSource _stopProgress = new();
     private Task _progress = Task.CompletedTask;
 
@@ -103,6 +104,14 @@ internal sealed class ScenarioRun : IAsyncDisposable
     /// <summary>Connects a client that this run watches and disposes.</summary>
     public async Task<MqttClient> ConnectAsync(MqttClientOptions options, bool watch = true, CancellationToken cancellationToken = default)
     {
+        if (Options.LogDirectory is { } directory)
+        {
+            Directory.CreateDirectory(directory);
+            var log = new FileLog(Path.Combine(directory, $"{Name}-{options.ClientId}.log"));
+            _logs.Add(log);
+            options = options with { LoggerFactory = log };
+        }
+
         var client = new MqttClient(options);
         _clients.Add(client);
         if (watch)
@@ -185,6 +194,8 @@ internal sealed class ScenarioRun : IAsyncDisposable
         {
             await client.DisposeAsync().ConfigureAwait(false);
         }
+
+        _logs.ForEach(l => l.Dispose());
 
         foreach (var broker in _brokers)
         {
