@@ -49,7 +49,7 @@ foreach (var name in names)
         LogDirectory = logs,
         Progress = line => Console.Error.WriteLine(line),
     };
-    Console.Error.WriteLine($"{name}: {messages} messages, {options.Faults} faults, seed {seed}");
+    Console.Error.WriteLine($"{name}: {messages} messages, {(name == "failover" ? "one broker killed" : $"{options.Faults} faults")}, seed {seed}");
     var result = await FaultScenarios.RunAsync(name, options);
     results.Add(result);
     Console.Error.WriteLine($"{name}: done in {result.Wall.TotalSeconds:F1} s; faults {result.FaultSummary}");

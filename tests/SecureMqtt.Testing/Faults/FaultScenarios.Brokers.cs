@@ -98,12 +98,10 @@ public static partial class FaultScenarios
         }
 
         var onSecond = 0;
-        MqttClient? subscriberRef = null;
         var subscriber = await run.ConnectAsync(run.ClientOptions("faults-sub", first, second), cancellationToken: cancellationToken).ConfigureAwait(false);
-        subscriberRef = subscriber;
         await subscriber.SubscribeAsync(run.Topic, qos, (message, token) =>
         {
-            if (subscriberRef.Endpoint?.Port == second)
+            if (subscriber.Endpoint?.Port == second)
             {
                 Interlocked.Increment(ref onSecond);
             }
