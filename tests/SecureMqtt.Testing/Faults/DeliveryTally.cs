@@ -58,9 +58,11 @@ internal sealed class DeliveryTally
         return ValueTask.CompletedTask;
     }
 
+    public static int NumberOf(ReadOnlySpan<byte> payload) => payload.Length >= sizeof(int) ? BinaryPrimitives.ReadInt32LittleEndian(payload) : -1;
+
     public void Record(ReadOnlySpan<byte> payload)
     {
-        var number = payload.Length >= sizeof(int) ? BinaryPrimitives.ReadInt32LittleEndian(payload) : -1;
+        var number = NumberOf(payload);
         if ((uint)number >= (uint)_counts.Length)
         {
             Interlocked.Increment(ref _probes);

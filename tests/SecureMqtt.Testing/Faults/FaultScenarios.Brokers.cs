@@ -24,7 +24,7 @@ public static partial class FaultScenarios
         var broker = await run.StartBrokerAsync(port, persistence: true, cancellationToken: cancellationToken).ConfigureAwait(false);
 
         var subscriber = await run.ConnectAsync(run.ClientOptions("faults-sub", port), cancellationToken: cancellationToken).ConfigureAwait(false);
-        await subscriber.SubscribeAsync(run.Topic, qos, run.Tally.OnMessageAsync, cancellationToken).ConfigureAwait(false);
+        await subscriber.SubscribeAsync(run.Topic, qos, run.Deliver("faults-sub"), cancellationToken).ConfigureAwait(false);
         var publisher = await run.ConnectAsync(run.ClientOptions("faults-pub", port), cancellationToken: cancellationToken).ConfigureAwait(false);
 
         var restarts = 0;

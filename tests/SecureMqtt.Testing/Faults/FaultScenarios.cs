@@ -45,7 +45,7 @@ public static partial class FaultScenarios
         await using var subscriberProxy = await FaultProxy.StartAsync("127.0.0.1", port, DerivedSeed(options.Seed, 1), cancellationToken).ConfigureAwait(false);
 
         var subscriber = await run.ConnectAsync(run.ClientOptions("faults-sub", subscriberProxy.Port), cancellationToken: cancellationToken).ConfigureAwait(false);
-        await subscriber.SubscribeAsync(run.Topic, qos, run.Tally.OnMessageAsync, cancellationToken).ConfigureAwait(false);
+        await subscriber.SubscribeAsync(run.Topic, qos, run.Deliver("faults-sub"), cancellationToken).ConfigureAwait(false);
         var publisher = await run.ConnectAsync(run.ClientOptions("faults-pub", publisherProxy.Port), cancellationToken: cancellationToken).ConfigureAwait(false);
 
         var pump = new PublishPump(publisher, run.Topic, qos, options);
@@ -78,7 +78,7 @@ public static partial class FaultScenarios
         await using var subscriberProxy = await FaultProxy.StartAsync("127.0.0.1", port, DerivedSeed(options.Seed, 1), cancellationToken).ConfigureAwait(false);
 
         var subscriber = await run.ConnectAsync(run.ClientOptions("faults-sub", subscriberProxy.Port), cancellationToken: cancellationToken).ConfigureAwait(false);
-        await subscriber.SubscribeAsync(run.Topic, MqttQualityOfService.ExactlyOnce, run.Tally.OnMessageAsync, cancellationToken).ConfigureAwait(false);
+        await subscriber.SubscribeAsync(run.Topic, MqttQualityOfService.ExactlyOnce, run.Deliver("faults-sub"), cancellationToken).ConfigureAwait(false);
         var publisher = await run.ConnectAsync(run.ClientOptions("faults-pub", publisherProxy.Port), cancellationToken: cancellationToken).ConfigureAwait(false);
 
         static bool IsPubRec(byte b) => b >> 4 == 5;

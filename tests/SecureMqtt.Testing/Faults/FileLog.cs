@@ -25,7 +25,7 @@ internal sealed class FileLog : ILoggerFactory
         }
     }
 
-    private void Write(string line)
+    public void Write(string line)
     {
         lock (_lock)
         {

@@ -24,7 +24,7 @@ internal sealed class ScenarioRun : IAsyncDisposable
     private readonly List<ReconnectClock> _clocks = [];
     private readonly List<MqttClient> _clients = [];
     private readonly List<MosquittoBroker> _brokers = [];
-    private readonly List<FileLog> _logs = [];
+    private readonly Dictionary<string, FileLog> _logs = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopProgress = new();
     private Task _progress = Task.CompletedTask;
 
@@ -108,7 +108,7 @@ internal sealed class ScenarioRun : IAsyncDisposable
         {
             Directory.CreateDirectory(directory);
             var log = new FileLog(Path.Combine(directory, $"{Name}-{options.ClientId}.log"));
-            _logs.Add(log);
+            _logs[options.ClientId] = log;
             options = options with { LoggerFactory = log };
         }
 
@@ -122,6 +122,20 @@ internal sealed class ScenarioRun : IAsyncDisposable
         await client.ConnectAsync(cancellationToken).ConfigureAwait(false);
         return client;
     }
+
+    /// <summary>
+    /// The subscriber's handler: counts in <see cref="Tally"/> and, when the run writes logs, notes each delivery
+    /// (message number, packet id, DUP) in the client's log, between the packets it came with.
+    /// </summary>
+    public Func<MqttMessage, CancellationToken, ValueTask> Deliver(string clientId) =>
+        _logs.TryGetValue(clientId, out var log)
+            ? (message, token) =>
+            {
+                log.Write(string.Create(CultureInfo.InvariantCulture,
+                    $"{DateTime.UtcNow:HH:mm:ss.ffffff} Delivery {DeliveryTally.NumberOf(message.Payload.Span)} m{message.PacketId} d{(message.Duplicate ? 1 : 0)}"));
+                return Tally.OnMessageAsync(message, token);
+            }
+            : Tally.OnMessageAsync;
 
     /// <summary>Prints a line about once a second while the run goes on.</summary>
     public void StartProgress(PublishPump pump, Func<int> faults)
@@ -195,7 +209,10 @@ internal sealed class ScenarioRun : IAsyncDisposable
             await client.DisposeAsync().ConfigureAwait(false);
         }
 
-        _logs.ForEach(l => l.Dispose());
+        foreach (var log in _logs.Values)
+        {
+            log.Dispose();
+        }
 
         foreach (var broker in _brokers)
         {
