@@ -12,9 +12,12 @@ namespace SecureMqtt.Testing;
 public sealed partial class MosquittoBroker : IAsyncDisposable
 {
     private const int SigHup = 1;
+    private const int SigTerm = 15;
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(30);
 
-    private readonly Process _process;
+    // Replaced by RestartAsync: one process per run of the broker, the same configuration and work directory.
+    private Process _process;
     private readonly StringBuilder _output = new();
     private readonly bool _ownsWorkDirectory;
 
@@ -106,24 +109,11 @@ public sealed partial class MosquittoBroker : IAsyncDisposable
         var configPath = Path.Combine(workDirectory, "mosquitto.conf");
         await File.WriteAllTextAsync(configPath, header + "\n" + configBody, cancellationToken);
 
-        var startInfo = new ProcessStartInfo(ExecutablePath)
-        {
-            ArgumentList = { "-c", configPath },
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = workDirectory,
-        };
-        var process = new Process { StartInfo = startInfo };
-        var broker = new MosquittoBroker(process, workDirectory, owns, [.. ports]);
-        process.OutputDataReceived += (_, e) => broker.AppendOutput(e.Data);
-        process.ErrorDataReceived += (_, e) => broker.AppendOutput(e.Data);
+        var broker = new MosquittoBroker(NewProcess(configPath, workDirectory), workDirectory, owns, [.. ports]);
         try
         {
-            process.Start();
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-            await broker.WaitUntilListeningAsync(cancellationToken);
+            broker.Launch();
+            await broker.WaitUntilListeningAsync(0, cancellationToken);
             return broker;
         }
         catch
@@ -172,6 +162,67 @@ public sealed partial class MosquittoBroker : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Stops the broker with SIGTERM, as a service manager would, and waits for it to exit. Mosquitto closes its
+    /// clients' connections and, with <c>persistence true</c>, writes its database on the way out, so sessions
+    /// and queued messages survive into <see cref="RestartAsync"/>.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the wait for the exit.</param>
+    public async Task TerminateAsync(CancellationToken cancellationToken = default)
+    {
+        if (_process.HasExited)
+        {
+            return;
+        }
+
+        if (Kill(_process.Id, SigTerm) != 0 && !_process.HasExited)
+        {
+            throw new InvalidOperationException($"kill(SIGTERM) failed with errno {Marshal.GetLastPInvokeError()}.");
+        }
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(StopTimeout);
+        try
+        {
+            await _process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException($"Mosquitto did not exit within {StopTimeout.TotalSeconds} s of SIGTERM.\n{ReadLog()}");
+        }
+    }
+
+    /// <summary>Kills the broker with SIGKILL, as a crash or a power cut would: nothing is saved, connections just end.</summary>
+    /// <returns>A task that completes when the process is gone.</returns>
+    public async Task KillAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+    }
+
+    /// <summary>
+    /// Starts the broker again after <see cref="TerminateAsync"/> or <see cref="KillAsync"/>, with the same configuration,
+    /// work directory (and so persistence database) and ports, and waits until it listens again.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels waiting for the broker to come up.</param>
+    public async Task RestartAsync(CancellationToken cancellationToken = default)
+    {
+        if (!_process.HasExited)
+        {
+            throw new InvalidOperationException("The broker is still running; stop it first.");
+        }
+
+        // Runs already logged "running": wait for one more.
+        var runsBefore = CountRuns();
+        _process.Dispose();
+        _process = NewProcess(ConfigPath, WorkDirectory);
+        Launch();
+        await WaitUntilListeningAsync(runsBefore, cancellationToken);
+    }
+
     /// <summary>Kills the broker and deletes its work directory (if it made it).</summary>
     public async ValueTask DisposeAsync()
     {
@@ -202,9 +253,30 @@ public sealed partial class MosquittoBroker : IAsyncDisposable
         }
     }
 
-    private int CountReloads() => LogLines().Count(line => line.Contains("Reloading config", StringComparison.Ordinal));
+    private static Process NewProcess(string configPath, string workDirectory) => new()
+    {
+        StartInfo = new ProcessStartInfo(ExecutablePath)
+        {
+            ArgumentList = { "-c", configPath },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = workDirectory,
+        },
+    };
 
-    private bool LogContains(string text) => LogLines().Any(line => line.Contains(text, StringComparison.Ordinal));
+    private void Launch()
+    {
+        _process.OutputDataReceived += (_, e) => AppendOutput(e.Data);
+        _process.ErrorDataReceived += (_, e) => AppendOutput(e.Data);
+        _process.Start();
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+    }
+
+    private int CountRuns() => LogLines().Count(line => line.Contains(" running", StringComparison.Ordinal));
+
+    private int CountReloads() => LogLines().Count(line => line.Contains("Reloading config", StringComparison.Ordinal));
 
     // Reads the log while Mosquitto is still writing it.
     private IEnumerable<string> LogLines()
@@ -222,7 +294,7 @@ public sealed partial class MosquittoBroker : IAsyncDisposable
         }
     }
 
-    private async Task WaitUntilListeningAsync(CancellationToken cancellationToken)
+    private async Task WaitUntilListeningAsync(int runsBefore, CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(StartTimeout);
@@ -231,7 +303,7 @@ public sealed partial class MosquittoBroker : IAsyncDisposable
             // A port that accepts is not proof on its own: with ports picked by FreePort another test's listener
             // may answer there while this broker is failing. Mosquitto logs "running" only after every listener
             // and certificate loaded, so wait for that first.
-            while (!LogContains(" running"))
+            while (CountRuns() <= runsBefore)
             {
                 ThrowIfExited("while starting");
                 await Task.Delay(20, timeout.Token);

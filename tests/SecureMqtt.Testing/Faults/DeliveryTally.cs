@@ -1,0 +1,99 @@
+using System.Buffers.Binary;
+
+namespace SecureMqtt.Testing.Faults;
+
+/// <summary>
+/// Counts numbered messages as an application receives them: how often each number arrived. The number is the
+/// payload's first four bytes (little-endian); the rest is filler up to the payload size. Numbers outside the run
+/// (probes) are counted apart.
+/// </summary>
+internal sealed class DeliveryTally
+{
+    private readonly int[] _counts;
+    private readonly TaskCompletionSource _complete = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _distinct;
+    private long _deliveries;
+    private long _probes;
+
+    public DeliveryTally(int messages) => _counts = new int[messages];
+
+    public int Messages => _counts.Length;
+
+    public int Distinct => Volatile.Read(ref _distinct);
+
+    public long Deliveries => Interlocked.Read(ref _deliveries);
+
+    public long Probes => Interlocked.Read(ref _probes);
+
+    /// <summary>Completes when every number arrived at least once.</summary>
+    public Task Complete => _complete.Task;
+
+    public static byte[] Payload(int number, int size)
+    {
+        var payload = new byte[Math.Max(size, sizeof(int))];
+        BinaryPrimitives.WriteInt32LittleEndian(payload, number);
+        payload.AsSpan(sizeof(int)).Fill((byte)'.');
+        return payload;
+    }
+
+    public int Count(int number) => Volatile.Read(ref _counts[number]);
+
+    public bool Has(int number) => Count(number) > 0;
+
+    /// <summary>Deliveries beyond the first, over all numbers.</summary>
+    public int Duplicates()
+    {
+        var duplicates = 0;
+        for (var i = 0; i < _counts.Length; i++)
+        {
+            duplicates += Math.Max(0, Count(i) - 1);
+        }
+
+        return duplicates;
+    }
+
+    public ValueTask OnMessageAsync(MqttMessage message, CancellationToken cancellationToken)
+    {
+        Record(message.Payload.Span);
+        return ValueTask.CompletedTask;
+    }
+
+    public static int NumberOf(ReadOnlySpan<byte> payload) => payload.Length >= sizeof(int) ? BinaryPrimitives.ReadInt32LittleEndian(payload) : -1;
+
+    public void Record(ReadOnlySpan<byte> payload)
+    {
+        var number = NumberOf(payload);
+        if ((uint)number >= (uint)_counts.Length)
+        {
+            Interlocked.Increment(ref _probes);
+            return;
+        }
+
+        Interlocked.Increment(ref _deliveries);
+        if (Interlocked.Increment(ref _counts[number]) == 1 && Interlocked.Increment(ref _distinct) == _counts.Length)
+        {
+            _complete.TrySetResult();
+        }
+    }
+
+    /// <summary>
+    /// Waits until every message arrived, or until none arrived for <paramref name="quiet"/>: a run that loses
+    /// messages ends with a count instead of hanging, and one that delivers them all ends at once.
+    /// </summary>
+    public async Task WaitForAllOrQuietAsync(TimeSpan quiet, CancellationToken cancellationToken)
+    {
+        var seen = Deliveries;
+        while (!_complete.Task.IsCompleted)
+        {
+            await Task.WhenAny(_complete.Task, Task.Delay(quiet, cancellationToken)).ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
+            var now = Deliveries;
+            if (now == seen)
+            {
+                return;
+            }
+
+            seen = now;
+        }
+    }
+}
