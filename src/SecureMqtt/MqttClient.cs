@@ -66,6 +66,13 @@ public sealed class MqttClient : IAsyncDisposable
     /// <summary>Messages published while not connected and waiting for a connection.</summary>
     public int QueuedMessageCount => _supervisor.Queue.Count;
 
+    /// <summary>
+    /// The most QoS 1/2 messages in flight at once on the current connection (the broker's Receive Maximum, capped by
+    /// <see cref="MqttClientOptions.MaximumOutgoingInFlight"/>; 20 under MQTT 3.1.1 unless set), or null when not connected.
+    /// Publishers beyond it wait; keeping no more than this many pending keeps them in publish order.
+    /// </summary>
+    public int? OutgoingInFlightLimit => _supervisor.Current?.Quota.Maximum;
+
     /// <summary>QoS 1/2 messages sent (or to be retransmitted) whose acknowledgement flow is not complete yet.</summary>
     public int InFlightMessageCount => _supervisor.Session.OutgoingCount;
 

@@ -45,10 +45,11 @@ public sealed class PubStoreTests(MosquittoFixture fixture)
             return ValueTask.CompletedTask;
         });
         await using var proxy = await FaultProxy.StartAsync(fixture.Host, fixture.PlainPort, seed: 41);
-        string[] args = [Smqtt, "pub", "-h", "127.0.0.1", "-p", $"{proxy.Port}", "-t", topic, "-q", "1", "-l", "-i", id, "--store", store, "-d"];
+        string[] args = [Smqtt, "pub", "-h", "127.0.0.1", "-p", $"{proxy.Port}", "-t", topic, "-q", "1", "-l", "-i", id, "--store", store, "-d", "-M", "100"];
 
         // First run: the broker acknowledges the first lines, then hears nothing more (a stalled link): the next
-        // lines are sent (so stored first) but never acknowledged when the process is killed.
+        // lines are sent (so stored first) but never acknowledged when the process is killed. -M 100 lets all of
+        // them be in flight at once (MQTT 3.1.1 allows 20 by default).
         var sent = 0;
         var allSent = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using (var first = ProcessRunner.Start("dotnet", args, out _, out var firstErrors, line =>

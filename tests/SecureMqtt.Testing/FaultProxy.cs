@@ -250,6 +250,9 @@ public sealed partial class FaultProxy : IAsyncDisposable
         }
     }
 
+    // HashCode.Combine is randomized per process: the same seed must give the same fault details in every run.
+    private int LinkSeed(long linkId, int direction) => unchecked((int)((((Seed * 1_000_003L) + linkId) * 31) + direction));
+
     /// <summary>Completes once <see cref="ConnectionsRefused"/> reaches <paramref name="count"/>: proof a client kept trying.</summary>
     /// <param name="count">The number of refused connections to wait for.</param>
     public Task WaitForRefusedAsync(long count)
@@ -402,8 +405,8 @@ public sealed partial class FaultProxy : IAsyncDisposable
 
             // One generator per direction, derived from the seed and the connection's number: the sizes and delays
             // a direction gets do not depend on how the thread pool interleaves the two relays.
-            var up = RelayAsync(link, link.Client, link.Upstream, ProxyDirection.ClientToUpstream, new Random(HashCode.Combine(Seed, link.Id, 1)));
-            var down = RelayAsync(link, link.Upstream, link.Client, ProxyDirection.UpstreamToClient, new Random(HashCode.Combine(Seed, link.Id, 2)));
+            var up = RelayAsync(link, link.Client, link.Upstream, ProxyDirection.ClientToUpstream, new Random(LinkSeed(link.Id, 1)));
+            var down = RelayAsync(link, link.Upstream, link.Client, ProxyDirection.UpstreamToClient, new Random(LinkSeed(link.Id, 2)));
             await Task.WhenAll(up, down).ConfigureAwait(false);
         }
         catch (Exception e) when (e is SocketException or OperationCanceledException or ObjectDisposedException)

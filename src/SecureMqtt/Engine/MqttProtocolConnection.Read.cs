@@ -126,7 +126,17 @@ internal sealed partial class MqttProtocolConnection
                 var receiveMaximum = Version == MqttProtocolVersion.V500 ? _owner.Options.ReceiveMaximum : ushort.MaxValue;
                 if (await _owner.Session.OnIncomingExactlyOnceAsync(publish.PacketId, receiveMaximum, cancellationToken).ConfigureAwait(false))
                 {
-                    await _owner.EnqueueIncomingAsync(message, cancellationToken).ConfigureAwait(false);
+                    try
+                    {
+                        await _owner.EnqueueIncomingAsync(message, cancellationToken).ConfigureAwait(false);
+                    }
+                    catch
+                    {
+                        // Not handed over (the connection ended while the application's queue was full): forget the id,
+                        // or the broker's resend would be taken for a duplicate and the message never delivered.
+                        await _owner.Session.OnPubRelAsync(publish.PacketId, CancellationToken.None).ConfigureAwait(false);
+                        throw;
+                    }
                 }
 
                 await WriteAckAsync(new MqttAck(MqttPacketType.PubRec, publish.PacketId), cancellationToken).ConfigureAwait(false);

@@ -11,6 +11,9 @@ internal sealed class SendQuota(int maximum)
     private int _available = maximum;
     private Exception? _failure;
 
+    /// <summary>The most messages in flight at once on this connection.</summary>
+    public int Maximum { get; } = maximum;
+
     public int Available
     {
         get
