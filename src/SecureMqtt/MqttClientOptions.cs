@@ -76,10 +76,11 @@ public sealed record MqttClientOptions
     public ushort ReceiveMaximum { get; init; } = 65535;
 
     /// <summary>
-    /// The most QoS 1/2 messages this client keeps unacknowledged towards the broker; further publishers wait
-    /// (in order). Null (default): the broker's Receive Maximum under MQTT 5, and 20 under MQTT 3.1.1, which has no
-    /// way to announce one: Mosquitto's limit is 20 (max_inflight_messages) and past it Mosquitto 2.0 completes
-    /// QoS 2 flows without delivering the messages, so a higher 3.1.1 default would lose messages silently.
+    /// The most QoS 1/2 messages this client keeps unacknowledged towards the broker; further publishers wait.
+    /// It can only lower a Receive Maximum the broker announced (MQTT 5). Null (default): the broker's Receive
+    /// Maximum under MQTT 5, and 20 under MQTT 3.1.1, which has no way to announce one: Mosquitto's limit is 20
+    /// (max_inflight_messages), and past it Mosquitto 2.0 completes QoS 2 flows without delivering the messages, so a
+    /// higher 3.1.1 default would lose messages silently. Raise it under 3.1.1 only for a broker that allows more.
     /// </summary>
     public ushort? MaximumOutgoingInFlight { get; init; }
 

@@ -78,8 +78,12 @@ internal sealed partial class MqttProtocolConnection
         BrokerMaximumPacketSize = connAck.MaximumPacketSize ?? 268_435_460;
         MaximumQoS = connAck.MaximumQoS ?? MqttQualityOfService.ExactlyOnce;
         RetainAvailable = connAck.RetainAvailable ?? true;
-        var inFlight = (int)(connAck.ReceiveMaximum ?? (Version == MqttProtocolVersion.V311 ? DefaultInFlightV311 : ushort.MaxValue));
-        Quota = new SendQuota(o.MaximumOutgoingInFlight is { } cap ? Math.Min(inFlight, cap) : inFlight);
+        // The broker's Receive Maximum is a ceiling [MQTT-3.3.4-7]; the option may only lower it. Where the broker
+        // announced none (MQTT 3.1.1), the option is the limit, and 20 without it.
+        int inFlight = connAck.ReceiveMaximum is { } announced
+            ? Math.Min(announced, o.MaximumOutgoingInFlight ?? announced)
+            : o.MaximumOutgoingInFlight ?? (Version == MqttProtocolVersion.V311 ? DefaultInFlightV311 : ushort.MaxValue);
+        Quota = new SendQuota(inFlight);
         Quota.ForceAcquire(alreadyInFlight);
         InboundAliases = new InboundTopicAliases(o.TopicAliasMaximum);
         OutboundAliases = new OutboundTopicAliases(o.UseOutgoingTopicAliases ? connAck.TopicAliasMaximum ?? 0 : (ushort)0);

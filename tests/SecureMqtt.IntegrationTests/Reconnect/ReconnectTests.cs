@@ -107,7 +107,7 @@ public class ReconnectTests(MosquittoFixture fixture)
         var tally = new MessageTally(2);
         await subscriber.SubscribeAsync(topic, MqttQualityOfService.AtLeastOnce, tally.OnMessageAsync);
         var connected = new TaskCompletionSource<MqttConnectedEventArgs>(TaskCreationOptions.RunContinuationsAsynchronously);
-        subscriber.Connected += (_, e) => connected.TrySetResult(e);
+        subscriber.Connected += (_, e) => _ = e.IsReconnect && connected.TrySetResult(e);
 
         await using var publisher = await Broker.ConnectAsync(Broker.Options(fixture, Listener.Plain));
         await publisher.PublishAsync(topic, MessageTally.Payload(0), MqttQualityOfService.AtLeastOnce);
@@ -132,7 +132,7 @@ public class ReconnectTests(MosquittoFixture fixture)
         var tally = new MessageTally(2);
         await subscriber.SubscribeAsync(topic, MqttQualityOfService.AtLeastOnce, tally.OnMessageAsync);
         var connected = new TaskCompletionSource<MqttConnectedEventArgs>(TaskCreationOptions.RunContinuationsAsynchronously);
-        subscriber.Connected += (_, e) => connected.TrySetResult(e);
+        subscriber.Connected += (_, e) => _ = e.IsReconnect && connected.TrySetResult(e);
 
         // Published while the subscriber is away: the broker queues it in the session and delivers it on resume.
         proxy.RefuseNew(true);
@@ -156,7 +156,7 @@ public class ReconnectTests(MosquittoFixture fixture)
         var disconnected = new TaskCompletionSource<MqttDisconnectedEventArgs>(TaskCreationOptions.RunContinuationsAsynchronously);
         var connected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         client.Disconnected += (_, e) => disconnected.TrySetResult(e);
-        client.Connected += (_, _) => connected.TrySetResult();
+        client.Connected += (_, e) => _ = e.IsReconnect && connected.TrySetResult();
 
         proxy.Stall(true);
         var lost = await disconnected.Task.WaitAsync(Long);
@@ -225,7 +225,7 @@ public class ReconnectTests(MosquittoFixture fixture)
         await using var client = await Broker.ConnectAsync(options);
         Assert.Equal(first.Port, client.Endpoint!.Port);
         var connected = new TaskCompletionSource<MqttConnectedEventArgs>(TaskCreationOptions.RunContinuationsAsynchronously);
-        client.Connected += (_, e) => connected.TrySetResult(e);
+        client.Connected += (_, e) => _ = e.IsReconnect && connected.TrySetResult(e);
 
         first.RefuseNew(true);
         first.ResetAll();
