@@ -13,9 +13,11 @@ internal sealed class Database : IDisposable
     private readonly SqliteConnection _connection;
     private readonly SqliteCommand _begin;
     private readonly SqliteCommand _commit;
-    private readonly SqliteCommand _upsertOutgoing;
+    private readonly RawStatement _upsertOutgoing;
     private readonly SqliteCommand _updateState;
-    private readonly SqliteCommand _deleteOutgoing;
+    private readonly RawStatement _deleteOutgoing;
+    private readonly RawStatement _deleteOutgoingMany;
+    private readonly System.Text.StringBuilder _ids = new();
     private readonly SqliteCommand _insertIncoming;
     private readonly SqliteCommand _deleteIncoming;
     private readonly SqliteCommand _insertQueued;
@@ -27,14 +29,17 @@ internal sealed class Database : IDisposable
         _connection = connection;
         _begin = Prepare("BEGIN IMMEDIATE");
         _commit = Prepare("COMMIT");
-        _upsertOutgoing = Prepare("""
+        _upsertOutgoing = new RawStatement(_connection, """
             INSERT INTO outgoing (client_id, packet_id, seq, state, topic, qos, retain, payload, properties)
             VALUES ($c, $p, $s, $st, $t, $q, $r, $pl, $pr)
             ON CONFLICT (client_id, packet_id) DO UPDATE SET state = excluded.state, topic = excluded.topic, qos = excluded.qos,
                 retain = excluded.retain, payload = excluded.payload, properties = excluded.properties
-            """, "$c", "$p", "$s", "$st", "$t", "$q", "$r", "$pl", "$pr");
+            """);
         _updateState = Prepare("UPDATE outgoing SET state = $st WHERE client_id = $c AND packet_id = $p", "$st", "$c", "$p");
-        _deleteOutgoing = Prepare("DELETE FROM outgoing WHERE client_id = $c AND packet_id = $p", "$c", "$p");
+        _deleteOutgoing = new RawStatement(_connection, "DELETE FROM outgoing WHERE client_id = $c AND packet_id = $p");
+
+        // One statement for a batch's acknowledged flights: each DELETE through ADO.NET costs more than the b-tree work.
+        _deleteOutgoingMany = new RawStatement(_connection, "DELETE FROM outgoing WHERE client_id = $c AND packet_id IN (SELECT value FROM json_each($ids))");
         _insertIncoming = Prepare("INSERT OR IGNORE INTO incoming (client_id, packet_id) VALUES ($c, $p)", "$c", "$p");
         _deleteIncoming = Prepare("DELETE FROM incoming WHERE client_id = $c AND packet_id = $p", "$c", "$p");
         _insertQueued = Prepare("INSERT OR REPLACE INTO queued (client_id, seq, topic, qos, retain, payload, properties) VALUES ($c, $s, $t, $q, $r, $pl, $pr)",
@@ -91,11 +96,37 @@ internal sealed class Database : IDisposable
         }
 
         var message = flight.Message;
-        Run(_upsertOutgoing, clientId, (long)flight.PacketId, ++_sequence, (int)flight.State, message.Topic, (int)message.QualityOfService,
-            message.Retain ? 1 : 0, message.Payload.ToArray(), (object?)MessageColumns.EncodeProperties(message) ?? DBNull.Value);
+        var properties = MessageColumns.EncodeProperties(message);
+        _upsertOutgoing.Bind(1, clientId).Bind(2, flight.PacketId).Bind(3, ++_sequence).Bind(4, (int)flight.State).Bind(5, message.Topic)
+            .Bind(6, (int)message.QualityOfService).Bind(7, message.Retain ? 1 : 0).Bind(8, message.Payload.Span);
+        (properties is null ? _upsertOutgoing.BindNull(9) : _upsertOutgoing.Bind(9, properties)).Execute();
     }
 
-    public void RemoveOutgoing(string clientId, ushort packetId) => Run(_deleteOutgoing, clientId, (long)packetId);
+    // SQLite copies a bound blob, so a payload that is a whole array binds as it is, without a copy of our own.
+    private static byte[] PayloadArray(MqttMessage message) =>
+        System.Runtime.InteropServices.MemoryMarshal.TryGetArray(message.Payload, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length
+            ? segment.Array
+            : message.Payload.ToArray();
+
+    public void RemoveOutgoing(string clientId, ushort packetId) => _deleteOutgoing.Bind(1, clientId).Bind(2, packetId).Execute();
+
+    public void RemoveOutgoing(string clientId, IReadOnlyCollection<ushort> packetIds)
+    {
+        if (packetIds.Count == 1)
+        {
+            RemoveOutgoing(clientId, packetIds.First());
+            return;
+        }
+
+        // A JSON array of the ids: the one list parameter SQLite takes without an extension.
+        _ids.Clear().Append('[');
+        foreach (var id in packetIds)
+        {
+            _ids.Append(_ids.Length > 1 ? "," : string.Empty).Append(id);
+        }
+
+        _deleteOutgoingMany.Bind(1, clientId).Bind(2, _ids.Append(']').ToString()).Execute();
+    }
 
     public IReadOnlyCollection<ushort> LoadIncoming(string clientId)
     {
@@ -134,7 +165,7 @@ internal sealed class Database : IDisposable
     }
 
     public void SaveQueued(string clientId, long sequence, MqttMessage message) =>
-        Run(_insertQueued, clientId, sequence, message.Topic, (int)message.QualityOfService, message.Retain ? 1 : 0, message.Payload.ToArray(),
+        Run(_insertQueued, clientId, sequence, message.Topic, (int)message.QualityOfService, message.Retain ? 1 : 0, PayloadArray(message),
             (object?)MessageColumns.EncodeProperties(message) ?? DBNull.Value);
 
     public void RemoveQueued(string clientId, long sequence) => Run(_deleteQueued, clientId, sequence);
@@ -253,10 +284,14 @@ internal sealed class Database : IDisposable
 
     public void Dispose()
     {
-        foreach (var command in new[] { _begin, _commit, _upsertOutgoing, _updateState, _deleteOutgoing, _insertIncoming, _deleteIncoming, _insertQueued, _deleteQueued })
+        foreach (var command in new[] { _begin, _commit, _updateState, _insertIncoming, _deleteIncoming, _insertQueued, _deleteQueued })
         {
             command.Dispose();
         }
+
+        _upsertOutgoing.Dispose();
+        _deleteOutgoing.Dispose();
+        _deleteOutgoingMany.Dispose();
 
         _connection.Dispose();
     }

@@ -8,6 +8,10 @@ public sealed partial class MqttSqliteSessionStore
     // A write that does not wait (a removal) and fails with its batch is tried again with the next ones, this many times.
     private const int MaximumAttempts = 3;
 
+    // The writer's gathered removals of outgoing flights (one client id at a time), applied before the commit.
+    private readonly HashSet<ushort> _removals = [];
+    private string? _removalClient;
+
     /// <summary>
     /// The one writer: takes every call queued since the last commit (group commit), applies them in order in one
     /// transaction and commits; then answers the callers that wait. Per-message durability commits each waiting write
@@ -61,13 +65,39 @@ public sealed partial class MqttSqliteSessionStore
             _db.Begin();
             foreach (var op in batch)
             {
+                // Removals of acknowledged flights commute with every write except a later save of the same packet id
+                // (the id used again) and whatever reads or rewrites the flights wholesale: they wait in _removals and go
+                // in one DELETE just before such a write, or at the end. The transaction is one commit either way, so
+                // a crash sees all of the batch or none of it, exactly as before.
+                if (op.Kind == OperationKind.RemoveOutgoing && (_removalClient is null || _removalClient == op.ClientId))
+                {
+                    _removalClient = op.ClientId;
+                    _removals.Add(op.PacketId);
+                    continue;
+                }
+
+                if (_removals.Count > 0 && (op.Kind != OperationKind.SaveOutgoing || op.ClientId != _removalClient || _removals.Contains(op.PacketId)))
+                {
+                    FlushRemovals();
+                }
+
+                if (op.Kind == OperationKind.RemoveOutgoing)
+                {
+                    _removalClient = op.ClientId;
+                    _removals.Add(op.PacketId);
+                    continue;
+                }
+
                 op.Result = op.Apply(_db);
             }
 
+            FlushRemovals();
             _db.Commit();
         }
         catch (Exception ex) when (ex is SqliteException or InvalidDataException or InvalidCastException)
         {
+            _removals.Clear();
+            _removalClient = null;
             _db.TryRollback();
             var error = Schema.Map(ex, _options.Path, "writing");
 
@@ -96,6 +126,17 @@ public sealed partial class MqttSqliteSessionStore
         {
             op.Completion?.TrySetResult(op.Result);
         }
+    }
+
+    private void FlushRemovals()
+    {
+        if (_removals.Count > 0)
+        {
+            _db.RemoveOutgoing(_removalClient!, _removals);
+            _removals.Clear();
+        }
+
+        _removalClient = null;
     }
 
     private static void Fail(Operation op, MqttSessionStoreException error)

@@ -98,12 +98,13 @@ public sealed partial class MqttSqliteSessionStore : IMqttSessionStore, IAsyncDi
     public ValueTask SaveOutgoingAsync(string clientId, MqttOutgoingFlight flight, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(flight);
-        return WriteAsync(db => db.SaveOutgoing(clientId, flight), wait: true);
+        return WriteAsync(db => db.SaveOutgoing(clientId, flight), wait: true, OperationKind.SaveOutgoing, clientId, flight.PacketId);
     }
 
     /// <inheritdoc />
+    /// <remarks>Applied with the next batch, where the writer deletes all of that batch's acknowledged flights in one statement.</remarks>
     public ValueTask RemoveOutgoingAsync(string clientId, ushort packetId, CancellationToken cancellationToken = default) =>
-        WriteAsync(db => db.RemoveOutgoing(clientId, packetId), wait: false);
+        WriteAsync(db => db.RemoveOutgoing(clientId, packetId), wait: false, OperationKind.RemoveOutgoing, clientId, packetId);
 
     /// <inheritdoc />
     public ValueTask<IReadOnlyCollection<ushort>> LoadIncomingAsync(string clientId, CancellationToken cancellationToken = default) =>
@@ -175,7 +176,7 @@ public sealed partial class MqttSqliteSessionStore : IMqttSessionStore, IAsyncDi
         return WriteAsync(db => db.SaveSession(clientId, session), wait: true);
     }
 
-    private ValueTask WriteAsync(Action<Database> apply, bool wait)
+    private ValueTask WriteAsync(Action<Database> apply, bool wait, OperationKind kind = OperationKind.Other, string? clientId = null, ushort packetId = 0)
     {
         if (_fault is { } fault)
         {
@@ -188,7 +189,12 @@ public sealed partial class MqttSqliteSessionStore : IMqttSessionStore, IAsyncDi
         {
             apply(db);
             return null;
-        }, waits);
+        }, waits)
+        {
+            Kind = kind,
+            ClientId = clientId,
+            PacketId = packetId,
+        };
         if (!_operations.Writer.TryWrite(op))
         {
             return ValueTask.FromException(new ObjectDisposedException(nameof(MqttSqliteSessionStore)));
@@ -222,6 +228,20 @@ public sealed partial class MqttSqliteSessionStore : IMqttSessionStore, IAsyncDi
 
         public int Attempts { get; set; }
 
+        /// <summary>What the writer may know about the call without running it: lets it gather removals (see RunWriterAsync).</summary>
+        public OperationKind Kind { get; init; }
+
+        public string? ClientId { get; init; }
+
+        public ushort PacketId { get; init; }
+
         public object? Apply(Database db) => apply(db);
+    }
+
+    private enum OperationKind
+    {
+        Other,
+        SaveOutgoing,
+        RemoveOutgoing,
     }
 }

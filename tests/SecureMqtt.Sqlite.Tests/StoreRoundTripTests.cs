@@ -111,6 +111,37 @@ public sealed class StoreRoundTripTests : IDisposable
     }
 
     [Fact]
+    public async Task Removals_gathered_into_one_delete_keep_their_order_against_a_save_that_reuses_an_id()
+    {
+        await using (var store = await OpenAsync())
+        {
+            var m = new MqttMessage { Topic = "t", QualityOfService = MqttQualityOfService.AtLeastOnce };
+            for (ushort id = 1; id <= 10; id++)
+            {
+                await store.SaveOutgoingAsync("c", new MqttOutgoingFlight(id, m, MqttOutgoingFlightState.AwaitingPubAck));
+            }
+
+            // Queued without waiting, so the writer finds them together: removals of 1..5, a new flight 11, id 3 used
+            // again (its removal must come first), then removals of 11 and 6 (after the save of 11).
+            for (ushort id = 1; id <= 5; id++)
+            {
+                _ = store.RemoveOutgoingAsync("c", id);
+            }
+
+            var saveEleven = store.SaveOutgoingAsync("c", new MqttOutgoingFlight(11, m, MqttOutgoingFlightState.AwaitingPubAck)).AsTask();
+            var saveThree = store.SaveOutgoingAsync("c", new MqttOutgoingFlight(3, m with { Topic = "again" }, MqttOutgoingFlightState.AwaitingPubAck)).AsTask();
+            _ = store.RemoveOutgoingAsync("c", 11);
+            _ = store.RemoveOutgoingAsync("c", 6);
+            await Task.WhenAll(saveEleven, saveThree);
+        }
+
+        await using var reopened = await OpenAsync();
+        var flights = await reopened.LoadOutgoingAsync("c");
+        Assert.Equal([7, 8, 9, 10, 3], flights.Select(f => (int)f.PacketId));
+        Assert.Equal("again", flights[4].Message.Topic);
+    }
+
+    [Fact]
     public async Task Saves_of_many_concurrent_publishers_are_all_durable_when_they_return()
     {
         await using (var store = await OpenAsync())
