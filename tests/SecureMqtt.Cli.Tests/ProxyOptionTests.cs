@@ -32,6 +32,18 @@ public sealed class ProxyOptionTests(MosquittoFixture broker)
     }
 
     [Fact]
+    public async Task Doctor_refuses_a_proxy_rather_than_walking_its_steps_around_it()
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+
+        var code = await SmqttCli.InvokeAsync(["doctor", "-h", "127.0.0.1", "--proxy", "socks5://127.0.0.1:1080"], output, error);
+
+        Assert.Equal(1, code);
+        Assert.Contains("--proxy is not supported by smqtt doctor", error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_proxy_url_of_an_unknown_scheme_is_a_usage_error_without_the_password()
     {
         var result = await Smqtt.PubAsync(["--proxy", "ftp://user:secret@127.0.0.1:21", "-t", "x", "-m", "y"]);
