@@ -64,6 +64,13 @@ public sealed record MqttClientOptions
     /// <summary>TLS settings; null means plain TCP. There is no implicit TLS: it must be asked for.</summary>
     public MqttTlsOptions? Tls { get; init; }
 
+    /// <summary>
+    /// A proxy (HTTP CONNECT or SOCKS5) every connection is tunnelled through; null (default): connect directly. TLS
+    /// runs end to end inside the tunnel and still verifies the broker's name. An endpoint's own
+    /// <see cref="MqttEndpoint.Proxy"/> takes precedence. A proxy failure is a <see cref="MqttProxyException"/>.
+    /// </summary>
+    public MqttProxyOptions? Proxy { get; init; }
+
     /// <summary>MQTT 5 session expiry: how long the broker keeps the session after the connection ends. Whole seconds.</summary>
     public TimeSpan SessionExpiry { get; init; } = TimeSpan.Zero;
 

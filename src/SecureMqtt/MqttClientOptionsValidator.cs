@@ -74,6 +74,32 @@ internal static class MqttClientOptionsValidator
         {
             ValidateTls(tls);
         }
+
+        if (o.Proxy is { } proxy)
+        {
+            ValidateProxy(proxy, nameof(o.Proxy));
+        }
+
+        for (var i = 0; i < (o.Servers?.Count ?? 0); i++)
+        {
+            if (o.Servers![i]?.Proxy is { } serverProxy)
+            {
+                ValidateProxy(serverProxy, $"{nameof(o.Servers)}[{i}].{nameof(MqttEndpoint.Proxy)}");
+            }
+        }
+    }
+
+    // The proxy checks its own settings; here the failure also names where in the options the proxy sits.
+    private static void ValidateProxy(MqttProxyOptions proxy, string option)
+    {
+        try
+        {
+            proxy.Validate();
+        }
+        catch (ArgumentException ex)
+        {
+            throw new ArgumentException($"{ex.Message} (option {option}.{ex.ParamName})", option, ex);
+        }
     }
 
     private static void ValidateTls(MqttTlsOptions tls)

@@ -39,6 +39,12 @@ public sealed record MqttEndpoint
     /// <summary>The server name for SNI and certificate verification, when it differs from <see cref="Host"/>.</summary>
     public string? TlsServerName { get; init; }
 
+    /// <summary>
+    /// The proxy to reach this endpoint through, in place of <see cref="MqttClientOptions.Proxy"/>; null: the
+    /// client's proxy (or a direct connection when that is null too).
+    /// </summary>
+    public MqttProxyOptions? Proxy { get; init; }
+
     /// <summary>The URI scheme: mqtts or mqtt.</summary>
     public string Scheme => UseTls ? "mqtts" : "mqtt";
 

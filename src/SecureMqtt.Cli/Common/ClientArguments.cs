@@ -123,7 +123,7 @@ internal sealed partial class ClientArguments(string tool)
                 Properties.Add(PropertyArgument.Parse(cursor, option));
                 return true;
             default:
-                return Tls.TryParse(option, cursor) || TryParseAuth(option, cursor) || TryParseParity(option, cursor) || RejectUnsupported(option);
+                return Tls.TryParse(option, cursor) || TryParseAuth(option, cursor) || TryParseParity(option, cursor) || TryParseProxy(option, cursor) || RejectUnsupported(option);
         }
     }
 

@@ -50,6 +50,7 @@ internal sealed class ClientConnector : IAsyncDisposable
 
             // -M is libmosquitto's max_inflight: the client itself keeps no more than that many QoS 1/2 messages out.
             MaximumOutgoingInFlight = a.MaxInflight is { } maxInflight ? (ushort)Math.Min(maxInflight, ushort.MaxValue) : null,
+            Proxy = a.Proxy,
         };
 
         if (a.WillTopic is not null)

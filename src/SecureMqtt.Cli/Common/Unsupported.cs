@@ -7,7 +7,6 @@ internal sealed partial class ClientArguments
     {
         ["-A"] = "the SecureMqtt client has no option to bind the local address",
         ["--unix"] = "the SecureMqtt client connects over TCP only (no Unix domain sockets)",
-        ["--proxy"] = "the SecureMqtt client has no SOCKS5 proxy support",
         ["--ciphers"] = "the SecureMqtt client offers no cipher suite setting (.NET negotiates the system's secure defaults)",
         ["--tls-engine"] = "OpenSSL engines are not available through .NET's SslStream",
         ["--tls-engine-kpass-sha1"] = "OpenSSL engines are not available through .NET's SslStream",

@@ -36,7 +36,8 @@ internal sealed partial class MqttProtocolConnection
         try
         {
             var transport = CreateTransport(owner, endpoint);
-            phase = endpoint.UseTls ? "TLS handshake" : "TCP connect";
+            // A stalled proxy must not be reported as a TLS handshake timeout.
+            phase = (endpoint.Proxy ?? o.Proxy) is not null ? (endpoint.UseTls ? "proxy tunnel or TLS handshake" : "proxy tunnel") : endpoint.UseTls ? "TLS handshake" : "TCP connect";
             var connected = await transport.ConnectAsync(linked.Token).ConfigureAwait(false);
             stream = new MqttFramedStream(connected, o.OutputBufferSize, o.TimeProvider);
 
@@ -116,11 +117,14 @@ internal sealed partial class MqttProtocolConnection
         Closed.TrySetResult();
     }
 
-    /// <summary>The transport for one endpoint: TCP, with TLS (certificates or PSK) over it for an mqtts endpoint.</summary>
+    /// <summary>The transport for one endpoint: TCP (or a proxy tunnel), with TLS (certificates or PSK) over it for an mqtts endpoint.</summary>
     private static IMqttTransport CreateTransport(MqttConnectionSupervisor owner, MqttEndpoint endpoint)
     {
         var o = owner.Options;
-        IMqttTransport transport = new TcpTransport(endpoint.Host, endpoint.Port);
+        // Through a proxy the tunnel stands where the TCP connection would: the layers above cannot tell the difference.
+        IMqttTransport transport = (endpoint.Proxy ?? o.Proxy) is { } proxy
+            ? new ProxiedTcpTransport(proxy, endpoint.Host, endpoint.Port)
+            : new TcpTransport(endpoint.Host, endpoint.Port);
         if (!endpoint.UseTls)
         {
             return transport;
