@@ -35,6 +35,27 @@ internal static class DefaultsFile
         return environment("HOME") is { } home ? $"{home}/.config/{tool}" : null;
     }
 
+    /// <summary>
+    /// Applies every line of the defaults file, then the command line, with <paramref name="parseOptions"/>, as mosquitto
+    /// does: the command line comes last and wins. An error in the file names the file and the line.
+    /// </summary>
+    public static void Apply(IReadOnlyList<Line> defaults, IReadOnlyList<string> tokens, Action<ArgumentCursor> parseOptions)
+    {
+        foreach (var line in defaults)
+        {
+            try
+            {
+                parseOptions(new ArgumentCursor(line.Tokens));
+            }
+            catch (UsageException ex)
+            {
+                throw new UsageException($"{ex.Message} (in {line.Path}, line {line.Number})");
+            }
+        }
+
+        parseOptions(new ArgumentCursor(tokens));
+    }
+
     /// <summary>The option lines of <paramref name="tool"/>'s defaults file; empty when there is none.</summary>
     public static IReadOnlyList<Line> Read(string tool)
     {

@@ -44,19 +44,7 @@ internal sealed class PubArguments
     public static PubArguments Parse(IReadOnlyList<string> tokens, IReadOnlyList<DefaultsFile.Line> defaults)
     {
         var result = new PubArguments();
-        foreach (var line in defaults)
-        {
-            try
-            {
-                result.ParseOptions(new ArgumentCursor(line.Tokens));
-            }
-            catch (UsageException ex)
-            {
-                throw new UsageException($"{ex.Message} (in {line.Path}, line {line.Number})");
-            }
-        }
-
-        result.ParseOptions(new ArgumentCursor(tokens));
+        DefaultsFile.Apply(defaults, tokens, result.ParseOptions);
         result.Topic ??= result.Client.UrlTopic;
         result.Validate();
         return result;

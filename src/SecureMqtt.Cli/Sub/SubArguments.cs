@@ -50,19 +50,7 @@ internal sealed class SubArguments
     public static SubArguments Parse(IReadOnlyList<string> tokens, IReadOnlyList<DefaultsFile.Line> defaults)
     {
         var r = new SubArguments();
-        foreach (var line in defaults)
-        {
-            try
-            {
-                r.ParseOptions(new ArgumentCursor(line.Tokens));
-            }
-            catch (UsageException ex)
-            {
-                throw new UsageException($"{ex.Message} (in {line.Path}, line {line.Number})");
-            }
-        }
-
-        r.ParseOptions(new ArgumentCursor(tokens));
+        DefaultsFile.Apply(defaults, tokens, r.ParseOptions);
         if (r.Client.UrlTopic is { } urlTopic)
         {
             r.Topics.Add(ValidFilter(urlTopic, "subscription topic"));
