@@ -83,6 +83,18 @@ public sealed record MqttClientOptions
     public ushort ReceiveMaximum { get; init; } = 65535;
 
     /// <summary>
+    /// Do not deliver again a QoS 2 message that the broker sends again after it released it. Some brokers do:
+    /// Mosquitto 2.0 (2.0.11 here) sends a QoS 2 PUBLISH again, with DUP set, when two reconnects fall between its
+    /// PUBREL and our PUBCOMP (docs/reliability.md), and the specification has the client take that for a new message
+    /// [MQTT-4.3.3-13], so the application would see it twice. With this on, a PUBLISH with DUP set whose packet id,
+    /// topic and payload are those of the last message released by PUBREL with that id on this session is
+    /// acknowledged as a duplicate and not delivered (320 KB of memory per client once the first is released). Default false, as the specification says: a broker that gives
+    /// a packet id at once to a new message identical to the last one with that id, and loses its first transmission
+    /// with the connection, would have that new message discarded. Kept in memory only (not in the session store).
+    /// </summary>
+    public bool SuppressQoS2ResendAfterRelease { get; init; }
+
+    /// <summary>
     /// The most QoS 1/2 messages this client keeps unacknowledged towards the broker; further publishers wait.
     /// It can only lower a Receive Maximum the broker announced (MQTT 5). Null (default): the broker's Receive
     /// Maximum under MQTT 5, and 20 under MQTT 3.1.1, which has no way to announce one: Mosquitto's limit is 20

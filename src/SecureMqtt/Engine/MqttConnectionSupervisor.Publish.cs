@@ -165,15 +165,16 @@ internal sealed partial class MqttConnectionSupervisor
             await connection.WritePublishAsync(message, packetId, duplicate: false, prebuilt: null, cancellationToken).ConfigureAwait(false);
             return completion;
         }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             // Cancelled before the bytes were buffered: the broker never saw it.
             await Session.AbandonPublishAsync(packetId).ConfigureAwait(false);
             connection.Quota.Release();
             throw;
         }
-        catch (MqttConnectionLostException) when (!connection.IsAlive)
+        catch (Exception ex) when (!connection.IsAlive && ex is MqttConnectionLostException or OperationCanceledException)
         {
+            // (A cancellation the caller did not ask for is the connection's teardown cutting the write short.)
             // Not buffered, so not sent. If a new connection already adopted the flight it was retransmitted there
             // and its flow goes on; otherwise it is taken back, to be queued again (reconnect) or failed (not).
             if (!await Session.TryAbandonPublishAsync(packetId, epoch).ConfigureAwait(false))
@@ -277,8 +278,9 @@ internal sealed partial class MqttConnectionSupervisor
                 {
                     completion = await SendAsync(connection, item.Message, item.Completion, CancellationToken.None, item.StoreSequence, item.StoredDurably).ConfigureAwait(false);
                 }
-                catch (Exception ex) when (!connection.IsAlive && WillReconnect && ex is MqttException or ObjectDisposedException)
+                catch (Exception ex) when (!connection.IsAlive && WillReconnect && ex is MqttException or ObjectDisposedException or OperationCanceledException)
                 {
+                    // (The drainer passes no token: a cancellation is the connection's teardown, not a publisher's.)
                     // The connection went while this one was on its way: it was not sent, so it waits for the next.
                     Queue.PrependRange([item]);
                     return;

@@ -124,7 +124,8 @@ internal sealed partial class MqttProtocolConnection
                 // Deliver once: the id is held until PUBREL; a duplicate only gets its PUBREC again [MQTT-4.3.3-10].
                 // MQTT 3.1.1 has no Receive Maximum: the broker was never told a limit, so none is enforced.
                 var receiveMaximum = Version == MqttProtocolVersion.V500 ? _owner.Options.ReceiveMaximum : ushort.MaxValue;
-                if (await _owner.Session.OnIncomingExactlyOnceAsync(publish.PacketId, receiveMaximum, cancellationToken).ConfigureAwait(false))
+                int? fingerprint = _owner.Options.SuppressQoS2ResendAfterRelease ? Fingerprint(topic, publish.Payload.Span) : null;
+                if (await _owner.Session.OnIncomingExactlyOnceAsync(publish.PacketId, receiveMaximum, cancellationToken, fingerprint, publish.Duplicate).ConfigureAwait(false))
                 {
                     try
                     {
@@ -134,7 +135,7 @@ internal sealed partial class MqttProtocolConnection
                     {
                         // Not handed over (the connection ended while the application's queue was full): forget the id,
                         // or the broker's resend would be taken for a duplicate and the message never delivered.
-                        await _owner.Session.OnPubRelAsync(publish.PacketId, CancellationToken.None).ConfigureAwait(false);
+                        await _owner.Session.OnPubRelAsync(publish.PacketId, CancellationToken.None, delivered: false).ConfigureAwait(false);
                         throw;
                     }
                 }
@@ -142,6 +143,15 @@ internal sealed partial class MqttProtocolConnection
                 await WriteAckAsync(new MqttAck(MqttPacketType.PubRec, publish.PacketId), cancellationToken).ConfigureAwait(false);
                 break;
         }
+    }
+
+    // Per process (HashCode is seeded at random): the fingerprints live in memory only, never in the store.
+    private static int Fingerprint(string topic, ReadOnlySpan<byte> payload)
+    {
+        var hash = new HashCode();
+        hash.Add(topic, StringComparer.Ordinal);
+        hash.AddBytes(payload);
+        return hash.ToHashCode();
     }
 
     /// <summary>

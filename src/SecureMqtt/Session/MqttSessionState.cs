@@ -30,6 +30,14 @@ internal sealed class MqttSessionState(IMqttSessionStore store)
     private readonly Dictionary<ushort, OutgoingEntry> _outgoing = [];
     private readonly Dictionary<ushort, TaskCompletionSource<MqttPacket>> _requests = [];
     private readonly HashSet<ushort> _incoming = [];
+
+    // SuppressQoS2ResendAfterRelease: a fingerprint (topic and payload) per held incoming id, and per packet id the
+    // fingerprint of the last message released with it, until the id brings another message. One slot per possible
+    // id (320 KB, made on first use): a broker resends whole bursts of released messages after a reconnect (1,659 in
+    // one run), so a shorter memory misses some.
+    private readonly Dictionary<ushort, int> _incomingFingerprints = [];
+    private int[]? _releasedPrints;
+    private bool[]? _released;
     private string _clientId = string.Empty;
     private long _sequence;
     private long _epoch;
@@ -100,6 +108,9 @@ internal sealed class MqttSessionState(IMqttSessionStore store)
                 _outgoing.Clear();
                 _requests.Clear();
                 _incoming.Clear();
+                _incomingFingerprints.Clear();
+                _released = null;
+                _releasedPrints = null;
                 _ids.Clear();
             }
 
@@ -303,8 +314,55 @@ internal sealed class MqttSessionState(IMqttSessionStore store)
     /// An incoming QoS 2 PUBLISH: true when it is new and must be delivered, false for a duplicate. A new one
     /// beyond the Receive Maximum we announced is a protocol error [MQTT-3.3.4-9].
     /// </summary>
-    public async ValueTask<bool> OnIncomingExactlyOnceAsync(ushort packetId, int receiveMaximum, CancellationToken cancellationToken)
+    /// <param name="packetId">Its packet id.</param>
+    /// <param name="receiveMaximum">The Receive Maximum this client announced.</param>
+    /// <param name="cancellationToken">Cancels recording the id.</param>
+    /// <param name="fingerprint">
+    /// With <see cref="MqttClientOptions.SuppressQoS2ResendAfterRelease"/>: a hash of its topic and payload, kept
+    /// while the id is held and after its release, to recognise the broker sending a released message again.
+    /// </param>
+    /// <param name="duplicate">Its DUP flag: only a resend can be one of a released message.</param>
+    public async ValueTask<bool> OnIncomingExactlyOnceAsync(ushort packetId, int receiveMaximum, CancellationToken cancellationToken,
+        int? fingerprint = null, bool duplicate = false)
     {
+        bool deliver;
+        lock (_lock)
+        {
+            if (_incoming.Contains(packetId))
+            {
+                return false;
+            }
+
+            deliver = true;
+            if (fingerprint is { } print)
+            {
+                if (duplicate && _released is { } released && released[packetId] && _releasedPrints![packetId] == print)
+                {
+                    // The broker's resend of a message it had released: held again so that its PUBREL completes as
+                    // usual, but not delivered a second time.
+                    deliver = false;
+                }
+
+                if (_released is { } flags)
+                {
+                    flags[packetId] = false;
+                }
+
+                _incomingFingerprints[packetId] = print;
+            }
+
+            if (!deliver)
+            {
+                _incoming.Add(packetId);
+            }
+        }
+
+        if (!deliver)
+        {
+            await store.AddIncomingAsync(_clientId, packetId, cancellationToken).ConfigureAwait(false);
+            return false;
+        }
+
         lock (_lock)
         {
             if (_incoming.Contains(packetId))
@@ -326,13 +384,22 @@ internal sealed class MqttSessionState(IMqttSessionStore store)
     }
 
     /// <summary>PUBREL: releases the incoming id. False when it was not held (answer PacketIdentifierNotFound).</summary>
-    public async ValueTask<bool> OnPubRelAsync(ushort packetId, CancellationToken cancellationToken)
+    /// <param name="packetId">The id.</param>
+    /// <param name="cancellationToken">Cancels recording the release.</param>
+    /// <param name="delivered">False when the id is dropped because its message never reached the application.</param>
+    public async ValueTask<bool> OnPubRelAsync(ushort packetId, CancellationToken cancellationToken, bool delivered = true)
     {
         lock (_lock)
         {
             if (!_incoming.Remove(packetId))
             {
                 return false;
+            }
+
+            if (_incomingFingerprints.Remove(packetId, out var print) && delivered)
+            {
+                (_released ??= new bool[ushort.MaxValue + 1])[packetId] = true;
+                (_releasedPrints ??= new int[ushort.MaxValue + 1])[packetId] = print;
             }
         }
 

@@ -51,6 +51,17 @@ public class FaultScenarioTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task QoS_2_through_chaos_with_resends_after_release_suppressed_loses_nothing_and_delivers_nothing_twice()
+    {
+        // More faults and another seed than above: the guard must not cost a message where Mosquitto resends.
+        var result = await RunAsync("qos2-suppress", new FaultScenarioOptions { Messages = 2_000, Faults = 12, Seed = 203 });
+        Assert.Equal("qos2-suppress", result.Scenario);
+        Assert.True(result.FaultTotal >= 12, result.FaultSummary);
+        Assert.Equal(0, result.Duplicated);
+        Assert.Equal(2_000, result.Received);
+    }
+
+    [Fact]
     public async Task QoS_1_across_two_SIGTERM_restarts_of_a_persistent_Mosquitto_loses_no_acknowledged_message()
     {
         var result = await RunAsync("restarts", new FaultScenarioOptions { Messages = 2_000, Faults = 2, Seed = 303 });

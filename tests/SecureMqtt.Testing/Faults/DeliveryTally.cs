@@ -77,23 +77,49 @@ internal sealed class DeliveryTally
     }
 
     /// <summary>
-    /// Waits until every message arrived, or until none arrived for <paramref name="quiet"/>: a run that loses
-    /// messages ends with a count instead of hanging, and one that delivers them all ends at once.
+    /// Waits until every message arrived, or until none arrived for <paramref name="quiet"/> while
+    /// <paramref name="subscriber"/> stayed connected: a run that loses messages ends with a count instead of
+    /// hanging, one that delivers them all ends at once, and a subscriber still finding out that its link stalled
+    /// (up to 1.5 keep-alives) or reconnecting is waited for rather than counted short. Bounded by twelve quiet
+    /// periods (at least a minute) in all, in case it never comes back.
     /// </summary>
-    public async Task WaitForAllOrQuietAsync(TimeSpan quiet, CancellationToken cancellationToken)
+    public async Task WaitForAllOrQuietAsync(TimeSpan quiet, CancellationToken cancellationToken, MqttClient? subscriber = null)
     {
-        var seen = Deliveries;
-        while (!_complete.Task.IsCompleted)
+        var connects = 0;
+        EventHandler<MqttConnectedEventArgs> onConnected = (_, _) => Interlocked.Increment(ref connects);
+        if (subscriber is not null)
         {
-            await Task.WhenAny(_complete.Task, Task.Delay(quiet, cancellationToken)).ConfigureAwait(false);
-            cancellationToken.ThrowIfCancellationRequested();
-            var now = Deliveries;
-            if (now == seen)
-            {
-                return;
-            }
+            subscriber.Connected += onConnected;
+        }
 
-            seen = now;
+        try
+        {
+            var limit = TimeSpan.FromTicks(Math.Max(quiet.Ticks * 12, TimeSpan.FromMinutes(1).Ticks));
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var seen = Deliveries;
+            var seenConnects = Volatile.Read(ref connects);
+            var wasConnected = subscriber is null || subscriber.State == MqttClientState.Connected;
+            while (!_complete.Task.IsCompleted)
+            {
+                await Task.WhenAny(_complete.Task, Task.Delay(quiet, cancellationToken)).ConfigureAwait(false);
+                cancellationToken.ThrowIfCancellationRequested();
+                var now = Deliveries;
+                var nowConnects = Volatile.Read(ref connects);
+                var connected = subscriber is null || subscriber.State == MqttClientState.Connected;
+                if ((now == seen && nowConnects == seenConnects && wasConnected && connected) || clock.Elapsed > limit)
+                {
+                    return;
+                }
+
+                (seen, seenConnects, wasConnected) = (now, nowConnects, connected);
+            }
+        }
+        finally
+        {
+            if (subscriber is not null)
+            {
+                subscriber.Connected -= onConnected;
+            }
         }
     }
 }

@@ -27,6 +27,9 @@ public sealed record FaultScenarioOptions
     /// <summary>The QoS of every publish and subscription; each scenario has its own default and may insist on one.</summary>
     public MqttQualityOfService? QualityOfService { get; init; }
 
+    /// <summary>Sets <see cref="MqttClientOptions.SuppressQoS2ResendAfterRelease"/> on the scenario's clients.</summary>
+    public bool SuppressQoS2ResendAfterRelease { get; init; }
+
     /// <summary>Payload bytes per message (at least 4: the message number).</summary>
     public int PayloadSize { get; init; } = 32;
 

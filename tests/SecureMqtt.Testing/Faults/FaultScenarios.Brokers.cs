@@ -48,7 +48,7 @@ public static partial class FaultScenarios
         }, cancellationToken).ConfigureAwait(false);
         await restarting.ConfigureAwait(false);
 
-        await run.Tally.WaitForAllOrQuietAsync(options.QuietPeriod, cancellationToken).ConfigureAwait(false);
+        await run.Tally.WaitForAllOrQuietAsync(options.QuietPeriod, cancellationToken, subscriber).ConfigureAwait(false);
         return run.Finish(pump, new Dictionary<string, int> { ["sigterm-restart"] = restarts }, problems: run.ForgottenSessions());
     }
 
@@ -121,8 +121,8 @@ public static partial class FaultScenarios
         }, cancellationToken).ConfigureAwait(false);
 
         await Task.WhenAll(
-            run.Tally.WaitForAllOrQuietAsync(options.QuietPeriod, cancellationToken),
-            witnessTally.WaitForAllOrQuietAsync(options.QuietPeriod, cancellationToken)).ConfigureAwait(false);
+            run.Tally.WaitForAllOrQuietAsync(options.QuietPeriod, cancellationToken, subscriber),
+            witnessTally.WaitForAllOrQuietAsync(options.QuietPeriod, cancellationToken, witness)).ConfigureAwait(false);
 
         // The publisher has no session on broker 2 (only the subscriber's was made there): a fresh one is expected.
         var problems = run.ForgottenSessions("faults-pub").ToList();

@@ -99,6 +99,7 @@ internal sealed class ScenarioRun : IAsyncDisposable
         SessionExpiry = SessionExpiry,
         Reconnect = Reconnect,
         ConnectTimeout = TimeSpan.FromSeconds(5),
+        SuppressQoS2ResendAfterRelease = Options.SuppressQoS2ResendAfterRelease,
     };
 
     /// <summary>Connects a client that this run watches and disposes.</summary>
