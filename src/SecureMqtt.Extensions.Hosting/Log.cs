@@ -8,18 +8,18 @@ namespace SecureMqtt.Extensions.Hosting;
 /// </summary>
 internal static partial class Log
 {
-    [LoggerMessage(1000, LogLevel.Debug, "Connecting {Client} at host start")]
+    [LoggerMessage(1000, LogLevel.Debug, "At host start, connecting {Client}")]
     public static partial void Connecting(ILogger logger, string client);
 
-    [LoggerMessage(1001, LogLevel.Information, "{Client} connected to {Endpoint} as '{ClientId}'")]
+    [LoggerMessage(1001, LogLevel.Information, "At host start, {Client} connected to {Endpoint} as '{ClientId}'")]
     public static partial void Connected(ILogger logger, string client, string endpoint, string clientId);
 
-    [LoggerMessage(1002, LogLevel.Error, "{Client} could not connect at host start, so the host does not start: {Reason}")]
+    [LoggerMessage(1002, LogLevel.Error, "At host start, {Client} could not connect, so the host does not start: {Reason}")]
     public static partial void ConnectFailed(ILogger logger, string client, string reason, Exception exception);
 
-    [LoggerMessage(1003, LogLevel.Information, "{Client} disconnected at host stop")]
+    [LoggerMessage(1003, LogLevel.Information, "At host stop, {Client} disconnected")]
     public static partial void Disconnected(ILogger logger, string client);
 
-    [LoggerMessage(1004, LogLevel.Warning, "{Client} could not send DISCONNECT at host stop: {Reason}")]
+    [LoggerMessage(1004, LogLevel.Warning, "At host stop, {Client} could not send DISCONNECT: {Reason}")]
     public static partial void DisconnectFailed(ILogger logger, string client, string reason, Exception exception);
 }

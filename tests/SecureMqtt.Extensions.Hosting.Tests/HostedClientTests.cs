@@ -117,7 +117,7 @@ public sealed class HostedClientTests(MosquittoFixture broker)
         Assert.Contains(logs.Entries, e => e.Category == "SecureMqtt.MqttClient" && e.Id.Id == 6);
         const string Hosting = "SecureMqtt.Extensions.Hosting.MqttClientHostedService";
         Assert.Contains(logs.Entries, e => e.Category == Hosting && e.Id.Id == 1001 && e.Level == LogLevel.Information
-            && e.Message == $"the MQTT client connected to mqtts://127.0.0.1:{broker.MutualTlsPort} as '{id}'");
+            && e.Message == $"At host start, the MQTT client connected to mqtts://127.0.0.1:{broker.MutualTlsPort} as '{id}'");
         Assert.Contains(logs.Entries, e => e.Category == Hosting && e.Id.Id == 1003);
     }
 
