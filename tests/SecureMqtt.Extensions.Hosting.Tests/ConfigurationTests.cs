@@ -98,6 +98,20 @@ public sealed class ConfigurationTests
         Assert.Null(o.Port);
     }
 
+    [Theory]
+    [InlineData("Enabled", "true", true)]
+    [InlineData("MinimumVersion", "1.3", true)]
+    [InlineData("Enabled", "false", false)]
+    public void The_tls_section_turns_tls_on_unless_it_says_enabled_false(string key, string value, bool tls)
+    {
+        var configuration = new Dictionary<string, string?> { ["Mqtt:Host"] = "broker.example", [$"Mqtt:Tls:{key}"] = value, ["Mqtt:Tls:TargetHost"] = "b" };
+        using var host = TestHost.Build(configuration, b => b.Services.AddMqttClient(b.Configuration.GetSection("Mqtt")));
+
+        var o = host.Services.GetRequiredService<IOptionsMonitor<MqttHostedClientOptions>>().Get(Options.DefaultName).Client;
+
+        Assert.Equal(tls, o.Tls is not null);
+    }
+
     public static TheoryData<Dictionary<string, string?>, string> BadConfigurations => new()
     {
         // The library's own message, then the key it came from.

@@ -136,6 +136,21 @@ public sealed class HostedClientTests(MosquittoFixture broker)
     }
 
     [Fact]
+    public async Task A_failure_waiting_cannot_cure_fails_host_start_even_when_the_first_connect_is_retried()
+    {
+        var configuration = TestHost.MutualTls(broker, "Mqtt", TestHost.UniqueId("no-ca"));
+        configuration["Mqtt:Tls:CaFile"] = Path.Combine(broker.WorkDirectory, "no-such-ca.crt");
+        configuration["Mqtt:Reconnect:RetryFirstConnect"] = "true";
+        using var host = TestHost.Build(configuration, b => b.Services.AddMqttClient(b.Configuration.GetSection("Mqtt")));
+
+        var error = await Assert.ThrowsAsync<MqttTlsException>(() => host.StartAsync().WaitAsync(TestHost.Timeout));
+
+        Assert.Equal(MqttTlsFailureKind.InvalidCaFile, error.Kind);
+        Assert.False(error.IsTransient);
+        Assert.Contains("no-such-ca.crt", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_client_not_connected_at_start_is_the_applications_to_connect_and_still_disconnected_at_stop()
     {
         var id = TestHost.UniqueId("manual");
