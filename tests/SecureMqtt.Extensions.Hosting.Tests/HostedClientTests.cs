@@ -55,6 +55,24 @@ public sealed class HostedClientTests(MosquittoFixture broker)
     }
 
     [Fact]
+    public async Task A_service_registered_before_the_client_finds_it_connected_in_start_and_still_connected_in_stop()
+    {
+        using var host = TestHost.Build(TestHost.MutualTls(broker, "Mqtt", TestHost.UniqueId("order")), b =>
+        {
+            b.Services.AddSingleton<StateRecorder>();
+            b.Services.AddHostedService(provider => provider.GetRequiredService<StateRecorder>());
+            b.Services.AddMqttClient(b.Configuration.GetSection("Mqtt"));
+        });
+        var recorder = host.Services.GetRequiredService<StateRecorder>();
+
+        await host.StartAsync();
+        await host.StopAsync();
+
+        Assert.Equal([MqttClientState.Connected, MqttClientState.Connected], recorder.States);
+        Assert.Equal(MqttClientState.Disconnected, host.Services.GetRequiredService<MqttClient>().State);
+    }
+
+    [Fact]
     public async Task Named_clients_reach_two_listeners_and_are_keyed_services()
     {
         var plainId = TestHost.UniqueId("plain");
@@ -199,6 +217,24 @@ public sealed class HostedClientTests(MosquittoFixture broker)
             }
 
             await Task.Delay(50, cts.Token);
+        }
+    }
+
+    /// <summary>A hosted service that records the client's state when the host starts and stops it.</summary>
+    private sealed class StateRecorder(MqttClient client) : IHostedService
+    {
+        public List<MqttClientState> States { get; } = [];
+
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            States.Add(client.State);
+            return Task.CompletedTask;
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken)
+        {
+            States.Add(client.State);
+            return Task.CompletedTask;
         }
     }
 
