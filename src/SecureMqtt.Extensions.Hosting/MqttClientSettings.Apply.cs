@@ -33,7 +33,12 @@ internal sealed partial class MqttClientSettings
         catch (InvalidOperationException ex)
         {
             // The binder's message names the key ("... at 'Mqtt:Port' to type ..."); its inner one says what was wrong.
-            reader.Errors.Add(ex.InnerException is { } inner ? $"{ex.Message} {inner.Message}" : ex.Message);
+            reader.Errors.Add(ex.InnerException switch
+            {
+                ArgumentException inner => $"{ex.Message} {Reader.MessageOf(inner)}",
+                { } inner => $"{ex.Message} {inner.Message}",
+                null => ex.Message,
+            });
             return;
         }
 

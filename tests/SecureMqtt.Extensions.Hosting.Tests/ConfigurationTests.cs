@@ -124,7 +124,7 @@ public sealed class ConfigurationTests
         { new() { ["Mqtt:KeepAlive"] = "-5" }, "KeepAlive must be between 0 and 65535 seconds. (option KeepAlive) (configuration key Mqtt:KeepAlive)" },
 
         // Values that are not even of the right kind.
-        { new() { ["Mqtt:Port"] = "eighty" }, "'Mqtt:Port'" },
+        { new() { ["Mqtt:Port"] = "eighty" }, "Failed to convert configuration value 'eighty' at 'Mqtt:Port' to type 'System.Int32'. eighty is not a valid value for Int32." },
         { new() { ["Mqtt:KeepAlive"] = "soon" }, "Mqtt:KeepAlive is 'soon', which is not a duration: write seconds (30) or hh:mm:ss (00:00:30)." },
         { new() { ["Mqtt:ProtocolVersion"] = "3.1" }, "Mqtt:ProtocolVersion is '3.1', which is not an MQTT version: use 5.0 or 3.1.1." },
         { new() { ["Mqtt:Tls:MinimumVersion"] = "1.1" }, "Mqtt:Tls:MinimumVersion is '1.1', which is not a TLS version the client accepts: use 1.2 or 1.3." },
@@ -147,6 +147,7 @@ public sealed class ConfigurationTests
         var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
 
         Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("(Parameter '", error.Message, StringComparison.Ordinal);
         Assert.StartsWith("Configuration of the MQTT client: ", error.Failures.First(), StringComparison.Ordinal);
         Assert.DoesNotContain(logs.Entries, e => e.Category.StartsWith("SecureMqtt", StringComparison.Ordinal));
     }
