@@ -35,7 +35,7 @@ public static class MqttServiceCollectionExtensions
     public static MqttClientBuilder AddMqttClient(this IServiceCollection services, string name, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        var builder = services.AddMqttClient(name);
+        var builder = Register(services, name);
         services.AddOptions<MqttHostedClientOptions>(name).Configure(options => MqttClientSettings.Apply(configuration, options));
         return builder;
     }
@@ -45,7 +45,7 @@ public static class MqttServiceCollectionExtensions
     /// <param name="configure">Returns the options from the library's defaults (with the host's logger factory).</param>
     /// <returns>A builder to configure the client further in code.</returns>
     public static MqttClientBuilder AddMqttClient(this IServiceCollection services, Func<MqttClientOptions, MqttClientOptions> configure) =>
-        services.AddMqttClient(Options.Options.DefaultName).ConfigureClient(configure);
+        Register(services, Options.Options.DefaultName).ConfigureClient(configure);
 
     /// <summary>Registers the client <paramref name="name"/> with options made in code.</summary>
     /// <param name="services">The service collection.</param>
@@ -53,16 +53,12 @@ public static class MqttServiceCollectionExtensions
     /// <param name="configure">Returns the options from the library's defaults (with the host's logger factory).</param>
     /// <returns>A builder to configure the client further in code.</returns>
     public static MqttClientBuilder AddMqttClient(this IServiceCollection services, string name, Func<MqttClientOptions, MqttClientOptions> configure) =>
-        services.AddMqttClient(name).ConfigureClient(configure);
+        Register(services, name).ConfigureClient(configure);
 
-    /// <summary>
-    /// Registers the client <paramref name="name"/> with the library's default options, to be configured through the
-    /// returned builder. Calling it again for the same name adds to that client's configuration.
-    /// </summary>
-    /// <param name="services">The service collection.</param>
-    /// <param name="name">The client's name, its service key; <c>""</c> is the default client.</param>
-    /// <returns>A builder to configure the client in code.</returns>
-    public static MqttClientBuilder AddMqttClient(this IServiceCollection services, string name)
+    // Not public: AddMqttClient("Mqtt") would read as "the section Mqtt" and silently register a client of that name
+    // with the defaults (localhost:1883, no TLS). Every public overload says where the options come from.
+    // Calling it again for the same name adds to that client's configuration.
+    private static MqttClientBuilder Register(IServiceCollection services, string name)
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(name);

@@ -20,7 +20,6 @@ public sealed class PublicApiTests
         [
             "Microsoft.Extensions.DependencyInjection.MqttServiceCollectionExtensions.AddMqttClient(IServiceCollection, Func`2)",
             "Microsoft.Extensions.DependencyInjection.MqttServiceCollectionExtensions.AddMqttClient(IServiceCollection, IConfiguration)",
-            "Microsoft.Extensions.DependencyInjection.MqttServiceCollectionExtensions.AddMqttClient(IServiceCollection, String)",
             "Microsoft.Extensions.DependencyInjection.MqttServiceCollectionExtensions.AddMqttClient(IServiceCollection, String, Func`2)",
             "Microsoft.Extensions.DependencyInjection.MqttServiceCollectionExtensions.AddMqttClient(IServiceCollection, String, IConfiguration)",
             "SecureMqtt.Extensions.Hosting.IMqttClientFactory.GetClient(String)",
