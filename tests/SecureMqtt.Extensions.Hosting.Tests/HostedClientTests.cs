@@ -154,6 +154,33 @@ public sealed class HostedClientTests(MosquittoFixture broker)
     }
 
     [Fact]
+    public async Task With_retry_first_connect_host_start_waits_for_a_broker_that_comes_up_later()
+    {
+        var port = FreePort.Next();
+        var logs = new CapturingLoggerProvider();
+        var configuration = new Dictionary<string, string?>
+        {
+            ["Mqtt:Host"] = broker.Host,
+            ["Mqtt:Port"] = $"{port}",
+            ["Mqtt:ClientId"] = TestHost.UniqueId("patient"),
+            ["Mqtt:Reconnect:RetryFirstConnect"] = "true",
+            ["Mqtt:Reconnect:InitialDelay"] = "0.05",
+            ["Mqtt:Reconnect:MaximumDelay"] = "0.2",
+        };
+        using var host = TestHost.Build(configuration, b => b.Services.AddMqttClient(b.Configuration.GetSection("Mqtt")), logs);
+
+        var start = host.StartAsync();
+        // The library logs each failed attempt (event 301); once one has failed, the broker appears.
+        await logs.WaitForAsync(e => e.Category == "SecureMqtt.MqttClient" && e.Id.Id == 301);
+        Assert.False(start.IsCompleted);
+        await using var late = await MosquittoBroker.StartAsync([new MosquittoListener { Port = port }]);
+        await start.WaitAsync(TestHost.Timeout);
+
+        Assert.True(host.Services.GetRequiredService<MqttClient>().IsConnected);
+        await host.StopAsync();
+    }
+
+    [Fact]
     public async Task A_failure_waiting_cannot_cure_fails_host_start_even_when_the_first_connect_is_retried()
     {
         var configuration = TestHost.MutualTls(broker, "Mqtt", TestHost.UniqueId("no-ca"));

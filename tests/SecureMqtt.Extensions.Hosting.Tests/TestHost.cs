@@ -45,6 +45,23 @@ internal static class TestHost
 internal sealed class CapturingLoggerProvider : ILoggerProvider
 {
     private readonly List<(string Category, LogLevel Level, EventId Id, string Message)> _entries = [];
+    private readonly List<(Func<(string Category, LogLevel Level, EventId Id, string Message), bool> Match, TaskCompletionSource Seen)> _waiters = [];
+
+    /// <summary>Completes when a line matching <paramref name="match"/> is logged (or already was).</summary>
+    public Task WaitForAsync(Func<(string Category, LogLevel Level, EventId Id, string Message), bool> match)
+    {
+        lock (_entries)
+        {
+            if (_entries.Any(match))
+            {
+                return Task.CompletedTask;
+            }
+
+            var seen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _waiters.Add((match, seen));
+            return seen.Task.WaitAsync(TestHost.Timeout);
+        }
+    }
 
     public IReadOnlyList<(string Category, LogLevel Level, EventId Id, string Message)> Entries
     {
@@ -74,7 +91,13 @@ internal sealed class CapturingLoggerProvider : ILoggerProvider
         {
             lock (owner._entries)
             {
-                owner._entries.Add((category, logLevel, eventId, formatter(state, exception)));
+                var entry = (category, logLevel, eventId, formatter(state, exception));
+                owner._entries.Add(entry);
+                foreach (var waiter in owner._waiters.Where(w => w.Match(entry)).ToList())
+                {
+                    waiter.Seen.TrySetResult();
+                    owner._waiters.Remove(waiter);
+                }
             }
         }
     }
