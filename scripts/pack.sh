@@ -28,7 +28,7 @@ version=$(sed -n 's|.*<VersionPrefix>\(.*\)</VersionPrefix>.*|\1|p' Directory.Bu
 
 dotnet pack SecureMqtt.sln -c Release -warnaserror -o "$work/packages" >"$work/pack.log" 2>&1 \
   || fail "dotnet pack failed" "$work/pack.log"
-for id in SecureMqtt SecureMqtt.Packets SecureMqtt.Pki SecureMqtt.Tls.OpenSsl SecureMqtt.Cli; do
+for id in SecureMqtt SecureMqtt.Packets SecureMqtt.Pki SecureMqtt.Tls.OpenSsl SecureMqtt.Extensions.Hosting SecureMqtt.Cli; do
   [ -f "$work/packages/$id.$version.nupkg" ] || fail "no $id.$version.nupkg"
   [ -f "$work/packages/$id.$version.snupkg" ] || fail "no $id.$version.snupkg (symbols)"
 done
@@ -70,4 +70,4 @@ done
 
 "$smqtt" pub -h 127.0.0.1 -p "$port" -t t -m hi >"$work/pub.log" 2>&1 || fail "smqtt pub exited with $?" "$work/pub.log"
 
-echo "pack: ok: 5 packages and symbols at $version, smqtt --version prints $printed, smqtt pub reached mosquitto on port $port"
+echo "pack: ok: 6 packages and symbols at $version, smqtt --version prints $printed, smqtt pub reached mosquitto on port $port"

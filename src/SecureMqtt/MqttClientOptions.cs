@@ -185,6 +185,17 @@ public sealed record MqttClientOptions
     /// <summary>Where in-flight QoS 1/2 state is kept; null means in memory, owned by the client.</summary>
     public IMqttSessionStore? SessionStore { get; init; }
 
+    /// <summary>
+    /// Checks the options as <see cref="MqttClient.ConnectAsync(CancellationToken)"/> does, without connecting, so a
+    /// host can refuse bad settings at start-up (SecureMqtt.Extensions.Hosting does) with the same message.
+    /// Files named in the options are not opened here; that happens at connect.
+    /// </summary>
+    /// <exception cref="ArgumentException">
+    /// A setting is out of range or contradicts another; the message says which and why, and <see cref="ArgumentException.ParamName"/>
+    /// is the option's path, for example <c>Tls.MinimumVersion</c>.
+    /// </exception>
+    public void Validate() => MqttClientOptionsValidator.Validate(this);
+
     /// <summary>The servers in the order they are tried: <see cref="Servers"/>, or the one of Host, Port and Tls.</summary>
     internal IReadOnlyList<MqttEndpoint> Endpoints => Servers is { Count: > 0 } servers ? servers : [new MqttEndpoint(Host, Port, Tls is not null)];
 }

@@ -43,6 +43,18 @@ public class OptionsValidationTests
         Assert.Contains(option, error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [MemberData(nameof(Contradictions))]
+    public async Task Validate_gives_the_same_error_as_connect_without_connecting(string option, MqttClientOptions options)
+    {
+        var error = Assert.Throws<ArgumentException>(options.Validate);
+        await using var client = new MqttClient(options);
+        var atConnect = await Assert.ThrowsAsync<ArgumentException>(() => client.ConnectAsync());
+        Assert.Equal(option, error.ParamName);
+        Assert.Equal(atConnect.Message, error.Message);
+        Assert.Contains($"(option {option})", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Defaults_are_valid_and_safe()
     {
