@@ -275,6 +275,12 @@ internal sealed class ClientConnector : IAsyncDisposable
             CrlFile = t.CrlFile,
         };
 
+        if (tls.CaFile is not null || tls.PinOnly)
+        {
+            // Nothing will trust the OS store: do not spend the start-up parsing it (OsTrustStore says why it is read).
+            OsTrustStore.SkipLoading();
+        }
+
         if (t.Insecure)
         {
             // mosquitto's --insecure skips only the host name check; the chain must still verify. The client has
