@@ -2,7 +2,7 @@
 # Builds the Native AOT smqtt (scripts/build-native.sh) and checks that the binary really works, against a throwaway
 # Mosquitto on free loopback ports with a PKI the binary makes itself: `certs` (ca, server, client, inspect),
 # pub/sub over plain TCP, TLS, mutual TLS and TLS-PSK, `pub --store` (SQLite, loaded from beside the binary),
-# `sub -F %j` (JSON), `doctor` and `doctor --json`. Not part of scripts/test.sh: the native build takes minutes.
+# `sub -F %j` (JSON), `bench pub --json`, `doctor` and `doctor --json`. Not part of scripts/test.sh: the native build takes minutes.
 # Ends with one line, "native-check: ok ..." or "native-check: FAILED ...".
 # Usage: scripts/native-check.sh             build, then check
 #        SMQTT=path/to/smqtt scripts/native-check.sh   check that binary, no build
@@ -153,6 +153,11 @@ run retain "$smqtt" pub -h localhost -p "$plain" -t native/json -r -m '{"a":1}'
 run sub-json "$smqtt" sub -h localhost -p "$plain" -t native/json -C 1 -W 10 -F %j
 grep -q '"topic":"native/json"' "$work/sub-json.log" || fail "sub -F %j printed no topic" "$work/sub-json.log"
 
+# bench: a short pub run must print its JSON line with the figures (JSON writer, histogram, /proc readers).
+run bench "$smqtt" bench pub -h localhost -p "$tls" --cafile "$pki/ca.crt" -c 2 -I 0 -L 200 -q 1 -s 32 --json --broker-pid "$broker_pid"
+grep -q '"messages":400,"errors":0' "$work/bench.log" && grep -q '"broker_cpu_pct"' "$work/bench.log" \
+  || fail "bench pub printed no complete JSON line" "$work/bench.log"
+
 run doctor "$smqtt" doctor -h localhost -p "$mtls" --cafile "$pki/ca.crt" --cert "$pki/device1.crt" --key "$pki/device1.key"
 run doctor-json "$smqtt" doctor -h localhost -p "$tls" --cafile "$pki/ca.crt" --json
 grep -q '"status"' "$work/doctor-json.log" || fail "doctor --json printed no steps" "$work/doctor-json.log"
@@ -164,4 +169,4 @@ if "$smqtt" pub -h localhost -p "$tls" --cafile "$work/other/ca.crt" -t t -m x >
 fi
 grep -qi "certificate" "$work/wrong-ca.log" || fail "pub with the wrong CA did not say why" "$work/wrong-ca.log"
 
-echo "native-check: ok: $("$smqtt" --version) at $smqtt ($(du -h "$smqtt" | cut -f1)): certs, pub/sub over plain, TLS, mutual TLS and PSK, --store, sub -F %j, doctor"
+echo "native-check: ok: $("$smqtt" --version) at $smqtt ($(du -h "$smqtt" | cut -f1)): certs, pub/sub over plain, TLS, mutual TLS and PSK, --store, sub -F %j, bench, doctor"
