@@ -17,6 +17,7 @@ internal static class SmqttCli
     {
         var root = new RootCommand("smqtt: MQTT over TLS made easy - certificates, publish, subscribe")
         {
+            Bench.BenchCommand.Create(),
             CertsCommand.Create(),
             Demo.DemoCommand.Create(),
             Doctor.DoctorCommand.Create(),

@@ -112,11 +112,27 @@ internal sealed class ClientConnector : IAsyncDisposable
         if (a.StorePath is not null)
         {
             // Opened last, once everything else is known to be valid: the store is exclusively ours while open.
-            _store = await Sqlite.MqttSqliteSessionStore.OpenAsync(new Sqlite.MqttSqliteSessionStoreOptions { Path = a.StorePath }, cancellationToken).ConfigureAwait(false);
+            _store = await OpenStoreAsync(a.StorePath, cancellationToken).ConfigureAwait(false);
             options = options with { SessionStore = _store };
         }
 
         return options;
+    }
+
+    /// <summary>
+    /// Opens --store. SQLite is a native library: the native smqtt binary loads libe_sqlite3.so from its own
+    /// directory, and one copied without it would otherwise die with a type initializer's stack trace.
+    /// </summary>
+    private static async Task<Sqlite.MqttSqliteSessionStore> OpenStoreAsync(string path, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await Sqlite.MqttSqliteSessionStore.OpenAsync(new Sqlite.MqttSqliteSessionStoreOptions { Path = path }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TypeInitializationException ex) when (ex.GetBaseException() is DllNotFoundException)
+        {
+            throw new CliException($"--store: the SQLite library (libe_sqlite3.so) did not load; keep it in the directory of smqtt ({AppContext.BaseDirectory.TrimEnd('/')}).", ex);
+        }
     }
 
     /// <summary>Connects; with -d the client itself prints CONNECT and CONNACK.</summary>
@@ -258,6 +274,12 @@ internal sealed class ClientConnector : IAsyncDisposable
             PinOnly = t.Pins.Count > 0 && caFile is null && !t.UseOsCertificates,
             CrlFile = t.CrlFile,
         };
+
+        if (tls.CaFile is not null || tls.PinOnly)
+        {
+            // Nothing will trust the OS store: do not spend the start-up parsing it (OsTrustStore says why it is read).
+            OsTrustStore.SkipLoading();
+        }
 
         if (t.Insecure)
         {

@@ -1,0 +1,164 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using SecureMqtt.Cli.Common;
+using SecureMqtt.Packets;
+
+namespace SecureMqtt.Cli.Bench;
+
+/// <summary>smqtt bench's output: a live progress line on a terminal, then a summary or one JSON line.</summary>
+internal static class BenchReport
+{
+    private static readonly TimeSpan ProgressInterval = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Rewrites one line on stderr every second while the run lasts, only when stderr is a terminal: a pipe or a
+    /// file (and --json's reader) gets no carriage-return noise.
+    /// </summary>
+    public static async Task StartProgressAsync(BenchArguments arguments, BenchRunner runner, CliStreams streams, CancellationToken cancellationToken)
+    {
+        if (!ReferenceEquals(streams.Error, Console.Error) || Console.IsErrorRedirected)
+        {
+            return;
+        }
+
+        using var timer = new PeriodicTimer(ProgressInterval);
+        long previous = 0;
+        var started = DateTime.UtcNow;
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+            {
+                var stats = runner.Stats;
+                var messages = stats.Messages;
+                var line = string.Create(CultureInfo.InvariantCulture,
+                    $"{(DateTime.UtcNow - started).TotalSeconds,6:0.0} s  {Noun(arguments.Mode)} {messages} ({(messages - previous) / ProgressInterval.TotalSeconds:0}/s)  " +
+                    $"p50 {Micros(stats.Latency.Percentile(0.5))}  p99 {Micros(stats.Latency.Percentile(0.99))}  " +
+                    $"clients {stats.Connected}/{arguments.Clients}  errors {stats.Errors}");
+                previous = messages;
+                await streams.Error.WriteAsync($"\r\u001b[K{line}").ConfigureAwait(false);
+                await streams.Error.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The run is over.
+        }
+
+        await streams.Error.WriteAsync("\r\u001b[K").ConfigureAwait(false);
+        await streams.Error.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+    }
+
+    public static void WriteResult(BenchArguments arguments, BenchRunner runner, CliStreams streams)
+    {
+        if (arguments.Json)
+        {
+            streams.Write(Json(arguments, runner));
+            return;
+        }
+
+        var stats = runner.Stats;
+        var meter = runner.Meter;
+        var messages = stats.Messages;
+        var text = new StringBuilder();
+        var culture = CultureInfo.InvariantCulture;
+        text.Append(culture, $"smqtt bench {arguments.Mode.ToString().ToLowerInvariant()}: {runner.ConnectedClients} of {arguments.Clients} clients, ");
+        if (arguments.Mode != BenchMode.Conn)
+        {
+            text.Append(culture, $"QoS {(int)arguments.QoS}, {arguments.PayloadSize}-byte payload, ");
+        }
+
+        text.Append(culture, $"{messages} {Noun(arguments.Mode)} in {meter.Wall.TotalSeconds:0.000} s: {Rate(messages, meter):0} per second, {stats.Errors} errors\n");
+        text.Append(culture, $"latency ({LatencyMeaning(arguments)}): p50 {Micros(stats.Latency.Percentile(0.5))}, p90 {Micros(stats.Latency.Percentile(0.9))}, p99 {Micros(stats.Latency.Percentile(0.99))}\n");
+        text.Append(culture, $"connect (TCP, {(arguments.Client.Tls.Enabled ? "TLS, " : string.Empty)}CONNECT/CONNACK): p50 {Millis(stats.Connect.Percentile(0.5))} over {stats.Connect.Count} connections\n");
+        text.Append(culture, $"cost: {meter.Cpu.TotalSeconds:0.000} s CPU ({CpuPer100k(messages, meter):0.000} s per 100k), {AllocPerMessage(messages, meter):0} B allocated per {Noun(arguments.Mode)[..^1]}, peak RSS {meter.PeakRssMegabytes:0.0} MB\n");
+        if (meter.BrokerCpuPercent is { } broker)
+        {
+            text.Append(culture, $"broker: {broker:0.0}% of one core\n");
+        }
+
+        if (stats.FirstError is { } first)
+        {
+            text.Append(culture, $"first error: {first}\n");
+        }
+
+        streams.Write(Encoding.UTF8.GetBytes(text.ToString()));
+    }
+
+    /// <summary>The --json line. Keys are stable (scripts read them); a figure that could not be measured is null.</summary>
+    public static byte[] Json(BenchArguments arguments, BenchRunner runner)
+    {
+        var stats = runner.Stats;
+        var meter = runner.Meter;
+        var messages = stats.Messages;
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteString("mode", arguments.Mode.ToString().ToLowerInvariant());
+            json.WriteNumber("clients", runner.ConnectedClients);
+            json.WriteNumber("qos", (int)arguments.QoS);
+            if (arguments.Mode == BenchMode.Pub)
+            {
+                json.WriteNumber("payload_bytes", arguments.PayloadSize);
+            }
+
+            json.WriteNumber("messages", messages);
+            json.WriteNumber("errors", stats.Errors);
+            json.WriteNumber("duration_s", Math.Round(meter.Wall.TotalSeconds, 6));
+            json.WriteNumber("msgs_per_s", Math.Round(Rate(messages, meter), 1));
+            WriteNullable(json, "p50_us", stats.Latency.Percentile(0.5));
+            WriteNullable(json, "p90_us", stats.Latency.Percentile(0.9));
+            WriteNullable(json, "p99_us", stats.Latency.Percentile(0.99));
+            WriteNullable(json, "connect_ms", stats.Connect.Percentile(0.5) is { } connect ? Math.Round(connect / 1000.0, 3) : null);
+            WriteNullable(json, "cpu_s_per_100k", messages > 0 ? Math.Round(CpuPer100k(messages, meter), 4) : null);
+            WriteNullable(json, "alloc_bytes_per_msg", messages > 0 ? Math.Round(AllocPerMessage(messages, meter), 1) : null);
+            json.WriteNumber("peak_rss_mb", Math.Round(meter.PeakRssMegabytes, 1));
+            if (arguments.BrokerPid is not null)
+            {
+                WriteNullable(json, "broker_cpu_pct", meter.BrokerCpuPercent is { } broker ? Math.Round(broker, 1) : null);
+            }
+
+            json.WriteEndObject();
+        }
+
+        buffer.WriteByte((byte)'\n');
+        return buffer.ToArray();
+    }
+
+    private static void WriteNullable(Utf8JsonWriter json, string name, double? value)
+    {
+        if (value is { } v)
+        {
+            json.WriteNumber(name, v);
+        }
+        else
+        {
+            json.WriteNull(name);
+        }
+    }
+
+    private static string Noun(BenchMode mode) => mode == BenchMode.Conn ? "connections" : "messages";
+
+    private static string LatencyMeaning(BenchArguments arguments) => arguments.Mode switch
+    {
+        BenchMode.Pub => arguments.QoS switch
+        {
+            MqttQualityOfService.AtMostOnce => "publish until buffered, QoS 0 has no acknowledgement",
+            MqttQualityOfService.AtLeastOnce => "publish to PUBACK",
+            _ => "publish to PUBCOMP",
+        },
+        BenchMode.Sub => $"sent by a bench publisher to received, payloads of at least {BenchArguments.StampSize} bytes",
+        _ => "connect",
+    };
+
+    private static double Rate(long messages, ResourceMeter meter) => meter.Wall > TimeSpan.Zero ? messages / meter.Wall.TotalSeconds : 0;
+
+    private static double CpuPer100k(long messages, ResourceMeter meter) => messages > 0 ? meter.Cpu.TotalSeconds * 100_000 / messages : 0;
+
+    private static double AllocPerMessage(long messages, ResourceMeter meter) => messages > 0 ? (double)meter.AllocatedBytes / messages : 0;
+
+    private static string Micros(long? value) => value is { } v ? string.Create(CultureInfo.InvariantCulture, $"{v} us") : "-";
+
+    private static string Millis(long? micros) => micros is { } v ? string.Create(CultureInfo.InvariantCulture, $"{v / 1000.0:0.00} ms") : "-";
+}
