@@ -66,8 +66,29 @@ internal sealed partial class MqttConnectionSupervisor
     private async Task<MqttPublishResult> PublishCoreAsync(MqttMessage message, CancellationToken cancellationToken)
     {
         ValidateTopic(message);
-        using var activity = MqttMetrics.ActivitySource.StartActivity("mqtt publish", System.Diagnostics.ActivityKind.Producer);
-        activity?.SetTag("messaging.destination.name", message.Topic);
+        using var activity = MqttMetrics.ActivitySource.HasListeners() ? MqttTracing.StartPublish(message, LastConnection?.Endpoint) : null;
+
+        // The trace crosses the broker in MQTT 5 user properties; 3.1.1 has nowhere to carry it. Only a recorded span
+        // adds them, so messages a sampler left out cost no extra bytes on the wire (docs/telemetry.md).
+        if (activity is { Recorded: true } && Options.ProtocolVersion == MqttProtocolVersion.V500)
+        {
+            message = MqttTracing.Inject(activity, message);
+        }
+
+        try
+        {
+            var result = await PublishLoopAsync(message, cancellationToken).ConfigureAwait(false);
+            MqttTracing.Complete(activity, result);
+            return result;
+        }
+        catch (Exception ex) when (MqttTracing.Fail(activity, ex))
+        {
+            throw;
+        }
+    }
+
+    private async Task<MqttPublishResult> PublishLoopAsync(MqttMessage message, CancellationToken cancellationToken)
+    {
         while (true)
         {
             ObjectDisposedException.ThrowIf(IsDisposed, _client);
@@ -172,12 +193,24 @@ internal sealed partial class MqttConnectionSupervisor
         if (message.QualityOfService == MqttQualityOfService.AtMostOnce && Options.OfflineQueue.DropAtMostOnce)
         {
             Log.OfflineDropped(Logger, message.Topic);
-            MqttMetrics.MessagesDropped.Add(1);
+            if (MqttMetrics.DroppedMessages.Enabled)
+            {
+                MqttMetrics.RecordDropped(offline: true, "offline_at_most_once");
+            }
+
             return new MqttPublishResult { ReasonCode = MqttReasonCode.Success, Dropped = true };
         }
 
         var item = new QueuedPublish(message, new TaskCompletionSource<MqttPublishResult>(TaskCreationOptions.RunContinuationsAsynchronously), OfflineQueue.SizeOf(message));
-        await Queue.EnqueueAsync(item, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await Queue.EnqueueAsync(item, cancellationToken).ConfigureAwait(false);
+        }
+        catch (MqttOfflineQueueFullException) when (MqttMetrics.DroppedMessages.Enabled)
+        {
+            MqttMetrics.RecordDropped(offline: true, "queue_full");
+            throw;
+        }
 
         // Until the drainer takes it, a cancelled publisher takes its message back: it was never sent.
         item.Cancellation = cancellationToken.Register(static state =>

@@ -94,7 +94,11 @@ internal sealed partial class MqttProtocolConnection
     private async ValueTask OnPublishAsync(MqttPublishPacket publish, CancellationToken cancellationToken)
     {
         var topic = Version == MqttProtocolVersion.V500 ? InboundAliases.Resolve(publish.Topic, publish.TopicAlias) : publish.Topic;
-        MqttMetrics.MessagesReceived.Add(1);
+        if (MqttMetrics.ConsumedMessages.Enabled || MqttMetrics.ReceivedPayload.Enabled)
+        {
+            MqttMetrics.RecordReceived(publish.QualityOfService, publish.Payload.Length, Tags);
+        }
+
         PacketTrace.ReceivedPublish(Logger, publish, topic);
         if (!IsTopicAccepted(topic))
         {
@@ -197,6 +201,7 @@ internal sealed partial class MqttProtocolConnection
                 if (await _owner.Session.OnPubAckAsync(ack).ConfigureAwait(false) == AckOutcome.Completed)
                 {
                     Quota.Release();
+                    NotePublishEnded(ack, MqttQualityOfService.AtLeastOnce);
                 }
 
                 break;
@@ -205,6 +210,7 @@ internal sealed partial class MqttProtocolConnection
                 {
                     case AckOutcome.Completed:
                         Quota.Release();
+                        NotePublishEnded(ack, MqttQualityOfService.ExactlyOnce);
                         break;
                     case AckOutcome.SendPubRel:
                         await WriteAckAsync(new MqttAck(MqttPacketType.PubRel, ack.PacketId), cancellationToken).ConfigureAwait(false);
@@ -219,6 +225,7 @@ internal sealed partial class MqttProtocolConnection
                 if (await _owner.Session.OnPubCompAsync(ack).ConfigureAwait(false) == AckOutcome.Completed)
                 {
                     Quota.Release();
+                    NotePublishEnded(ack, MqttQualityOfService.ExactlyOnce);
                 }
 
                 break;
