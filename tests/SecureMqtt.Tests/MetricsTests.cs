@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Time.Testing;
 using SecureMqtt.Packets;
@@ -26,6 +27,54 @@ public class MetricsTests
 
     private static bool OnPort<T>(CollectedMeasurement<T> m, int port)
         where T : struct => m.Tags.TryGetValue("server.port", out var p) && p is int value && value == port;
+
+    /// <summary>
+    /// The per-message recordings build their tags on the stack from values made once: nothing is allocated per
+    /// message, whether anyone listens or not. GC.GetAllocatedBytesForCurrentThread is an exact count, not a timing.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Per_message_measurements_allocate_nothing(bool listening)
+    {
+        using var listener = new MeterListener();
+        long seen = 0;
+        if (listening)
+        {
+            listener.InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Name == MqttTelemetry.MeterName)
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            };
+            listener.SetMeasurementEventCallback<long>((_, _, _, _) => Interlocked.Increment(ref seen));
+            listener.SetMeasurementEventCallback<double>((_, _, _, _) => Interlocked.Increment(ref seen));
+            listener.Start();
+        }
+
+        var endpoint = new EndpointTags("broker.example", 8883);
+        var message = new MqttMessage { Topic = "sensors/1", Payload = new byte[16], QualityOfService = MqttQualityOfService.AtLeastOnce };
+        var elapsed = TimeSpan.FromMilliseconds(1);
+        void RecordOneMessage()
+        {
+            MqttMetrics.RecordSent(message, endpoint);
+            MqttMetrics.RecordReceived(MqttQualityOfService.AtMostOnce, 16, endpoint);
+            MqttMetrics.RecordNetworkIo(40, sent: true, endpoint);
+            MqttMetrics.RecordPublishDuration(elapsed, MqttQualityOfService.AtLeastOnce, MqttReasonCode.Success, endpoint);
+        }
+
+        RecordOneMessage();
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 1000; i++)
+        {
+            RecordOneMessage();
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        // At least these 6 measurements a message reached the listener (a client of an earlier test may add more).
+        Assert.True(listening ? Interlocked.Read(ref seen) >= 1001 * 6 : seen == 0, $"{seen} measurements");
+    }
 
     [Fact]
     public async Task Bytes_sent_and_received_are_counted_the_right_way_round()

@@ -198,19 +198,24 @@ internal sealed partial class MqttProtocolConnection
         switch (ack.Type)
         {
             case MqttPacketType.PubAck:
+                NotePublishEnded(ack, MqttQualityOfService.AtLeastOnce);
                 if (await _owner.Session.OnPubAckAsync(ack).ConfigureAwait(false) == AckOutcome.Completed)
                 {
                     Quota.Release();
-                    NotePublishEnded(ack, MqttQualityOfService.AtLeastOnce);
                 }
 
                 break;
             case MqttPacketType.PubRec:
+                if ((byte)ack.ReasonCode >= 0x80)
+                {
+                    // A failing PUBREC ends the QoS 2 flow [MQTT-4.3.3].
+                    NotePublishEnded(ack, MqttQualityOfService.ExactlyOnce);
+                }
+
                 switch (await _owner.Session.OnPubRecAsync(ack).ConfigureAwait(false))
                 {
                     case AckOutcome.Completed:
                         Quota.Release();
-                        NotePublishEnded(ack, MqttQualityOfService.ExactlyOnce);
                         break;
                     case AckOutcome.SendPubRel:
                         await WriteAckAsync(new MqttAck(MqttPacketType.PubRel, ack.PacketId), cancellationToken).ConfigureAwait(false);
@@ -222,10 +227,10 @@ internal sealed partial class MqttProtocolConnection
 
                 break;
             case MqttPacketType.PubComp:
+                NotePublishEnded(ack, MqttQualityOfService.ExactlyOnce);
                 if (await _owner.Session.OnPubCompAsync(ack).ConfigureAwait(false) == AckOutcome.Completed)
                 {
                     Quota.Release();
-                    NotePublishEnded(ack, MqttQualityOfService.ExactlyOnce);
                 }
 
                 break;

@@ -55,7 +55,7 @@ internal sealed partial class MqttProtocolConnection
 
         if (packetId != 0 && MqttMetrics.PublishDuration.Enabled)
         {
-            NotePublishStarted(packetId);
+            NotePublishStarted(packetId, message.QualityOfService);
         }
 
         PacketTrace.SentPublish(Logger, message, packetId, duplicate);
