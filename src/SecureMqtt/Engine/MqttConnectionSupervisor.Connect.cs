@@ -385,6 +385,9 @@ internal sealed partial class MqttConnectionSupervisor
     /// </summary>
     private async Task ReconnectLoopAsync(MqttEndpoint lostEndpoint, Exception lastError, TimeSpan firstDelay, CancellationToken stop)
     {
+        // Started from the read loop, which still carries the span that was current when the application connected,
+        // maybe hours ago: a reconnect's connect span starts a trace of its own instead of joining that one.
+        System.Diagnostics.Activity.Current = null;
         var endpoints = Options.Endpoints;
         var index = Math.Max(0, IndexOf(endpoints, lostEndpoint));
         var permanent = new Dictionary<MqttEndpoint, Exception>();
