@@ -63,10 +63,13 @@ internal sealed partial class MqttConnectionSupervisor
     /// <summary>Whether a message not sent now will have another connection to go out on (the client is not giving up or leaving).</summary>
     private bool WillReconnect => !_closing && (State is MqttClientState.Reconnecting or MqttClientState.Connecting || (_current is null && _reconnectStop is not null));
 
-    private async Task<MqttPublishResult> PublishCoreAsync(MqttMessage message, CancellationToken cancellationToken)
+    // Without listeners the publish is the loop itself: no span, and no second state machine per QoS 1/2 message.
+    private Task<MqttPublishResult> PublishCoreAsync(MqttMessage message, CancellationToken cancellationToken) =>
+        MqttMetrics.ActivitySource.HasListeners() ? PublishTracedAsync(message, cancellationToken) : PublishLoopAsync(message, cancellationToken);
+
+    private async Task<MqttPublishResult> PublishTracedAsync(MqttMessage message, CancellationToken cancellationToken)
     {
-        ValidateTopic(message);
-        using var activity = MqttMetrics.ActivitySource.HasListeners() ? MqttTracing.StartPublish(message, LastConnection?.Endpoint) : null;
+        using var activity = MqttTracing.StartPublish(message, LastConnection?.Endpoint);
 
         // The trace crosses the broker in MQTT 5 user properties; 3.1.1 has nowhere to carry it. Only a recorded span
         // adds them, so messages a sampler left out cost no extra bytes on the wire (docs/telemetry.md).
@@ -89,6 +92,7 @@ internal sealed partial class MqttConnectionSupervisor
 
     private async Task<MqttPublishResult> PublishLoopAsync(MqttMessage message, CancellationToken cancellationToken)
     {
+        ValidateTopic(message);
         while (true)
         {
             ObjectDisposedException.ThrowIf(IsDisposed, _client);
