@@ -15,7 +15,7 @@ dotnet build tests/SecureMqtt.Sqlite.Tests -c Release -nologo -v quiet >/dev/nul
 export CRASH_ALL=1
 status=0
 dotnet test tests/SecureMqtt.Sqlite.Tests -c Release --no-build --filter "FullyQualifiedName~CrashTests" >/dev/null || status=$?
-printf 'qos\tdurability\tmessages\tkills\tacked\treceived\tlost\tduplicated\trecovered\tnever-accepted\tseconds\n'
+printf 'qos\tdurability\twindow\tmessages\tkills\tacked\treceived\tlost\tduplicated\trecovered\tnever-accepted\tseconds\n'
 cat "$CRASH_REPORT"
 [ "$status" -eq 0 ] && echo "all rows passed" || echo "some rows FAILED (run the test for details)"
 exit "$status"

@@ -10,7 +10,8 @@ using SecureMqtt.Sqlite;
 // --store. Prints "started N" before each PublishAsync and "acked N" once it returned, so a test that kills this
 // process with SIGKILL knows which messages were accepted. With --bench it prints one line of throughput instead.
 // Usage: CrashPublisher --host H --port P [--ca FILE] --client-id ID --store FILE|memory [--durability PerMessage|Batched|None]
-//        [--qos 1|2] [--start N] [--count N] [--window N] [--topic T] [--bench]
+//        [--qos 1|2] [--start N] [--count N] [--window N] [--inflight N] [--topic T] [--bench]
+// --inflight sets MaximumOutgoingInFlight: with a window above it, publishers wait for in-flight slots.
 var a = Args.Parse(args);
 var storePath = a.Get("store", "memory");
 var durability = Enum.Parse<MqttStoreDurability>(a.Get("durability", "Batched"), ignoreCase: true);
@@ -24,6 +25,7 @@ var options = new MqttClientOptions
     CleanStart = false,
     SessionExpiry = TimeSpan.FromMinutes(10),
     SessionStore = (IMqttSessionStore?)store ?? new MqttInMemorySessionStore(),
+    MaximumOutgoingInFlight = a.Has("inflight") ? ushort.Parse(a.Get("inflight", "20"), CultureInfo.InvariantCulture) : null,
 };
 var qos = (MqttQualityOfService)int.Parse(a.Get("qos", "1"), CultureInfo.InvariantCulture);
 var start = int.Parse(a.Get("start", "0"), CultureInfo.InvariantCulture);

@@ -35,7 +35,11 @@ public sealed partial class MqttSqliteSessionStore
             while (batch.Count < _options.MaximumBatchSize && reader.TryRead(out var op))
             {
                 batch.Add(op);
-                if (_options.Durability == MqttStoreDurability.PerMessage && op.Completion is not null)
+
+                // A move only turns a committed queued message into a flight (the client publishes without waiting for
+                // it, see MqttSessionState.BeginPublishAsync), so it rides with the next message's commit rather than
+                // costing an fsync of its own.
+                if (_options.Durability == MqttStoreDurability.PerMessage && op.Completion is not null && op.Kind != OperationKind.MoveQueued)
                 {
                     break;
                 }
@@ -65,7 +69,7 @@ public sealed partial class MqttSqliteSessionStore
             _db.Begin();
             foreach (var op in batch)
             {
-                // Removals of acknowledged flights commute with every write except a later save of the same packet id
+                // Removals of acknowledged flights commute with every write except a later save (or move) of the same packet id
                 // (the id used again) and whatever reads or rewrites the flights wholesale: they wait in _removals and go
                 // in one DELETE just before such a write, or at the end. The transaction is one commit either way, so
                 // a crash sees all of the batch or none of it, exactly as before.
@@ -76,7 +80,7 @@ public sealed partial class MqttSqliteSessionStore
                     continue;
                 }
 
-                if (_removals.Count > 0 && (op.Kind != OperationKind.SaveOutgoing || op.ClientId != _removalClient || _removals.Contains(op.PacketId)))
+                if (_removals.Count > 0 && (op.Kind is not (OperationKind.SaveOutgoing or OperationKind.MoveQueued) || op.ClientId != _removalClient || _removals.Contains(op.PacketId)))
                 {
                     FlushRemovals();
                 }

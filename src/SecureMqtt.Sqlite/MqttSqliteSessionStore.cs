@@ -146,7 +146,7 @@ public sealed partial class MqttSqliteSessionStore : IMqttSessionStore, IAsyncDi
         {
             db.RemoveQueued(clientId, sequence);
             db.SaveOutgoing(clientId, flight);
-        }, wait: true);
+        }, wait: true, OperationKind.MoveQueued, clientId, flight.PacketId);
     }
 
     /// <inheritdoc />
@@ -243,5 +243,8 @@ public sealed partial class MqttSqliteSessionStore : IMqttSessionStore, IAsyncDi
         Other,
         SaveOutgoing,
         RemoveOutgoing,
+
+        /// <summary>A queued message becoming a flight: it writes the flight's packet id, as SaveOutgoing does.</summary>
+        MoveQueued,
     }
 }

@@ -75,10 +75,25 @@ public sealed class RabbitMqBroker : IAsyncDisposable
     /// <summary>Starts a node and returns once its MQTT listener accepts a connection with CONNACK.</summary>
     /// <param name="tls">Files for an MQTT-over-TLS listener, or null for none.</param>
     /// <param name="cancellationToken">Cancels waiting for the node.</param>
-    public static async Task<RabbitMqBroker> StartAsync(RabbitMqTls? tls = null, CancellationToken cancellationToken = default)
+    public static Task<RabbitMqBroker> StartAsync(RabbitMqTls? tls = null, CancellationToken cancellationToken = default) =>
+        StartAsync(tls, erlangCookie: null, cancellationToken);
+
+    /// <summary>As above, with a given Erlang cookie: nodes that share one can form a cluster (<see cref="RabbitMqCluster"/>).</summary>
+    /// <param name="tls">Files for an MQTT-over-TLS listener, or null for none.</param>
+    /// <param name="erlangCookie">The cookie, or null for the one Erlang makes up at the node's first start.</param>
+    /// <param name="cancellationToken">Cancels waiting for the node.</param>
+    public static async Task<RabbitMqBroker> StartAsync(RabbitMqTls? tls, string? erlangCookie, CancellationToken cancellationToken = default)
     {
         var server = ServerPath ?? throw new InvalidOperationException(MissingReason);
         var workDirectory = Directory.CreateTempSubdirectory("rabbitmq-").FullName;
+        if (erlangCookie is not null && !OperatingSystem.IsWindows())
+        {
+            // Erlang refuses a cookie file that others can read.
+            var cookiePath = Path.Combine(workDirectory, ".erlang.cookie");
+            await File.WriteAllTextAsync(cookiePath, erlangCookie, cancellationToken);
+            File.SetUnixFileMode(cookiePath, UnixFileMode.UserRead);
+        }
+
         var nodeName = $"smqtt-{Guid.NewGuid().ToString("N")[..8]}@localhost";
         var ports = FreePort.Next(5);
         var configPath = Path.Combine(workDirectory, "rabbitmq.conf");
@@ -136,6 +151,37 @@ public sealed class RabbitMqBroker : IAsyncDisposable
     /// <summary>Stops the node (rabbitmqctl stop, then kill if it lingers) and deletes its directory.</summary>
     public async ValueTask DisposeAsync()
     {
+        await StopAsync();
+        _process.Dispose();
+        try
+        {
+            Directory.Delete(WorkDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A leftover temp directory is not worth failing a test run for.
+        }
+    }
+
+    /// <summary>Whether the node's process is still running.</summary>
+    public bool IsRunning
+    {
+        get
+        {
+            try
+            {
+                return !_process.HasExited;
+            }
+            catch (InvalidOperationException)
+            {
+                return false;
+            }
+        }
+    }
+
+    /// <summary>Stops the node as an operator would (rabbitmqctl stop; killed if it lingers), keeping its directory.</summary>
+    public async Task StopAsync()
+    {
         try
         {
             if (!_process.HasExited)
@@ -164,16 +210,6 @@ public sealed class RabbitMqBroker : IAsyncDisposable
         catch (InvalidOperationException)
         {
             // Never started.
-        }
-
-        _process.Dispose();
-        try
-        {
-            Directory.Delete(WorkDirectory, recursive: true);
-        }
-        catch (IOException)
-        {
-            // A leftover temp directory is not worth failing a test run for.
         }
     }
 
@@ -227,8 +263,12 @@ public sealed class RabbitMqBroker : IAsyncDisposable
         return config.ToString();
     }
 
-    // An open port is not enough: the MQTT plugin starts after the core, and the listener must answer MQTT.
-    private async Task WaitForConnAckAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Waits until the node's MQTT listener answers CONNECT with CONNACK (after a start, or after the node was made to
+    /// join a cluster). An open port is not enough: the MQTT plugin starts after the core.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    public async Task WaitForConnAckAsync(CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(StartTimeout);

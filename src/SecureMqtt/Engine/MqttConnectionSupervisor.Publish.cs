@@ -93,27 +93,50 @@ internal sealed partial class MqttConnectionSupervisor
     private async Task<MqttPublishResult> PublishLoopAsync(MqttMessage message, CancellationToken cancellationToken)
     {
         ValidateTopic(message);
-        while (true)
+
+        // With a durable store, a QoS 1 message that has to wait for an in-flight slot is stored as queued first (see
+        // OfflineQueue.StoreAcceptedAsync), so its save shares a commit with the other waiters' instead of taking one
+        // after the slot; with a slot free it is saved as a flight once it has it, one row write fewer. Until it is
+        // sent or handed to the offline queue, this call owns that queued row.
+        long? stored = null;
+        try
         {
-            ObjectDisposedException.ThrowIf(IsDisposed, _client);
-            var connection = DirectConnection;
-            if (connection is null)
+            while (true)
             {
-                if (_current is null && !WillReconnect)
+                ObjectDisposedException.ThrowIf(IsDisposed, _client);
+                var connection = DirectConnection;
+                if (connection is null)
                 {
-                    throw NotConnected();
+                    if (_current is null && !WillReconnect)
+                    {
+                        throw NotConnected();
+                    }
+
+                    var queued = stored;
+                    stored = null;
+                    return await EnqueueOfflineAsync(message, cancellationToken, queued).ConfigureAwait(false);
                 }
 
-                return await EnqueueOfflineAsync(message, cancellationToken).ConfigureAwait(false);
-            }
+                if (stored is null && message.QualityOfService == MqttQualityOfService.AtLeastOnce && connection.Quota.Available == 0)
+                {
+                    stored = await Queue.StoreAcceptedAsync(message, cancellationToken).ConfigureAwait(false);
+                }
 
-            var completion = await SendAsync(connection, message, null, cancellationToken).ConfigureAwait(false);
-            if (completion is not null)
-            {
-                return await completion.WaitAsync(cancellationToken).ConfigureAwait(false);
-            }
+                var completion = await SendAsync(connection, message, null, cancellationToken, stored, queuedDurably: true).ConfigureAwait(false);
+                if (completion is not null)
+                {
+                    stored = null;
+                    return await completion.WaitAsync(cancellationToken).ConfigureAwait(false);
+                }
 
-            // Not sent: the connection was lost before the packet was buffered, and the client reconnects.
+                // Not sent: the connection was lost before the packet was buffered, and the client reconnects.
+            }
+        }
+        catch when (stored is not null)
+        {
+            // Failed or cancelled before it was sent: the publisher is told so, and no later process may send it.
+            Queue.ForgetStored(stored.Value);
+            throw;
         }
     }
 
@@ -123,7 +146,7 @@ internal sealed partial class MqttConnectionSupervisor
     /// reconnects: then nothing was sent and the caller queues it again. Checks that fail throw; nothing was sent.
     /// </summary>
     private async ValueTask<Task<MqttPublishResult>?> SendAsync(MqttProtocolConnection connection, MqttMessage message,
-        TaskCompletionSource<MqttPublishResult>? waiter, CancellationToken cancellationToken, long? queuedSequence = null)
+        TaskCompletionSource<MqttPublishResult>? waiter, CancellationToken cancellationToken, long? queuedSequence = null, bool queuedDurably = false)
     {
         var sized = connection.CheckAllowed(message);
         if (message.QualityOfService == MqttQualityOfService.AtMostOnce)
@@ -154,7 +177,7 @@ internal sealed partial class MqttConnectionSupervisor
         long epoch;
         try
         {
-            (packetId, completion, epoch) = await Session.BeginPublishAsync(message, waiter, cancellationToken, queuedSequence).ConfigureAwait(false);
+            (packetId, completion, epoch) = await Session.BeginPublishAsync(message, waiter, cancellationToken, queuedSequence, queuedDurably).ConfigureAwait(false);
         }
         catch
         {
@@ -192,7 +215,10 @@ internal sealed partial class MqttConnectionSupervisor
         }
     }
 
-    private async Task<MqttPublishResult> EnqueueOfflineAsync(MqttMessage message, CancellationToken cancellationToken)
+    /// <param name="message">The message.</param>
+    /// <param name="cancellationToken">Cancels the publish while it is queued.</param>
+    /// <param name="storedSequence">Its row in the store's queue when it was stored already (it keeps it).</param>
+    private async Task<MqttPublishResult> EnqueueOfflineAsync(MqttMessage message, CancellationToken cancellationToken, long? storedSequence = null)
     {
         if (message.QualityOfService == MqttQualityOfService.AtMostOnce && Options.OfflineQueue.DropAtMostOnce)
         {
@@ -205,14 +231,22 @@ internal sealed partial class MqttConnectionSupervisor
             return new MqttPublishResult { ReasonCode = MqttReasonCode.Success, Dropped = true };
         }
 
-        var item = new QueuedPublish(message, new TaskCompletionSource<MqttPublishResult>(TaskCreationOptions.RunContinuationsAsynchronously), OfflineQueue.SizeOf(message));
+        var item = new QueuedPublish(message, new TaskCompletionSource<MqttPublishResult>(TaskCreationOptions.RunContinuationsAsynchronously), OfflineQueue.SizeOf(message))
+        {
+            StoreSequence = storedSequence,
+        };
         try
         {
             await Queue.EnqueueAsync(item, cancellationToken).ConfigureAwait(false);
         }
-        catch (MqttOfflineQueueFullException) when (MqttMetrics.DroppedMessages.Enabled)
+        catch (MqttOfflineQueueFullException) when (NoteQueueFull())
         {
-            MqttMetrics.RecordDropped(offline: true, "queue_full");
+            throw;
+        }
+        catch when (storedSequence is { } sequence)
+        {
+            // Not queued (full, cancelled, or the save failed): its earlier row must not be sent by a later process.
+            Queue.ForgetStored(sequence);
             throw;
         }
 
@@ -274,7 +308,7 @@ internal sealed partial class MqttConnectionSupervisor
                 Task<MqttPublishResult>? completion;
                 try
                 {
-                    completion = await SendAsync(connection, item.Message, item.Completion, CancellationToken.None, item.StoreSequence).ConfigureAwait(false);
+                    completion = await SendAsync(connection, item.Message, item.Completion, CancellationToken.None, item.StoreSequence, item.StoredDurably).ConfigureAwait(false);
                 }
                 catch (Exception ex) when (!connection.IsAlive && WillReconnect && ex is MqttException or ObjectDisposedException)
                 {
@@ -317,6 +351,17 @@ internal sealed partial class MqttConnectionSupervisor
         {
             StartDraining(current);
         }
+    }
+
+    /// <summary>Counts a message the full offline queue refused; false, so the exception goes on to the handler below.</summary>
+    private static bool NoteQueueFull()
+    {
+        if (MqttMetrics.DroppedMessages.Enabled)
+        {
+            MqttMetrics.RecordDropped(offline: true, "queue_full");
+        }
+
+        return false;
     }
 
     private static void ValidateTopic(MqttMessage message)

@@ -18,6 +18,12 @@ internal sealed class QueuedPublish(MqttMessage message, TaskCompletionSource<Mq
 
     /// <summary>Its place in the durable store's queue; null when it is not stored (QoS 0, or no durable queue).</summary>
     public long? StoreSequence { get; set; }
+
+    /// <summary>
+    /// Whether its stored row is known to be committed (saved and awaited, or loaded from the store), so that a crash
+    /// keeps it whatever happens next. False for a row written again without waiting (<see cref="OfflineQueue.PrependRange"/>).
+    /// </summary>
+    public bool StoredDurably { get; set; }
 }
 
 /// <summary>
@@ -61,7 +67,8 @@ internal sealed class OfflineQueue(MqttOfflineQueueOptions options, IMqttSession
                     Volatile.Write(ref _count, _items.Count);
                     if (store is not null && item.Message.QualityOfService != Packets.MqttQualityOfService.AtMostOnce)
                     {
-                        item.StoreSequence = _nextSequence++;
+                        // A message stored before it waited for a slot (StoreAcceptedAsync) keeps its row.
+                        item.StoreSequence ??= _nextSequence++;
                     }
 
                     break;
@@ -99,12 +106,53 @@ internal sealed class OfflineQueue(MqttOfflineQueueOptions options, IMqttSession
             {
                 // Accepted only once stored: a publish that returned survives a crash (at the store's durability).
                 await store!.SaveQueuedAsync(clientId, sequence, item.Message, cancellationToken).ConfigureAwait(false);
+                item.StoredDurably = true;
             }
             catch
             {
                 Remove(item);
                 throw;
             }
+        }
+    }
+
+    /// <summary>
+    /// Stores a QoS 1 message that is about to be published on a live connection before it waits for an in-flight
+    /// slot, and returns its place in the stored queue (null without a durable store). Its PUBLISH may then go out as
+    /// soon as it has a slot, without waiting for another commit (see <see cref="MqttSessionState.BeginPublishAsync(MqttMessage, TaskCompletionSource{MqttPublishResult}?, CancellationToken, long?, bool)"/>):
+    /// the saves of every publisher waiting for a slot share one commit, where saving after taking the slot made each
+    /// slot's turn cost a commit, which bounded throughput at a small Receive Maximum.
+    /// </summary>
+    public async ValueTask<long?> StoreAcceptedAsync(MqttMessage message, CancellationToken cancellationToken)
+    {
+        if (store is null || message.QualityOfService == Packets.MqttQualityOfService.AtMostOnce)
+        {
+            return null;
+        }
+
+        long sequence;
+        lock (_lock)
+        {
+            sequence = _nextSequence++;
+        }
+
+        // Not cancelled half-way: whether the row exists must be known, to remove it when the publisher gives up.
+        await store.SaveQueuedAsync(clientId, sequence, message, CancellationToken.None).ConfigureAwait(false);
+        if (cancellationToken.IsCancellationRequested)
+        {
+            ForgetStored(sequence);
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+
+        return sequence;
+    }
+
+    /// <summary>Removes a stored row of <see cref="StoreAcceptedAsync"/> whose message will not be sent (its publisher failed or gave up).</summary>
+    public void ForgetStored(long sequence)
+    {
+        if (store is not null)
+        {
+            Observe(store.RemoveQueuedAsync(clientId, sequence, CancellationToken.None));
         }
     }
 
@@ -118,6 +166,7 @@ internal sealed class OfflineQueue(MqttOfflineQueueOptions options, IMqttSession
             items.Add(new QueuedPublish(s.Message, new TaskCompletionSource<MqttPublishResult>(TaskCreationOptions.RunContinuationsAsynchronously), SizeOf(s.Message))
             {
                 StoreSequence = s.Sequence,
+                StoredDurably = true,
             });
         }
 
@@ -155,6 +204,7 @@ internal sealed class OfflineQueue(MqttOfflineQueueOptions options, IMqttSession
             {
                 if (item.StoreSequence is { } sequence)
                 {
+                    item.StoredDurably = false;
                     Observe(store.SaveQueuedAsync(clientId, sequence, item.Message, CancellationToken.None));
                 }
             }

@@ -156,9 +156,15 @@ internal sealed class MqttSessionState(IMqttSessionStore store)
     }
 
     /// <summary>As above, answering <paramref name="waiter"/> (a caller of a queued or orphaned message) when the flow ends.</summary>
-    /// <remarks>A message from the stored offline queue (<paramref name="queuedSequence"/>) moves from the queue to the flights in one store step.</remarks>
+    /// <remarks>
+    /// A message from the stored offline queue (<paramref name="queuedSequence"/>) moves from the queue to the flights
+    /// in one store step. At QoS 1 with its queued row known to be committed (<paramref name="queuedDurably"/>) the
+    /// PUBLISH does not wait for that step: a crash before it commits leaves the queued row, and the next process
+    /// publishes the message again as new, which QoS 1 allows. QoS 2 waits: a broker holding the packet id of a sent
+    /// but unrecorded QoS 2 message would take the next message given that id for a duplicate and drop it.
+    /// </remarks>
     public async ValueTask<(ushort PacketId, Task<MqttPublishResult> Completion, long Epoch)> BeginPublishAsync(MqttMessage message,
-        TaskCompletionSource<MqttPublishResult>? waiter, CancellationToken cancellationToken, long? queuedSequence = null)
+        TaskCompletionSource<MqttPublishResult>? waiter, CancellationToken cancellationToken, long? queuedSequence = null, bool queuedDurably = false)
     {
         OutgoingEntry entry;
         long epoch;
@@ -177,9 +183,13 @@ internal sealed class MqttSessionState(IMqttSessionStore store)
 
         try
         {
-            if (queuedSequence is { } sequence)
+            if (queuedSequence is { } sequence && queuedDurably && message.QualityOfService == MqttQualityOfService.AtLeastOnce)
             {
-                await store.MoveQueuedToOutgoingAsync(_clientId, sequence, entry.Flight, cancellationToken).ConfigureAwait(false);
+                ObserveInBackground(store.MoveQueuedToOutgoingAsync(_clientId, sequence, entry.Flight, CancellationToken.None));
+            }
+            else if (queuedSequence is { } queued)
+            {
+                await store.MoveQueuedToOutgoingAsync(_clientId, queued, entry.Flight, cancellationToken).ConfigureAwait(false);
             }
             else
             {
@@ -198,6 +208,17 @@ internal sealed class MqttSessionState(IMqttSessionStore store)
         }
 
         return (entry.Flight.PacketId, entry.Waiter!.Task, epoch);
+    }
+
+    // A failed move leaves the queued row: at worst the next process publishes the message once more; the store
+    // reports its own failures, and the next save that waits fails its publisher with them.
+    private static void ObserveInBackground(ValueTask pending)
+    {
+        if (!pending.IsCompletedSuccessfully)
+        {
+            _ = pending.AsTask().ContinueWith(static t => _ = t.Exception, CancellationToken.None,
+                TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
     }
 
     /// <summary>Forgets a flight whose PUBLISH could not even be written (the caller gets the write error).</summary>
