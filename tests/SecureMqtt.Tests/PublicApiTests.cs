@@ -40,6 +40,7 @@ public class PublicApiTests
             "SecureMqtt.MqttReconnectingEventArgs",
             "SecureMqtt.MqttSubscribeResult",
             "SecureMqtt.MqttSubscribeResultItem",
+            "SecureMqtt.MqttTelemetry",
             "SecureMqtt.MqttTimeoutException",
             "SecureMqtt.MqttTlsException",
             "SecureMqtt.MqttTlsFailureKind",
@@ -57,6 +58,14 @@ public class PublicApiTests
             "SecureMqtt.Session.MqttStoredSession",
             "SecureMqtt.Session.MqttStoredSubscription",
         ], names);
+    }
+
+    [Fact]
+    public void The_meter_and_activity_source_names_that_dashboards_and_the_hosting_package_use_stay_SecureMqtt()
+    {
+        Assert.Equal("SecureMqtt", MqttTelemetry.MeterName);
+        Assert.Equal("SecureMqtt", MqttTelemetry.ActivitySourceName);
+        Assert.Equal(MqttTelemetry.MeterName, MqttMetrics.ActivitySource.Name);
     }
 
     [Fact]

@@ -40,11 +40,14 @@ internal sealed record BenchOptions
 
     public TimeSpan RunTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>metrics, traces or all: listen to the client's telemetry during the runs (see <see cref="TelemetryListeners"/>).</summary>
+    public string? Listen { get; init; }
+
     public int MessagesFor(int payloadSize) => payloadSize > 256 ? LargeCount : Count;
 
     public const string Usage = """
         e2e [--count N] [--large-count N] [--warmup N] [--latency-count N] [--sizes 16,1024] [--qos 0,1,2]
-            [--transports tcp,tls] [--window N] [--no-c-clients] [--timeout SECONDS]
+            [--transports tcp,tls] [--window N] [--no-c-clients] [--timeout SECONDS] [--listen metrics|traces|all]
             [--host H --port P [--tls-port P --cafile CA.pem]]   use a running broker instead of starting one
         """;
 
@@ -71,6 +74,7 @@ internal sealed record BenchOptions
                 "--window" => o with { Window = NextInt() },
                 "--no-c-clients" => o with { CompareWithMosquittoClients = false },
                 "--timeout" => o with { RunTimeout = TimeSpan.FromSeconds(NextInt()) },
+                "--listen" => o with { Listen = Next() is var l and ("metrics" or "traces" or "all") ? l : throw new ArgumentException("--listen takes metrics, traces or all") },
                 _ => throw new ArgumentException($"unknown option {args[i]}"),
             };
         }

@@ -24,6 +24,7 @@ internal static class EndToEndBench
         }
 
         var total = Stopwatch.StartNew();
+        using var telemetry = new TelemetryListeners(options.Listen);
         var work = Directory.CreateTempSubdirectory("smqtt-bench-lines-").FullName;
         void DeleteWork(object? sender, EventArgs e)
         {
@@ -92,7 +93,7 @@ internal static class EndToEndBench
             }
 
             Console.WriteLine();
-            Console.WriteLine($"total {total.Elapsed.TotalSeconds:F1} s");
+            Console.WriteLine($"{telemetry.Describe()}; total {total.Elapsed.TotalSeconds:F1} s");
             return 0;
         }
         finally

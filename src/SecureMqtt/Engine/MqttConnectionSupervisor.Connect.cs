@@ -168,7 +168,7 @@ internal sealed partial class MqttConnectionSupervisor
         // ever applies to the first connection (MQTT 5 with a session expiry; 3.1.1 with a persistent session).
         var resumable = o.ProtocolVersion == MqttProtocolVersion.V500 ? o.SessionExpiry > TimeSpan.Zero : !o.CleanStart;
         var cleanStart = _everConnected && resumable ? false : o.CleanStart;
-        var (connection, connAck) = await MqttProtocolConnection.OpenAsync(this, endpoint, clientId, cleanStart, cancellationToken).ConfigureAwait(false);
+        var (connection, connAck) = await OpenAsync(endpoint, clientId, cleanStart, cancellationToken).ConfigureAwait(false);
         var started = false;
         try
         {
@@ -219,9 +219,13 @@ internal sealed partial class MqttConnectionSupervisor
             }
 
             SetState(MqttClientState.Connected);
+            if (MqttMetrics.Connections.Enabled || MqttMetrics.Reconnects.Enabled)
+            {
+                MqttMetrics.RecordConnection(connection.Tags, isReconnect);
+            }
+
             if (isReconnect)
             {
-                MqttMetrics.Reconnects.Add(1);
                 Log.Reconnected(Logger, endpoint.ToString(), connAck.SessionPresent, sessionStart.Retransmit.Count, sessionStart.Resend.Count, resubscribed, Queue.Count);
             }
 
@@ -244,6 +248,51 @@ internal sealed partial class MqttConnectionSupervisor
 
             throw;
         }
+    }
+
+    /// <summary>
+    /// <see cref="MqttProtocolConnection.OpenAsync"/> inside the connect span and timed for mqtt.client.connect.duration.
+    /// The span ends before the connection's loops start, so they do not run with it as their current activity.
+    /// </summary>
+    private async Task<(MqttProtocolConnection Connection, MqttConnAckPacket ConnAck)> OpenAsync(MqttEndpoint endpoint, string clientId, bool cleanStart,
+        CancellationToken cancellationToken)
+    {
+        var time = Options.TimeProvider;
+        var started = time.GetTimestamp();
+        using var activity = MqttMetrics.ActivitySource.HasListeners() ? MqttTracing.StartConnect(endpoint, Options.ProtocolVersion, clientId) : null;
+        try
+        {
+            var opened = await MqttProtocolConnection.OpenAsync(this, endpoint, clientId, cleanStart, cancellationToken).ConfigureAwait(false);
+            if (MqttMetrics.ConnectDuration.Enabled)
+            {
+                MqttMetrics.RecordConnectDuration(time.GetElapsedTime(started), opened.Connection.Tags, Options.ProtocolVersion, null);
+            }
+
+            activity?.SetTag("mqtt.session.present", opened.ConnAck.SessionPresent);
+            return opened;
+        }
+        catch (Exception ex) when (ConnectFailed(activity, endpoint, started, ex))
+        {
+            throw;
+        }
+    }
+
+    private bool ConnectFailed(System.Diagnostics.Activity? activity, MqttEndpoint endpoint, long started, Exception error)
+    {
+        MqttTracing.Fail(activity, error);
+        if (MqttMetrics.ConnectDuration.Enabled || (error is MqttProtocolException && MqttMetrics.ProtocolErrors.Enabled))
+        {
+            var tags = new EndpointTags(endpoint.Host, endpoint.Port);
+            MqttMetrics.RecordConnectDuration(Options.TimeProvider.GetElapsedTime(started), tags, Options.ProtocolVersion, error);
+
+            // A broker breaking the protocol before or in CONNACK; violations later are counted by the connection.
+            if (error is MqttProtocolException violation)
+            {
+                MqttMetrics.RecordProtocolError(violation, tags);
+            }
+        }
+
+        return false;
     }
 
     private MqttConnectResult BuildResult(MqttConnAckPacket connAck, string clientId)
@@ -336,6 +385,9 @@ internal sealed partial class MqttConnectionSupervisor
     /// </summary>
     private async Task ReconnectLoopAsync(MqttEndpoint lostEndpoint, Exception lastError, TimeSpan firstDelay, CancellationToken stop)
     {
+        // Started from the read loop, which still carries the span that was current when the application connected,
+        // maybe hours ago: a reconnect's connect span starts a trace of its own instead of joining that one.
+        System.Diagnostics.Activity.Current = null;
         var endpoints = Options.Endpoints;
         var index = Math.Max(0, IndexOf(endpoints, lostEndpoint));
         var permanent = new Dictionary<MqttEndpoint, Exception>();

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
@@ -15,6 +16,9 @@ internal sealed partial class MqttConnectionSupervisor
     public Func<MqttMessage, CancellationToken, ValueTask>? MessageHandler { get; set; }
 
     public long QueuedIncomingBytes => _incomingBytes.Used;
+
+    /// <summary>Received messages not yet taken by a handler or by ReadMessagesAsync.</summary>
+    public int IncomingCount => _incoming.Reader.Count + _unhandled.Reader.Count;
 
     public async IAsyncEnumerable<MqttMessage> ReadMessagesAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
@@ -44,6 +48,11 @@ internal sealed partial class MqttConnectionSupervisor
         else if (!_incomingBytes.TryAcquire(size))
         {
             Log.MessageDroppedForBytes(Logger, message.Topic, size, Options.IncomingMessageBufferSize, Options.IncomingMessageFullMode.ToString());
+            if (MqttMetrics.DroppedMessages.Enabled)
+            {
+                MqttMetrics.RecordDropped(offline: false, "byte_limit");
+            }
+
             return;
         }
 
@@ -67,6 +76,10 @@ internal sealed partial class MqttConnectionSupervisor
     {
         var token = _disposed.Token;
         var reader = _incoming.Reader;
+
+        // This loop was started by the constructor and inherited whatever span was current there: consumer spans
+        // must have the producer's context as parent, or none, never an unrelated span of the application's.
+        Activity.Current = null;
         var invoked = new List<Func<MqttMessage, CancellationToken, ValueTask>>();
         try
         {
@@ -101,7 +114,30 @@ internal sealed partial class MqttConnectionSupervisor
     }
 
     /// <summary>Runs the handlers for one message; true when no handler took it and it went to the unhandled queue.</summary>
-    private async ValueTask<bool> DispatchAsync(MqttMessage message, List<Func<MqttMessage, CancellationToken, ValueTask>> invoked, CancellationToken token)
+    private ValueTask<bool> DispatchAsync(MqttMessage message, List<Func<MqttMessage, CancellationToken, ValueTask>> invoked, CancellationToken token) =>
+        MqttMetrics.ActivitySource.HasListeners() ? DispatchTracedAsync(message, invoked, token) : DispatchCoreAsync(message, invoked, token);
+
+    /// <summary>As <see cref="DispatchCoreAsync"/>, inside a consumer span: the handlers run with it as the current activity.</summary>
+    private async ValueTask<bool> DispatchTracedAsync(MqttMessage message, List<Func<MqttMessage, CancellationToken, ValueTask>> invoked, CancellationToken token)
+    {
+        using var activity = MqttTracing.StartProcess(message, LastConnection?.Endpoint);
+        try
+        {
+            var forwarded = await DispatchCoreAsync(message, invoked, token).ConfigureAwait(false);
+            if (forwarded)
+            {
+                MqttTracing.MarkReceived(activity, message);
+            }
+
+            return forwarded;
+        }
+        catch (Exception ex) when (MqttTracing.Fail(activity, ex))
+        {
+            throw;
+        }
+    }
+
+    private async ValueTask<bool> DispatchCoreAsync(MqttMessage message, List<Func<MqttMessage, CancellationToken, ValueTask>> invoked, CancellationToken token)
     {
         invoked.Clear();
         foreach (var h in Volatile.Read(ref _handlers))
@@ -145,6 +181,12 @@ internal sealed partial class MqttConnectionSupervisor
             if (Logger.IsEnabled(LogLevel.Error))
             {
                 Log.HandlerFailed(Logger, message.Topic, ex);
+            }
+
+            // The failure is the application's, but the consumer span it ran in should say the processing failed.
+            if (Activity.Current is { Kind: ActivityKind.Consumer } current && current.Source == MqttMetrics.ActivitySource)
+            {
+                MqttTracing.Fail(current, ex);
             }
         }
     }

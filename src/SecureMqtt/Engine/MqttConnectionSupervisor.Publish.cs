@@ -63,11 +63,36 @@ internal sealed partial class MqttConnectionSupervisor
     /// <summary>Whether a message not sent now will have another connection to go out on (the client is not giving up or leaving).</summary>
     private bool WillReconnect => !_closing && (State is MqttClientState.Reconnecting or MqttClientState.Connecting || (_current is null && _reconnectStop is not null));
 
-    private async Task<MqttPublishResult> PublishCoreAsync(MqttMessage message, CancellationToken cancellationToken)
+    // Without listeners the publish is the loop itself: no span, and no second state machine per QoS 1/2 message.
+    private Task<MqttPublishResult> PublishCoreAsync(MqttMessage message, CancellationToken cancellationToken) =>
+        MqttMetrics.ActivitySource.HasListeners() ? PublishTracedAsync(message, cancellationToken) : PublishLoopAsync(message, cancellationToken);
+
+    private async Task<MqttPublishResult> PublishTracedAsync(MqttMessage message, CancellationToken cancellationToken)
+    {
+        using var activity = MqttTracing.StartPublish(message, LastConnection?.Endpoint);
+
+        // The trace crosses the broker in MQTT 5 user properties; 3.1.1 has nowhere to carry it. Only a recorded span
+        // adds them, so messages a sampler left out cost no extra bytes on the wire (docs/telemetry.md).
+        if (activity is { Recorded: true } && Options.ProtocolVersion == MqttProtocolVersion.V500)
+        {
+            message = MqttTracing.Inject(activity, message);
+        }
+
+        try
+        {
+            var result = await PublishLoopAsync(message, cancellationToken).ConfigureAwait(false);
+            MqttTracing.Complete(activity, result);
+            return result;
+        }
+        catch (Exception ex) when (MqttTracing.Fail(activity, ex))
+        {
+            throw;
+        }
+    }
+
+    private async Task<MqttPublishResult> PublishLoopAsync(MqttMessage message, CancellationToken cancellationToken)
     {
         ValidateTopic(message);
-        using var activity = MqttMetrics.ActivitySource.StartActivity("mqtt publish", System.Diagnostics.ActivityKind.Producer);
-        activity?.SetTag("messaging.destination.name", message.Topic);
 
         // With a durable store, a QoS 1 message that has to wait for an in-flight slot is stored as queued first (see
         // OfflineQueue.StoreAcceptedAsync), so its save shares a commit with the other waiters' instead of taking one
@@ -199,7 +224,11 @@ internal sealed partial class MqttConnectionSupervisor
         if (message.QualityOfService == MqttQualityOfService.AtMostOnce && Options.OfflineQueue.DropAtMostOnce)
         {
             Log.OfflineDropped(Logger, message.Topic);
-            MqttMetrics.MessagesDropped.Add(1);
+            if (MqttMetrics.DroppedMessages.Enabled)
+            {
+                MqttMetrics.RecordDropped(offline: true, "offline_at_most_once");
+            }
+
             return new MqttPublishResult { ReasonCode = MqttReasonCode.Success, Dropped = true };
         }
 
@@ -210,6 +239,10 @@ internal sealed partial class MqttConnectionSupervisor
         try
         {
             await Queue.EnqueueAsync(item, cancellationToken).ConfigureAwait(false);
+        }
+        catch (MqttOfflineQueueFullException) when (NoteQueueFull())
+        {
+            throw;
         }
         catch when (storedSequence is { } sequence)
         {
@@ -320,6 +353,17 @@ internal sealed partial class MqttConnectionSupervisor
         {
             StartDraining(current);
         }
+    }
+
+    /// <summary>Counts a message the full offline queue refused; false, so the exception goes on to the handler below.</summary>
+    private static bool NoteQueueFull()
+    {
+        if (MqttMetrics.DroppedMessages.Enabled)
+        {
+            MqttMetrics.RecordDropped(offline: true, "queue_full");
+        }
+
+        return false;
     }
 
     private static void ValidateTopic(MqttMessage message)

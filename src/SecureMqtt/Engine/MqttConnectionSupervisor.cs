@@ -50,10 +50,15 @@ internal sealed partial class MqttConnectionSupervisor : IAsyncDisposable
             {
                 _incomingBytes.Release(IncomingByteBudget.SizeOf(dropped));
                 Log.MessageDropped(Logger, dropped.Topic, options.IncomingMessageFullMode.ToString());
+                if (MqttMetrics.DroppedMessages.Enabled)
+                {
+                    MqttMetrics.RecordDropped(offline: false, "channel_full");
+                }
             });
         _unhandled = Channel.CreateBounded<MqttMessage>(new BoundedChannelOptions(capacity) { FullMode = BoundedChannelFullMode.Wait, SingleWriter = true });
         _dispatchLoop = Task.Run(RunDispatchLoopAsync);
         _eventLoop = Task.Run(RunEventLoopAsync);
+        MqttMetrics.Register(this);
     }
 
     public MqttClientOptions Options { get; }
@@ -121,6 +126,7 @@ internal sealed partial class MqttConnectionSupervisor : IAsyncDisposable
         }
 
         SetState(MqttClientState.Disposed);
+        MqttMetrics.Unregister(this);
         Session.FailPending(disposed);
         Queue.FailAll(disposed);
         await _disposed.CancelAsync().ConfigureAwait(false);

@@ -22,9 +22,7 @@ internal sealed partial class MqttProtocolConnection
         var logger = owner.Logger;
         var port = endpoint.Port;
         Log.Connecting(logger, endpoint.Host, port, endpoint.UseTls ? "TLS" : "TCP", o.ProtocolVersion);
-        using var activity = MqttMetrics.ActivitySource.StartActivity("mqtt connect", System.Diagnostics.ActivityKind.Client);
-        activity?.SetTag("server.address", endpoint.Host);
-        activity?.SetTag("server.port", port);
+        var tags = new EndpointTags(endpoint.Host, port);
 
         using var timeout = new CancellationTokenSource(o.ConnectTimeout, o.TimeProvider);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
@@ -39,7 +37,7 @@ internal sealed partial class MqttProtocolConnection
             // A stalled proxy must not be reported as a TLS handshake timeout.
             phase = (endpoint.Proxy ?? o.Proxy) is not null ? (endpoint.UseTls ? "proxy tunnel or TLS handshake" : "proxy tunnel") : endpoint.UseTls ? "TLS handshake" : "TCP connect";
             var connected = await transport.ConnectAsync(linked.Token).ConfigureAwait(false);
-            stream = new MqttFramedStream(connected, o.OutputBufferSize, o.TimeProvider);
+            stream = new MqttFramedStream(connected, o.OutputBufferSize, o.TimeProvider) { Tags = tags };
 
             phase = "CONNACK";
             var initialData = exchange is null ? null : await exchange.GetInitialDataAsync(linked.Token).ConfigureAwait(false);
@@ -83,7 +81,7 @@ internal sealed partial class MqttProtocolConnection
                 throw;
             }
 
-            var connection = new MqttProtocolConnection(owner, stream, endpoint, o.ProtocolVersion);
+            var connection = new MqttProtocolConnection(owner, stream, endpoint, o.ProtocolVersion, tags);
             stream = null;
             return (connection, connAck);
         }

@@ -94,7 +94,11 @@ internal sealed partial class MqttProtocolConnection
     private async ValueTask OnPublishAsync(MqttPublishPacket publish, CancellationToken cancellationToken)
     {
         var topic = Version == MqttProtocolVersion.V500 ? InboundAliases.Resolve(publish.Topic, publish.TopicAlias) : publish.Topic;
-        MqttMetrics.MessagesReceived.Add(1);
+        if (MqttMetrics.ConsumedMessages.Enabled || MqttMetrics.ReceivedPayload.Enabled)
+        {
+            MqttMetrics.RecordReceived(publish.QualityOfService, publish.Payload.Length, Tags);
+        }
+
         PacketTrace.ReceivedPublish(Logger, publish, topic);
         if (!IsTopicAccepted(topic))
         {
@@ -204,6 +208,7 @@ internal sealed partial class MqttProtocolConnection
         switch (ack.Type)
         {
             case MqttPacketType.PubAck:
+                NotePublishEnded(ack, MqttQualityOfService.AtLeastOnce);
                 if (await _owner.Session.OnPubAckAsync(ack).ConfigureAwait(false) == AckOutcome.Completed)
                 {
                     Quota.Release();
@@ -211,6 +216,12 @@ internal sealed partial class MqttProtocolConnection
 
                 break;
             case MqttPacketType.PubRec:
+                if ((byte)ack.ReasonCode >= 0x80)
+                {
+                    // A failing PUBREC ends the QoS 2 flow [MQTT-4.3.3].
+                    NotePublishEnded(ack, MqttQualityOfService.ExactlyOnce);
+                }
+
                 switch (await _owner.Session.OnPubRecAsync(ack).ConfigureAwait(false))
                 {
                     case AckOutcome.Completed:
@@ -226,6 +237,7 @@ internal sealed partial class MqttProtocolConnection
 
                 break;
             case MqttPacketType.PubComp:
+                NotePublishEnded(ack, MqttQualityOfService.ExactlyOnce);
                 if (await _owner.Session.OnPubCompAsync(ack).ConfigureAwait(false) == AckOutcome.Completed)
                 {
                     Quota.Release();

@@ -48,7 +48,16 @@ internal sealed partial class MqttProtocolConnection
     // when no alias applies, so the hot QoS 0 path does not build the same packet twice.
     public ValueTask WritePublishAsync(MqttMessage message, ushort packetId, bool duplicate, MqttPublishPacket? prebuilt, CancellationToken cancellationToken)
     {
-        MqttMetrics.MessagesSent.Add(1);
+        if (!duplicate && (MqttMetrics.SentMessages.Enabled || MqttMetrics.SentPayload.Enabled))
+        {
+            MqttMetrics.RecordSent(message, Tags);
+        }
+
+        if (packetId != 0 && MqttMetrics.PublishDuration.Enabled)
+        {
+            NotePublishStarted(packetId, message.QualityOfService);
+        }
+
         PacketTrace.SentPublish(Logger, message, packetId, duplicate);
         return Output.WriteAsync((connection: this, message, packetId, duplicate, prebuilt), static (writer, state) =>
         {

@@ -25,16 +25,20 @@ internal sealed partial class MqttProtocolConnection
     private Task _flushLoop = Task.CompletedTask;
     private Task _keepAliveLoop = Task.CompletedTask;
 
-    private MqttProtocolConnection(MqttConnectionSupervisor owner, MqttFramedStream stream, MqttEndpoint endpoint, MqttProtocolVersion version)
+    private MqttProtocolConnection(MqttConnectionSupervisor owner, MqttFramedStream stream, MqttEndpoint endpoint, MqttProtocolVersion version, EndpointTags tags)
     {
         _owner = owner;
         _stream = stream;
         Endpoint = endpoint;
+        Tags = tags;
         Version = version;
         Logger = owner.Logger;
     }
 
     public MqttEndpoint Endpoint { get; }
+
+    /// <summary>server.address and server.port for this connection's measurements.</summary>
+    public EndpointTags Tags { get; }
 
     public MqttProtocolVersion Version { get; }
 
@@ -179,6 +183,11 @@ internal sealed partial class MqttProtocolConnection
     public async Task ProtocolViolationAsync(MqttProtocolException violation)
     {
         Log.ProtocolViolation(Logger, violation.Message);
+        if (MqttMetrics.ProtocolErrors.Enabled)
+        {
+            MqttMetrics.RecordProtocolError(violation, Tags);
+        }
+
         if (Version == MqttProtocolVersion.V500 && IsAlive)
         {
             try

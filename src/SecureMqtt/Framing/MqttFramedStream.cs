@@ -39,6 +39,9 @@ internal sealed class MqttFramedStream : IAsyncDisposable
 
     public long BytesSent { get; private set; }
 
+    /// <summary>The endpoint's tags for mqtt.client.network.io; null leaves the bytes unmeasured.</summary>
+    public EndpointTags? Tags { get; init; }
+
     public TimeSpan SinceLastSent => _time.GetElapsedTime(Interlocked.Read(ref _lastSent));
 
     public TimeSpan SinceLastReceived => _time.GetElapsedTime(Interlocked.Read(ref _lastReceived));
@@ -121,7 +124,10 @@ internal sealed class MqttFramedStream : IAsyncDisposable
             // or the keep-alive loop could judge a connection that just received something as silent.
             Interlocked.Exchange(ref _lastReceived, _time.GetTimestamp());
             BytesReceived += count;
-            MqttMetrics.BytesReceived.Add(count);
+            if (Tags is { } tags && MqttMetrics.NetworkIo.Enabled)
+            {
+                MqttMetrics.RecordNetworkIo(count, sent: false, tags);
+            }
         }
     }
 
@@ -129,6 +135,9 @@ internal sealed class MqttFramedStream : IAsyncDisposable
     {
         BytesSent += count;
         Interlocked.Exchange(ref _lastSent, _time.GetTimestamp());
-        MqttMetrics.BytesSent.Add(count);
+        if (Tags is { } tags && MqttMetrics.NetworkIo.Enabled)
+        {
+            MqttMetrics.RecordNetworkIo(count, sent: true, tags);
+        }
     }
 }

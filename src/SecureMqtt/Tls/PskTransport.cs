@@ -31,6 +31,7 @@ internal sealed class PskTransport(IMqttTransport inner, MqttTlsOptions options,
         };
 
         var tcp = await inner.ConnectAsync(cancellationToken).ConfigureAwait(false);
+        var handshakeStarted = System.Diagnostics.Stopwatch.GetTimestamp();
         PskTlsStream tls;
         try
         {
@@ -41,6 +42,7 @@ internal sealed class PskTransport(IMqttTransport inner, MqttTlsOptions options,
             await tcp.Stream.DisposeAsync().ConfigureAwait(false);
             var failure = Map(ex, targetHost);
             Log.TlsFailed(logger, targetHost, failure.Kind, failure.Message);
+            RecordHandshake(handshakeStarted, null, failure);
             throw failure;
         }
         catch
@@ -50,7 +52,17 @@ internal sealed class PskTransport(IMqttTransport inner, MqttTlsOptions options,
         }
 
         Log.PskEstablished(logger, targetHost, tls.NegotiatedProtocol, tls.CipherSuite, key.Identity);
-        return new ConnectedTransport(tls) { Security = new TlsSecurity(MqttTlsInfo.ForPreSharedKey(tls.NegotiatedProtocol, tls.CipherSuite, targetHost, key.Identity)) };
+        var info = MqttTlsInfo.ForPreSharedKey(tls.NegotiatedProtocol, tls.CipherSuite, targetHost, key.Identity);
+        RecordHandshake(handshakeStarted, info.Protocol, null);
+        return new ConnectedTransport(tls) { Security = new TlsSecurity(info) };
+    }
+
+    private void RecordHandshake(long started, SslProtocols? protocol, Exception? error)
+    {
+        if (MqttMetrics.TlsHandshakeDuration.Enabled)
+        {
+            MqttMetrics.RecordTlsHandshake(System.Diagnostics.Stopwatch.GetElapsedTime(started), host, port, protocol, error);
+        }
     }
 
     private MqttTlsException Map(PskTlsException error, string targetHost)

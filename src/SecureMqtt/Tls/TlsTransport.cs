@@ -16,6 +16,9 @@ namespace SecureMqtt.Tls;
 internal sealed class TlsTransport(IMqttTransport inner, MqttTlsOptions options, string host, int port, ILogger logger, TimeProvider timeProvider,
     bool resumable = false) : IMqttTransport
 {
+    // Timed from the connected socket: the TCP connect (or proxy tunnel) belongs to mqtt.client.connect.duration.
+    private long _handshakeStarted;
+
     public async ValueTask<ConnectedTransport> ConnectAsync(CancellationToken cancellationToken)
     {
         var targetHost = options.TargetHost ?? host;
@@ -30,6 +33,7 @@ internal sealed class TlsTransport(IMqttTransport inner, MqttTlsOptions options,
         var tcp = await inner.ConnectAsync(cancellationToken).ConfigureAwait(false);
         var ssl = new SslStream(new FirstByteObservingStream(tcp.Stream, state), leaveInnerStreamOpen: false);
         using var handshakeTimeout = HandshakeTimeouts.Start(options.HandshakeTimeout, timeProvider, cancellationToken);
+        _handshakeStarted = timeProvider.GetTimestamp();
         try
         {
             await ssl.AuthenticateAsClientAsync(BuildAuthenticationOptions(targetHost, caCertificates, clientCertificate, state), handshakeTimeout.Token).ConfigureAwait(false);
@@ -44,7 +48,9 @@ internal sealed class TlsTransport(IMqttTransport inner, MqttTlsOptions options,
             // A cancelled socket read can surface from SslStream as an I/O error rather than a cancellation. The
             // cancellation (the caller's, or the connect timeout behind it) is the cause: say so, not "broker closed".
             await ssl.DisposeAsync().ConfigureAwait(false);
-            throw new OperationCanceledException("The TLS handshake was cancelled.", ex, cancellationToken);
+            var cancelled = new OperationCanceledException("The TLS handshake was cancelled.", ex, cancellationToken);
+            RecordHandshake(null, cancelled);
+            throw cancelled;
         }
         catch (Exception ex) when (ex is AuthenticationException or IOException)
         {
@@ -74,13 +80,23 @@ internal sealed class TlsTransport(IMqttTransport inner, MqttTlsOptions options,
             ClientCertificateSent = clientCertificate is not null,
         };
         Log.TlsEstablished(logger, info.Protocol, info.CipherSuite, serverCertificate.Subject, serverCertificate.Issuer);
+        RecordHandshake(ssl.SslProtocol, null);
         return new ConnectedTransport(ssl) { Security = new TlsSecurity(info, state.ExplainEarlyFailure) };
     }
 
     private MqttTlsException Failed(MqttTlsException failure, string targetHost)
     {
         Log.TlsFailed(logger, targetHost, failure.Kind, failure.Message);
+        RecordHandshake(null, failure);
         return failure;
+    }
+
+    private void RecordHandshake(SslProtocols? protocol, Exception? error)
+    {
+        if (MqttMetrics.TlsHandshakeDuration.Enabled)
+        {
+            MqttMetrics.RecordTlsHandshake(timeProvider.GetElapsedTime(_handshakeStarted), host, port, protocol, error);
+        }
     }
 
     private SslClientAuthenticationOptions BuildAuthenticationOptions(string targetHost, X509Certificate2Collection? caCertificates,
