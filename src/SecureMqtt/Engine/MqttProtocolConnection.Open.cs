@@ -4,6 +4,7 @@ using SecureMqtt.Framing;
 using SecureMqtt.Packets;
 using SecureMqtt.Tls;
 using SecureMqtt.Transport;
+using SecureMqtt.Transport.WebSockets;
 
 namespace SecureMqtt.Engine;
 
@@ -21,7 +22,7 @@ internal sealed partial class MqttProtocolConnection
         var o = owner.Options;
         var logger = owner.Logger;
         var port = endpoint.Port;
-        Log.Connecting(logger, endpoint.Host, port, endpoint.UseTls ? "TLS" : "TCP", o.ProtocolVersion);
+        Log.Connecting(logger, endpoint.Host, port, (endpoint.UseWebSocket ? "WebSocket over " : string.Empty) + (endpoint.UseTls ? "TLS" : "TCP"), o.ProtocolVersion);
         using var activity = MqttMetrics.ActivitySource.StartActivity("mqtt connect", System.Diagnostics.ActivityKind.Client);
         activity?.SetTag("server.address", endpoint.Host);
         activity?.SetTag("server.port", port);
@@ -38,6 +39,7 @@ internal sealed partial class MqttProtocolConnection
             var transport = CreateTransport(owner, endpoint);
             // A stalled proxy must not be reported as a TLS handshake timeout.
             phase = (endpoint.Proxy ?? o.Proxy) is not null ? (endpoint.UseTls ? "proxy tunnel or TLS handshake" : "proxy tunnel") : endpoint.UseTls ? "TLS handshake" : "TCP connect";
+            phase = endpoint.UseWebSocket ? $"{phase} or WebSocket upgrade" : phase;
             var connected = await transport.ConnectAsync(linked.Token).ConfigureAwait(false);
             stream = new MqttFramedStream(connected, o.OutputBufferSize, o.TimeProvider);
 
@@ -117,7 +119,10 @@ internal sealed partial class MqttProtocolConnection
         Closed.TrySetResult();
     }
 
-    /// <summary>The transport for one endpoint: TCP (or a proxy tunnel), with TLS (certificates or PSK) over it for an mqtts endpoint.</summary>
+    /// <summary>
+    /// The transport for one endpoint: TCP (or a proxy tunnel), with TLS (certificates or PSK) over it for an mqtts
+    /// or wss endpoint, and a WebSocket over that for ws and wss.
+    /// </summary>
     private static IMqttTransport CreateTransport(MqttConnectionSupervisor owner, MqttEndpoint endpoint)
     {
         var o = owner.Options;
@@ -127,7 +132,7 @@ internal sealed partial class MqttProtocolConnection
             : new TcpTransport(endpoint.Host, endpoint.Port);
         if (!endpoint.UseTls)
         {
-            return transport;
+            return endpoint.UseWebSocket ? new WebSocketTransport(transport, endpoint, o.WebSocket) : transport;
         }
 
         // An mqtts endpoint without TLS options is verified against the system's trust store, never unverified.
@@ -137,9 +142,10 @@ internal sealed partial class MqttProtocolConnection
             tls = tls with { TargetHost = serverName };
         }
 
-        return tls.PreSharedKey is { } psk
+        transport = tls.PreSharedKey is { } psk
             ? new PskTransport(transport, tls, psk, endpoint.Host, endpoint.Port, owner.Logger)
             : new TlsTransport(transport, tls, endpoint.Host, endpoint.Port, owner.Logger, o.TimeProvider, resumable: owner.HasConnectedTo(endpoint));
+        return endpoint.UseWebSocket ? new WebSocketTransport(transport, endpoint, o.WebSocket) : transport;
     }
 
     private static async ValueTask SendConnectAsync(MqttConnectionSupervisor owner, MqttFramedStream stream, string clientId, bool cleanStart,

@@ -1,0 +1,48 @@
+// The aedes MQTT broker (MQTT 3.1.1) served over WebSocket for SecureMqtt's tests, on 127.0.0.1 only.
+//   node server.mjs --ws-port N [--wss-port N --cert FILE --key FILE] [--path /mqtt] [--no-subprotocol]
+// Prints "aedes ready" once every listener is bound. An upgrade to any other path is answered 404 (as a web server
+// with one WebSocket route would), so the client's wrong-path error can be tested against a real answer.
+// --no-subprotocol makes the server accept the upgrade without selecting "mqtt" (a misconfigured proxy or server).
+import http from 'node:http'
+import https from 'node:https'
+import fs from 'node:fs'
+import { Aedes } from 'aedes'
+import { WebSocketServer, createWebSocketStream } from 'ws'
+
+const args = process.argv.slice(2)
+const option = (name) => {
+  const i = args.indexOf(name)
+  return i >= 0 ? args[i + 1] : undefined
+}
+const path = option('--path') ?? '/mqtt'
+const selectSubprotocol = !args.includes('--no-subprotocol')
+
+const broker = await Aedes.createBroker()
+const sockets = new WebSocketServer({
+  noServer: true,
+  // MQTT over WebSocket negotiates the subprotocol "mqtt" [MQTT-6.0.0-3, MQTT-6.0.0-4].
+  handleProtocols: (offered) => (selectSubprotocol && offered.has('mqtt') ? 'mqtt' : false),
+  maxPayload: 64 * 1024 * 1024
+})
+sockets.on('connection', (socket, request) => broker.handle(createWebSocketStream(socket), request))
+
+function serve (server, port) {
+  server.on('upgrade', (request, socket, head) => {
+    const requested = new URL(request.url, 'http://localhost').pathname
+    if (requested !== path) {
+      socket.end('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n')
+      return
+    }
+    sockets.handleUpgrade(request, socket, head, (ws) => sockets.emit('connection', ws, request))
+  })
+  return new Promise((resolve) => server.listen(port, '127.0.0.1', resolve))
+}
+
+const listening = [serve(http.createServer(), Number(option('--ws-port')))]
+if (option('--wss-port')) {
+  const tls = { cert: fs.readFileSync(option('--cert')), key: fs.readFileSync(option('--key')) }
+  listening.push(serve(https.createServer(tls), Number(option('--wss-port'))))
+}
+await Promise.all(listening)
+console.log('aedes ready')
+process.on('SIGTERM', () => process.exit(0))
