@@ -18,13 +18,23 @@ const path = option('--path') ?? '/mqtt'
 const selectSubprotocol = !args.includes('--no-subprotocol')
 
 const broker = await Aedes.createBroker()
+broker.on('clientError', (client, error) => console.log(`client error id=${client?.id ?? '-'} ${error.message}`))
+broker.on('connectionError', (client, error) => console.log(`connection error ${error.message}`))
 const sockets = new WebSocketServer({
   noServer: true,
   // MQTT over WebSocket negotiates the subprotocol "mqtt" [MQTT-6.0.0-3, MQTT-6.0.0-4].
   handleProtocols: (offered) => (selectSubprotocol && offered.has('mqtt') ? 'mqtt' : false),
   maxPayload: 64 * 1024 * 1024
 })
-sockets.on('connection', (socket, request) => broker.handle(createWebSocketStream(socket), request))
+sockets.on('connection', (socket, request) => {
+  // What each connection sent, printed when it closes, so tests can see how many WebSocket messages carried how
+  // many MQTT packets, and that the client's extra header (X-Test-Id) arrived.
+  let messages = 0
+  let bytes = 0
+  socket.on('message', (data) => { messages++; bytes += data.length })
+  socket.on('close', () => console.log(`closed id=${request.headers['x-test-id'] ?? '-'} messages=${messages} bytes=${bytes}`))
+  broker.handle(createWebSocketStream(socket), request)
+})
 
 function serve (server, port) {
   server.on('upgrade', (request, socket, head) => {
