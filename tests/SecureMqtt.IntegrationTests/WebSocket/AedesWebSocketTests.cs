@@ -190,3 +190,7 @@ public partial class AedesWebSocketTests(AedesFixture fixture, ITestOutputHelper
         ConnectTimeout = Broker.Timeout,
     };
 }
+
+/// <summary>Tests in this collection share one aedes broker; xunit v2 needs the definition in the test assembly.</summary>
+[CollectionDefinition(AedesFixture.CollectionName)]
+public sealed class AedesCollection : ICollectionFixture<AedesFixture>;

@@ -1,8 +1,8 @@
 using System.Net;
 using SecureMqtt.Pki;
-using SecureMqtt.Testing;
+using Xunit;
 
-namespace SecureMqtt.IntegrationTests.WebSocket;
+namespace SecureMqtt.Testing;
 
 /// <summary>
 /// One aedes broker per collection, served over ws and wss (a certificate for localhost and 127.0.0.1 from a CA made
@@ -11,24 +11,32 @@ namespace SecureMqtt.IntegrationTests.WebSocket;
 /// </summary>
 public sealed class AedesFixture : IAsyncLifetime
 {
+    /// <summary>The xunit collection name for tests sharing this broker.</summary>
     public const string CollectionName = "aedes";
 
     private AedesBroker? _broker;
     private TinyproxyServer? _proxy;
     private CertificateAuthority? _authority;
 
+    /// <summary>Directory holding the generated certificates and keys.</summary>
     public string WorkDirectory { get; } = Directory.CreateTempSubdirectory("aedes-fixture-").FullName;
 
+    /// <summary>The CA certificate (PEM) that signed the broker's certificate.</summary>
     public string CaCertificatePath => Path.Combine(WorkDirectory, "ca.crt");
 
+    /// <summary>The broker's certificate (PEM), for localhost and 127.0.0.1.</summary>
     public string ServerCertificatePath => Path.Combine(WorkDirectory, "server.crt");
 
+    /// <summary>The broker's key (PEM).</summary>
     public string ServerKeyPath => Path.Combine(WorkDirectory, "server.key");
 
+    /// <summary>The broker.</summary>
     public AedesBroker Broker => _broker ?? throw new InvalidOperationException(AedesBroker.MissingReason ?? "Not initialized.");
 
+    /// <summary>A tinyproxy that may CONNECT to the broker's ws and wss ports.</summary>
     public TinyproxyServer Proxy => _proxy ?? throw new InvalidOperationException("Not initialized.");
 
+    /// <summary>Creates the PKI and starts the broker and the proxy (unless aedes is missing).</summary>
     public async Task InitializeAsync()
     {
         if (AedesBroker.MissingReason is not null)
@@ -48,6 +56,7 @@ public sealed class AedesFixture : IAsyncLifetime
         _proxy = await TinyproxyServer.StartAsync([_broker.WebSocketPort, _broker.WebSocketTlsPort]);
     }
 
+    /// <summary>Stops the proxy and the broker and deletes <see cref="WorkDirectory"/>.</summary>
     public async Task DisposeAsync()
     {
         if (_proxy is not null)
@@ -72,13 +81,10 @@ public sealed class AedesFixture : IAsyncLifetime
     }
 }
 
-/// <summary>Tests in this collection share one aedes broker; xunit v2 needs the definition in the test assembly.</summary>
-[CollectionDefinition(AedesFixture.CollectionName)]
-public sealed class AedesCollection : ICollectionFixture<AedesFixture>;
-
 /// <summary>A fact skipped, with the reason printed, where aedes is not installed.</summary>
 public sealed class AedesFactAttribute : FactAttribute
 {
+    /// <summary>Skips the test where aedes is missing.</summary>
     public AedesFactAttribute()
     {
         if (AedesBroker.MissingReason is { } reason)
@@ -91,6 +97,7 @@ public sealed class AedesFactAttribute : FactAttribute
 /// <summary>A theory skipped, with the reason printed, where aedes is not installed.</summary>
 public sealed class AedesTheoryAttribute : TheoryAttribute
 {
+    /// <summary>Skips the test where aedes is missing.</summary>
     public AedesTheoryAttribute()
     {
         if (AedesBroker.MissingReason is { } reason)
