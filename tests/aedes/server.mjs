@@ -1,8 +1,10 @@
 // The aedes MQTT broker (MQTT 3.1.1) served over WebSocket for SecureMqtt's tests, on 127.0.0.1 only.
-//   node server.mjs --ws-port N [--wss-port N --cert FILE --key FILE] [--path /mqtt] [--no-subprotocol]
+//   node server.mjs --ws-port N [--wss-port N --cert FILE --key FILE] [--tcp-port N] [--path /mqtt] [--no-subprotocol]
+// --tcp-port also serves plain MQTT over TCP, to compare the transports on one broker.
 // Prints "aedes ready" once every listener is bound. An upgrade to any other path is answered 404 (as a web server
 // with one WebSocket route would), so the client's wrong-path error can be tested against a real answer.
 // --no-subprotocol makes the server accept the upgrade without selecting "mqtt" (a misconfigured proxy or server).
+import net from 'node:net'
 import http from 'node:http'
 import https from 'node:https'
 import fs from 'node:fs'
@@ -52,6 +54,10 @@ const listening = [serve(http.createServer(), Number(option('--ws-port')))]
 if (option('--wss-port')) {
   const tls = { cert: fs.readFileSync(option('--cert')), key: fs.readFileSync(option('--key')) }
   listening.push(serve(https.createServer(tls), Number(option('--wss-port'))))
+}
+if (option('--tcp-port')) {
+  const tcp = net.createServer(broker.handle)
+  listening.push(new Promise((resolve) => tcp.listen(Number(option('--tcp-port')), '127.0.0.1', resolve)))
 }
 await Promise.all(listening)
 console.log('aedes ready')
