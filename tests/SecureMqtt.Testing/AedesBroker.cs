@@ -45,7 +45,8 @@ public sealed class AedesBroker : IAsyncDisposable
     /// <param name="certificateFile">The server certificate (PEM) for a wss listener, or null for ws only.</param>
     /// <param name="keyFile">Its key (PEM).</param>
     /// <param name="selectSubprotocol">False: accept upgrades without selecting the subprotocol mqtt (a misconfigured server).</param>
-    public static async Task<AedesBroker> StartAsync(string? certificateFile = null, string? keyFile = null, bool selectSubprotocol = true)
+    /// <param name="clientCaFile">A CA (PEM): the wss listener then requires a client certificate it issued (mutual TLS).</param>
+    public static async Task<AedesBroker> StartAsync(string? certificateFile = null, string? keyFile = null, bool selectSubprotocol = true, string? clientCaFile = null)
     {
         if (MissingReason is { } reason)
         {
@@ -57,6 +58,11 @@ public sealed class AedesBroker : IAsyncDisposable
         if (certificateFile is not null)
         {
             arguments.AddRange(["--wss-port", ports[1].ToString(CultureInfo.InvariantCulture), "--cert", certificateFile, "--key", keyFile!]);
+        }
+
+        if (clientCaFile is not null)
+        {
+            arguments.AddRange(["--client-ca", clientCaFile]);
         }
 
         if (!selectSubprotocol)

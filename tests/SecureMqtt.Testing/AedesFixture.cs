@@ -30,6 +30,12 @@ public sealed class AedesFixture : IAsyncLifetime
     /// <summary>The broker's key (PEM).</summary>
     public string ServerKeyPath => Path.Combine(WorkDirectory, "server.key");
 
+    /// <summary>A client certificate (PEM) from the same CA, CN device-1.</summary>
+    public string ClientCertificatePath => Path.Combine(WorkDirectory, "client.crt");
+
+    /// <summary>The client key (PEM).</summary>
+    public string ClientKeyPath => Path.Combine(WorkDirectory, "client.key");
+
     /// <summary>The broker.</summary>
     public AedesBroker Broker => _broker ?? throw new InvalidOperationException(AedesBroker.MissingReason ?? "Not initialized.");
 
@@ -46,8 +52,11 @@ public sealed class AedesFixture : IAsyncLifetime
 
         _authority = CertificateAuthority.Create("SecureMqtt aedes Test CA");
         using var server = _authority.IssueServerCertificate("localhost", ["localhost"], [IPAddress.Loopback]);
+        using var client = _authority.IssueClientCertificate("device-1");
         PemFiles.WriteAll(
         [
+            OutputFile.Text(ClientCertificatePath, client.CertificatePem),
+            OutputFile.Text(ClientKeyPath, client.PrivateKeyPem, isSecret: true),
             OutputFile.Text(CaCertificatePath, _authority.CertificatePem),
             OutputFile.Text(ServerCertificatePath, server.CertificatePem),
             OutputFile.Text(ServerKeyPath, server.PrivateKeyPem, isSecret: true),

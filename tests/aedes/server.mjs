@@ -1,6 +1,7 @@
 // The aedes MQTT broker (MQTT 3.1.1) served over WebSocket for SecureMqtt's tests, on 127.0.0.1 only.
 //   node server.mjs --ws-port N [--wss-port N --cert FILE --key FILE] [--tcp-port N] [--path /mqtt] [--no-subprotocol]
 // --tcp-port also serves plain MQTT over TCP, to compare the transports on one broker.
+// --client-ca FILE makes the wss listener require a client certificate issued by that CA (mutual TLS).
 // Prints "aedes ready" once every listener is bound. An upgrade to any other path is answered 404 (as a web server
 // with one WebSocket route would), so the client's wrong-path error can be tested against a real answer.
 // --no-subprotocol makes the server accept the upgrade without selecting "mqtt" (a misconfigured proxy or server).
@@ -53,6 +54,9 @@ function serve (server, port) {
 const listening = [serve(http.createServer(), Number(option('--ws-port')))]
 if (option('--wss-port')) {
   const tls = { cert: fs.readFileSync(option('--cert')), key: fs.readFileSync(option('--key')) }
+  if (option('--client-ca')) {
+    Object.assign(tls, { ca: fs.readFileSync(option('--client-ca')), requestCert: true, rejectUnauthorized: true })
+  }
   listening.push(serve(https.createServer(tls), Number(option('--wss-port'))))
 }
 if (option('--tcp-port')) {

@@ -61,6 +61,32 @@ public partial class AedesWebSocketTests(AedesFixture fixture, ITestOutputHelper
         Assert.Equal(MqttTlsFailureKind.HostnameMismatch, error.Kind);
     }
 
+    [AedesFact]
+    public async Task Mutual_tls_over_wss_connects_with_the_certificate_and_fails_as_tls_without_it()
+    {
+        await using var broker = await AedesBroker.StartAsync(fixture.ServerCertificatePath, fixture.ServerKeyPath, clientCaFile: fixture.CaCertificatePath);
+        MqttClientOptions Options(MqttTlsOptions tls) => this.Options(tls: true) with
+        {
+            Servers = [new MqttEndpoint("127.0.0.1", broker.WebSocketTlsPort, useTls: true, webSocketPath: AedesBroker.Path)],
+            Tls = tls,
+        };
+
+        await using (var mutual = await Broker.ConnectAsync(Options(new MqttTlsOptions
+        {
+            CaFile = fixture.CaCertificatePath, ClientCertificateFile = fixture.ClientCertificatePath, ClientKeyFile = fixture.ClientKeyPath,
+        })))
+        {
+            Assert.True(mutual.TlsInfo!.ClientCertificateSent);
+        }
+
+        // Under TLS 1.3 the server's refusal arrives after the client's handshake, while the client reads the upgrade
+        // answer: it must still come out as the TLS error it is, not as a WebSocket one.
+        await using var without = new MqttClient(Options(new MqttTlsOptions { CaFile = fixture.CaCertificatePath }));
+        var error = await Assert.ThrowsAsync<MqttTlsException>(() => without.ConnectAsync());
+        output.WriteLine($"{error.Kind}: {error.Message}");
+        Assert.Equal(MqttTlsFailureKind.ClientCertificateRequired, error.Kind);
+    }
+
     [AedesTheory]
     [InlineData(false)]
     [InlineData(true)]
