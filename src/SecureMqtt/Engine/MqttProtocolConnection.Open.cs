@@ -36,10 +36,10 @@ internal sealed partial class MqttProtocolConnection
         using var exchange = o.Authenticator?.CreateExchange();
         try
         {
-            var transport = CreateTransport(owner, endpoint);
+            // The WebSocket transport says when the layers under it are up, so a stall is blamed on the right one.
+            var transport = CreateTransport(owner, endpoint, onUpgrade: () => phase = "WebSocket upgrade");
             // A stalled proxy must not be reported as a TLS handshake timeout.
             phase = (endpoint.Proxy ?? o.Proxy) is not null ? (endpoint.UseTls ? "proxy tunnel or TLS handshake" : "proxy tunnel") : endpoint.UseTls ? "TLS handshake" : "TCP connect";
-            phase = endpoint.UseWebSocket ? $"{phase} or WebSocket upgrade" : phase;
             var connected = await transport.ConnectAsync(linked.Token).ConfigureAwait(false);
             stream = new MqttFramedStream(connected, o.OutputBufferSize, o.TimeProvider);
 
@@ -123,7 +123,7 @@ internal sealed partial class MqttProtocolConnection
     /// The transport for one endpoint: TCP (or a proxy tunnel), with TLS (certificates or PSK) over it for an mqtts
     /// or wss endpoint, and a WebSocket over that for ws and wss.
     /// </summary>
-    private static IMqttTransport CreateTransport(MqttConnectionSupervisor owner, MqttEndpoint endpoint)
+    private static IMqttTransport CreateTransport(MqttConnectionSupervisor owner, MqttEndpoint endpoint, Action onUpgrade)
     {
         var o = owner.Options;
         // Through a proxy the tunnel stands where the TCP connection would: the layers above cannot tell the difference.
@@ -132,7 +132,7 @@ internal sealed partial class MqttProtocolConnection
             : new TcpTransport(endpoint.Host, endpoint.Port);
         if (!endpoint.UseTls)
         {
-            return endpoint.UseWebSocket ? new WebSocketTransport(transport, endpoint, o.WebSocket) : transport;
+            return endpoint.UseWebSocket ? new WebSocketTransport(transport, endpoint, o.WebSocket, onUpgrade) : transport;
         }
 
         // An mqtts endpoint without TLS options is verified against the system's trust store, never unverified.
@@ -145,7 +145,7 @@ internal sealed partial class MqttProtocolConnection
         transport = tls.PreSharedKey is { } psk
             ? new PskTransport(transport, tls, psk, endpoint.Host, endpoint.Port, owner.Logger)
             : new TlsTransport(transport, tls, endpoint.Host, endpoint.Port, owner.Logger, o.TimeProvider, resumable: owner.HasConnectedTo(endpoint));
-        return endpoint.UseWebSocket ? new WebSocketTransport(transport, endpoint, o.WebSocket) : transport;
+        return endpoint.UseWebSocket ? new WebSocketTransport(transport, endpoint, o.WebSocket, onUpgrade) : transport;
     }
 
     private static async ValueTask SendConnectAsync(MqttConnectionSupervisor owner, MqttFramedStream stream, string clientId, bool cleanStart,

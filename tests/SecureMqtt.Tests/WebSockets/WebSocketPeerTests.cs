@@ -124,6 +124,20 @@ public class WebSocketPeerTests
         Assert.Contains("permessage-deflate", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_server_that_never_answers_the_upgrade_is_a_timeout_naming_the_upgrade()
+    {
+        await using var peer = new FakeProxy(async (stream, ct) =>
+        {
+            await FakeProxy.ReadHttpHeadAsync(stream, ct);
+            await FakeProxy.WaitForCloseAsync(stream, ct);
+        });
+        await using var client = new MqttClient(Options(peer.Port) with { ConnectTimeout = TimeSpan.FromSeconds(1) });
+
+        var error = await Assert.ThrowsAsync<MqttTimeoutException>(() => client.ConnectAsync());
+        Assert.Contains("during WebSocket upgrade", error.Message, StringComparison.Ordinal);
+    }
+
     private static MqttClientOptions Options(int port, string path = "/mqtt") => new()
     {
         Servers = [new MqttEndpoint("127.0.0.1", port, webSocketPath: path)],

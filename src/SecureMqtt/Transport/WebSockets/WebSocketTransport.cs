@@ -7,9 +7,10 @@ namespace SecureMqtt.Transport.WebSockets;
 /// MQTT over WebSocket (RFC 6455, MQTT section 6) on top of an inner transport: TCP or a proxy tunnel for ws, the
 /// project's TLS layer over those for wss. The upgrade request is written here, on the inner stream, so every TLS
 /// option (verification, pinning, CRLs, client certificates, diagnostics) applies to wss exactly as to mqtts; the
-/// runtime's WebSocket then does the framing over the same stream.
+/// runtime's WebSocket then does the framing over the same stream. <paramref name="onUpgrade"/> runs once the layers
+/// below are up, so a timeout after it is the upgrade's and not, say, the TLS handshake's.
 /// </summary>
-internal sealed class WebSocketTransport(IMqttTransport inner, MqttEndpoint endpoint, MqttWebSocketOptions options) : IMqttTransport
+internal sealed class WebSocketTransport(IMqttTransport inner, MqttEndpoint endpoint, MqttWebSocketOptions options, Action? onUpgrade = null) : IMqttTransport
 {
     /// <summary>The WebSocket subprotocol MQTT uses [MQTT-6.0.0-3].</summary>
     public const string SubProtocol = "mqtt";
@@ -17,6 +18,7 @@ internal sealed class WebSocketTransport(IMqttTransport inner, MqttEndpoint endp
     public async ValueTask<ConnectedTransport> ConnectAsync(CancellationToken cancellationToken)
     {
         var connected = await inner.ConnectAsync(cancellationToken).ConfigureAwait(false);
+        onUpgrade?.Invoke();
         try
         {
             try
