@@ -17,5 +17,12 @@ if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
   fi
 fi
 
+# aedes 1.x needs node 20 or newer (its package.json engines); Debian 12's own nodejs is 18.
+major=$(node -p 'process.versions.node.split(".")[0]')
+if [ "$major" -lt 20 ]; then
+  echo "node $(node --version) is too old for aedes 1.x (needs node >= 20); install a newer nodejs." >&2
+  exit 1
+fi
+
 echo "Installing aedes and ws for the WebSocket tests (npm ci in tests/aedes)."
 npm ci --no-audit --no-fund --silent
