@@ -10,6 +10,7 @@ bash scripts/ensure-mosquitto.sh || { echo "0 passed, 1 failed"; exit 1; }
 bash scripts/ensure-proxies.sh || { echo "0 passed, 1 failed"; exit 1; }
 bash scripts/ensure-rabbitmq.sh || { echo "0 passed, 1 failed"; exit 1; }
 bash scripts/ensure-dnsmasq.sh || { echo "0 passed, 1 failed"; exit 1; }
+bash scripts/ensure-aedes.sh || { echo "0 passed, 1 failed"; exit 1; }
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

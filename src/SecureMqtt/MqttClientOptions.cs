@@ -71,6 +71,12 @@ public sealed record MqttClientOptions
     /// </summary>
     public MqttProxyOptions? Proxy { get; init; }
 
+    /// <summary>
+    /// Extra settings for ws and wss endpoints (upgrade request headers). Whether an endpoint is a WebSocket one, and
+    /// its path, is part of the endpoint: see <see cref="MqttEndpoint.WebSocketPath"/> and <see cref="MqttEndpoint.Parse"/>.
+    /// </summary>
+    public MqttWebSocketOptions WebSocket { get; init; } = new();
+
     /// <summary>MQTT 5 session expiry: how long the broker keeps the session after the connection ends. Whole seconds.</summary>
     public TimeSpan SessionExpiry { get; init; } = TimeSpan.Zero;
 

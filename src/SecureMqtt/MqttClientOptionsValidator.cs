@@ -87,7 +87,27 @@ internal static class MqttClientOptionsValidator
                 ValidateProxy(serverProxy, $"{nameof(o.Servers)}[{i}].{nameof(MqttEndpoint.Proxy)}");
             }
         }
+
+        Require(o.WebSocket is not null, nameof(o.WebSocket), "WebSocket must not be null.");
+        ValidateWebSocket(o.WebSocket!);
     }
+
+    // The headers go verbatim into the upgrade request: a line break in one would let it forge others.
+    private static void ValidateWebSocket(MqttWebSocketOptions webSocket)
+    {
+        const string Option = nameof(MqttClientOptions.WebSocket) + "." + nameof(MqttWebSocketOptions.RequestHeaders);
+        Require(webSocket.RequestHeaders is not null, Option, "RequestHeaders must not be null.");
+        foreach (var (name, value) in webSocket.RequestHeaders!)
+        {
+            Require(name.Length > 0 && name.All(IsTokenChar), Option, $"The header name '{name}' is not an HTTP field name (letters, digits and !#$%&'*+-.^_`|~ only).");
+            Require(value is not null && !value.Any(c => c is '\r' or '\n' or '\0'), Option, $"The value of the header '{name}' contains a line break or NUL.");
+            Require(!Transport.WebSockets.WebSocketHandshake.ReservedHeaders.Contains(name), Option,
+                $"The header '{name}' is part of the WebSocket handshake itself and is set by the client.");
+        }
+    }
+
+    // RFC 9110 section 5.6.2: tchar.
+    private static bool IsTokenChar(char c) => char.IsAsciiLetterOrDigit(c) || "!#$%&'*+-.^_`|~".Contains(c, StringComparison.Ordinal);
 
     // The proxy checks its own settings; here the failure also names where in the options the proxy sits.
     private static void ValidateProxy(MqttProxyOptions proxy, string option)

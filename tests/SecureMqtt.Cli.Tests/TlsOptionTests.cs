@@ -38,6 +38,16 @@ public sealed class TlsOptionTests(MosquittoFixture broker)
     }
 
     [Fact]
+    public async Task An_mqtts_url_alone_turns_tls_on_and_verifies_against_the_os_store()
+    {
+        // No TLS option at all: the scheme asks for TLS, and the fixture's own CA is not in the OS store.
+        var result = await Smqtt.PubAsync(["-L", $"mqtts://{broker.Host}:{broker.TlsPort}/{ListenerArguments.Topic("url-os")}", "-m", "y"]);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("certificate verify failed", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Tls_version_1_3_is_a_minimum_the_broker_can_meet()
     {
         var result = await Smqtt.PubAsync([.. ListenerArguments.For(broker, Listener.MutualTls), "--tls-version", "tlsv1.3", "-t", ListenerArguments.Topic("tls13"), "-m", "y", "-q", "1"]);

@@ -37,7 +37,7 @@ public sealed class RabbitMqBroker : IAsyncDisposable
         _stderr = stderr;
         WorkDirectory = workDirectory;
         NodeName = nodeName;
-        (AmqpPort, MqttPort, MqttTlsPort, WebMqttPort, DistributionPort) = (ports[0], ports[1], ports[2], ports[3], ports[4]);
+        (AmqpPort, MqttPort, MqttTlsPort, WebMqttPort, DistributionPort, WebMqttTlsPort) = (ports[0], ports[1], ports[2], ports[3], ports[4], ports[5]);
     }
 
     /// <summary>The node's Erlang name, e.g. <c>smqtt-1a2b3c4d@localhost</c>.</summary>
@@ -57,6 +57,9 @@ public sealed class RabbitMqBroker : IAsyncDisposable
 
     /// <summary>MQTT over WebSocket (Web MQTT plugin, path <c>/ws</c>).</summary>
     public int WebMqttPort { get; }
+
+    /// <summary>MQTT over WebSocket over TLS (Web MQTT plugin, path <c>/ws</c>, the same TLS files; 0 when started without them).</summary>
+    public int WebMqttTlsPort { get; }
 
     /// <summary>The Erlang distribution port (rabbitmqctl talks to the node through it).</summary>
     public int DistributionPort { get; }
@@ -95,7 +98,7 @@ public sealed class RabbitMqBroker : IAsyncDisposable
         }
 
         var nodeName = $"smqtt-{Guid.NewGuid().ToString("N")[..8]}@localhost";
-        var ports = FreePort.Next(5);
+        var ports = FreePort.Next(6);
         var configPath = Path.Combine(workDirectory, "rabbitmq.conf");
         var pluginsPath = Path.Combine(workDirectory, "enabled_plugins");
         await File.WriteAllTextAsync(configPath, Config(ports, tls), cancellationToken);
@@ -122,7 +125,7 @@ public sealed class RabbitMqBroker : IAsyncDisposable
         var process = new Process { StartInfo = startInfo };
         process.OutputDataReceived += (_, e) => Append(stdout, e.Data);
         process.ErrorDataReceived += (_, e) => Append(stderr, e.Data);
-        var broker = new RabbitMqBroker(process, stdout, stderr, workDirectory, nodeName, [ports[0], ports[1], tls is null ? 0 : ports[2], ports[3], ports[4]]);
+        var broker = new RabbitMqBroker(process, stdout, stderr, workDirectory, nodeName, [ports[0], ports[1], tls is null ? 0 : ports[2], ports[3], ports[4], tls is null ? 0 : ports[5]]);
         var clock = Stopwatch.StartNew();
         try
         {
@@ -257,7 +260,12 @@ public sealed class RabbitMqBroker : IAsyncDisposable
                 .Append(CultureInfo.InvariantCulture, $"ssl_options.keyfile = {tls.KeyFile}\n")
                 .Append("ssl_options.verify = verify_peer\n")
                 .Append(CultureInfo.InvariantCulture, $"ssl_options.fail_if_no_peer_cert = {(tls.RequireClientCertificate ? "true" : "false")}\n")
-                .Append("ssl_options.versions.1 = tlsv1.3\nssl_options.versions.2 = tlsv1.2\n");
+                .Append("ssl_options.versions.1 = tlsv1.3\nssl_options.versions.2 = tlsv1.2\n")
+                // Web MQTT's TLS listener has settings of its own (it is served by the HTTP server, not the MQTT one).
+                .Append(CultureInfo.InvariantCulture, $"web_mqtt.ssl.ip = 127.0.0.1\nweb_mqtt.ssl.port = {ports[5]}\n")
+                .Append(CultureInfo.InvariantCulture, $"web_mqtt.ssl.cacertfile = {tls.CaFile}\n")
+                .Append(CultureInfo.InvariantCulture, $"web_mqtt.ssl.certfile = {tls.CertFile}\n")
+                .Append(CultureInfo.InvariantCulture, $"web_mqtt.ssl.keyfile = {tls.KeyFile}\n");
         }
 
         return config.ToString();

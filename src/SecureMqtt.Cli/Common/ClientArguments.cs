@@ -123,7 +123,8 @@ internal sealed partial class ClientArguments(string tool)
                 Properties.Add(PropertyArgument.Parse(cursor, option));
                 return true;
             default:
-                return Tls.TryParse(option, cursor) || TryParseAuth(option, cursor) || TryParseParity(option, cursor) || TryParseProxy(option, cursor) || RejectUnsupported(option);
+                return Tls.TryParse(option, cursor) || TryParseAuth(option, cursor) || TryParseParity(option, cursor) || TryParseProxy(option, cursor) || TryParseWebSocket(option, cursor)
+                    || RejectUnsupported(option);
         }
     }
 
@@ -153,6 +154,7 @@ internal sealed partial class ClientArguments(string tool)
             throw new UsageException($"Invalid will topic '{WillTopic}': {error}.");
         }
 
+        ValidateWebSocket();
         if (Version != MqttProtocolVersion.V500 && Properties.Count > 0)
         {
             throw new UsageException("You must use MQTT v5 (-V mqttv5) to use properties (-D).");
@@ -238,16 +240,19 @@ internal sealed partial class ClientArguments(string tool)
 
     private void ParseUrl(string text)
     {
-        if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || uri.Scheme is not ("mqtt" or "mqtts"))
+        if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || uri.Scheme is not ("mqtt" or "mqtts" or "ws" or "wss"))
         {
-            throw new UsageException($"Unsupported URL scheme in '{text}': use mqtt://[username[:password]@]host[:port]/topic or mqtts://.");
+            throw new UsageException($"Unsupported URL scheme in '{text}': use mqtt://[username[:password]@]host[:port]/topic, mqtts://, ws:// or wss://.");
         }
 
-        Host = uri.Host;
-        Port = uri.IsDefaultPort || uri.Port < 0 ? (uri.Scheme == "mqtts" ? 8883 : 1883) : uri.Port;
-        if (uri.Scheme == "mqtts")
+        // ws and wss: MQTT over WebSocket; the URL's path is still the topic, the WebSocket path is --ws-path.
+        UseWebSocket = uri.Scheme is "ws" or "wss";
+        Host = uri.HostNameType == UriHostNameType.IPv6 ? uri.Host.Trim('[', ']') : uri.Host;
+        Port = uri.IsDefaultPort || uri.Port < 0 ? uri.Scheme switch { "mqtts" => 8883, "ws" => 80, "wss" => 443, _ => 1883 } : uri.Port;
+        if (uri.Scheme is "mqtts" or "wss")
         {
             Tls.UseOsCertificates = Tls.CaFile is null && Tls.CaPath is null;
+            Tls.TurnOn();
         }
 
         if (uri.UserInfo.Length > 0)

@@ -104,6 +104,18 @@ internal sealed class ClientConnector : IAsyncDisposable
             options = options with { Tls = await BuildTlsAsync(cancellationToken).ConfigureAwait(false) };
         }
 
+        if (a.UseWebSocket)
+        {
+            // The endpoint carries what makes it a WebSocket one, so the broker is given as Servers.
+            options = options with
+            {
+                Host = "localhost",
+                Port = null,
+                Servers = [new MqttEndpoint(a.Host, a.Port, options.Tls is not null, webSocketPath: a.WebSocketPath)],
+                WebSocket = new MqttWebSocketOptions { RequestHeaders = new Dictionary<string, string>(a.WebSocketHeaders, StringComparer.OrdinalIgnoreCase) },
+            };
+        }
+
         if (a.UseSrv)
         {
             options = await ResolveSrvAsync(options, cancellationToken).ConfigureAwait(false);

@@ -7,6 +7,9 @@ internal static class SharedUsage
  -h : mqtt host to connect to. Defaults to localhost.
  -p : network port to connect to. Defaults to 1883 for plain MQTT and 8883 for MQTT over TLS.
  -L : specify user, password, hostname, port and topic as a URL: mqtt(s)://[username[:password]@]host[:port]/topic
+      ws:// and wss:// (default ports 80 and 443) mean MQTT over WebSocket; the URL's path is still the topic.
+ --ws-path : the WebSocket path for a ws:// or wss:// -L URL. Defaults to /mqtt.
+ --ws-header : an extra header for the WebSocket upgrade request, 'Name: value' (repeatable).
  -i : id to use for this client. Defaults to smqtt_<tool>_ appended with the process id.
  -I : define the client id as id_prefix appended with the process id.
  -u : provide a username.

@@ -32,6 +32,9 @@ internal sealed class TlsArguments
 
     public bool Enabled { get; private set; }
 
+    /// <summary>An mqtts:// or wss:// URL asks for TLS without any TLS option.</summary>
+    public void TurnOn() => Enabled = true;
+
     public bool TryParse(string option, ArgumentCursor cursor)
     {
         switch (option)

@@ -43,15 +43,16 @@ internal static class DoctorCommand
             Tls = options.Tls is null ? null : options.Tls with { HandshakeTimeout = options.Tls.HandshakeTimeout ?? arguments.Timeout },
         };
         var steps = await new DoctorRunner(arguments, options).RunAsync(cancellationToken).ConfigureAwait(false);
-        var port = options.Port ?? (options.Tls is null ? 1883 : 8883);
+        var endpoint = DoctorRunner.EndpointOf(options);
         if (arguments.Json)
         {
-            DoctorReport.WriteJson(streams, options.Host, port, steps);
+            DoctorReport.WriteJson(streams, endpoint.Host, endpoint.Port, steps);
         }
         else
         {
             var mode = options.Tls is null ? "plain TCP" : options.Tls.PreSharedKey is null ? "TLS" : "TLS-PSK";
-            DoctorReport.WriteText(streams, $"{options.Host}:{port} ({mode}, MQTT {(options.ProtocolVersion == MqttProtocolVersion.V500 ? "5.0" : "3.1.1")})", steps);
+            mode = endpoint.UseWebSocket ? $"WebSocket {endpoint.WebSocketPath} over {mode}" : mode;
+            DoctorReport.WriteText(streams, $"{endpoint.Host}:{endpoint.Port} ({mode}, MQTT {(options.ProtocolVersion == MqttProtocolVersion.V500 ? "5.0" : "3.1.1")})", steps);
         }
 
         return steps.Any(s => s.Status == StepStatus.Failed) ? ExitCodes.Failure : ExitCodes.Success;

@@ -17,13 +17,21 @@ namespace SecureMqtt.Cli.Doctor;
 /// </summary>
 internal sealed class DoctorRunner(DoctorArguments arguments, MqttClientOptions options)
 {
-    private readonly List<DoctorStep> _steps = DoctorSteps.Create();
+    private readonly List<DoctorStep> _steps = DoctorSteps.Create(EndpointOf(options).UseWebSocket);
 
     private DoctorStep this[string id] => _steps.First(s => s.Id == id);
 
-    private string TargetHost => options.Tls?.TargetHost ?? options.Host;
+    private MqttEndpoint Endpoint => EndpointOf(options);
 
-    private int Port => options.Port ?? (options.Tls is null ? 1883 : 8883);
+    private string Host => Endpoint.Host;
+
+    private string TargetHost => options.Tls?.TargetHost ?? Host;
+
+    private int Port => Endpoint.Port;
+
+    /// <summary>The one endpoint doctor checks: the first of Servers (a ws or wss URL is given that way), else Host and Port.</summary>
+    public static MqttEndpoint EndpointOf(MqttClientOptions options) =>
+        options.Servers.Count > 0 ? options.Servers[0] : new MqttEndpoint(options.Host, options.Port, options.Tls is not null);
 
     public async Task<IReadOnlyList<DoctorStep>> RunAsync(CancellationToken cancellationToken)
     {
@@ -35,7 +43,7 @@ internal sealed class DoctorRunner(DoctorArguments arguments, MqttClientOptions 
         var tls = options.Tls;
         if (tls is null)
         {
-            foreach (var step in _steps.Where(s => s.Id is not (DoctorSteps.Tcp or DoctorSteps.Mqtt)))
+            foreach (var step in _steps.Where(s => s.Id is not (DoctorSteps.Tcp or DoctorSteps.WebSocket or DoctorSteps.Mqtt)))
             {
                 step.Status = StepStatus.Skipped;
                 step.Details.Add("plain TCP: no TLS option given, so nothing is encrypted or authenticated");
@@ -53,6 +61,7 @@ internal sealed class DoctorRunner(DoctorArguments arguments, MqttClientOptions 
                     DescribeTls(tls, client.TlsInfo, failedStep: null);
                 }
 
+                PassWebSocket();
                 this[DoctorSteps.Mqtt].Ok($"CONNACK {((byte)result.ReasonCode == 0 ? "Success" : result.ReasonCode.ToString())} (0x{(byte)result.ReasonCode:X2}), MQTT {Version(options.ProtocolVersion)}, client id '{result.ClientId}', session present: {(result.SessionPresent ? "yes" : "no")}");
                 await client.DisconnectAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
             }
@@ -69,8 +78,18 @@ internal sealed class DoctorRunner(DoctorArguments arguments, MqttClientOptions 
                     DescribeTls(tls, null, failedStep: null);
                 }
 
+                PassWebSocket();
                 this[DoctorSteps.Mqtt].Fail($"The broker refused CONNECT: {ex.Message}",
                     "Check the user name and password (-u/-P), the client id and the broker's ACL/authentication settings.", ex.ReasonCode.ToString());
+            }
+            catch (MqttWebSocketException ex)
+            {
+                if (tls is not null)
+                {
+                    DescribeTls(tls, null, failedStep: null);
+                }
+
+                this[DoctorSteps.WebSocket].Fail(ex.Message, WebSocketFix(ex.Kind), ex.Kind.ToString());
             }
             catch (ArgumentException ex)
             {
@@ -81,6 +100,12 @@ internal sealed class DoctorRunner(DoctorArguments arguments, MqttClientOptions 
                 if (tls is not null)
                 {
                     DescribeTls(tls, null, failedStep: null);
+                }
+
+                if (ex is not MqttTimeoutException)
+                {
+                    // A timeout may have struck during the upgrade itself; anything else came from MQTT, after it.
+                    PassWebSocket();
                 }
 
                 this[DoctorSteps.Mqtt].Fail(ex.Message, "The port may not be an MQTT listener, or the broker dropped the connection: read the broker's log.", ex.GetType().Name);
@@ -99,28 +124,45 @@ internal sealed class DoctorRunner(DoctorArguments arguments, MqttClientOptions 
         var watch = Stopwatch.StartNew();
         try
         {
-            await socket.ConnectAsync(options.Host, Port, timeout.Token).ConfigureAwait(false);
-            step.Ok($"connected to {options.Host}:{Port} ({socket.RemoteEndPoint}) in {watch.ElapsedMilliseconds} ms");
+            await socket.ConnectAsync(Host, Port, timeout.Token).ConfigureAwait(false);
+            step.Ok($"connected to {Host}:{Port} ({socket.RemoteEndPoint}) in {watch.ElapsedMilliseconds} ms");
             return true;
         }
         catch (SocketException ex)
         {
-            step.Fail($"{options.Host}:{Port}: {ex.Message}",
+            step.Fail($"{Host}:{Port}: {ex.Message}",
                 "Check the host name and port, that the broker runs and listens there (mosquitto.conf 'listener'), and firewalls.", ex.SocketErrorCode.ToString());
             return false;
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            step.Fail($"No answer from {options.Host}:{Port} within {arguments.Timeout.TotalSeconds:0.#}s.", "Check the address, routing and firewalls (packets are silently dropped).", "Timeout");
+            step.Fail($"No answer from {Host}:{Port} within {arguments.Timeout.TotalSeconds:0.#}s.", "Check the address, routing and firewalls (packets are silently dropped).", "Timeout");
             return false;
         }
     }
+
+    /// <summary>An MQTT answer (CONNACK, or a refusal or drop after the upgrade) means the upgrade itself went through.</summary>
+    private void PassWebSocket()
+    {
+        if (Endpoint.UseWebSocket)
+        {
+            this[DoctorSteps.WebSocket].Ok($"GET {Endpoint.WebSocketPath}: 101 Switching Protocols, subprotocol mqtt, binary frames");
+        }
+    }
+
+    private static string WebSocketFix(MqttWebSocketFailureKind kind) => kind switch
+    {
+        MqttWebSocketFailureKind.UpgradeRefused => "Check the WebSocket path (--ws-path; brokers commonly use /mqtt or /ws) and any credentials a gateway wants (--ws-header).",
+        MqttWebSocketFailureKind.SubprotocolNotSelected => "Make the server (or the reverse proxy in front of it) accept the WebSocket subprotocol 'mqtt'.",
+        MqttWebSocketFailureKind.ConnectionClosed => "Check that the port is the broker's WebSocket listener, not its MQTT one, and for wss that it speaks TLS.",
+        _ => "The port does not speak WebSocket as RFC 6455 says: check the port and the scheme (ws/wss for WebSocket listeners, mqtt/mqtts for MQTT ones).",
+    };
 
     /// <summary>Fills the TLS steps up to <paramref name="failedStep"/> (all when null) as passed, the later ones stay not reached.</summary>
     private void DescribeTls(MqttTlsOptions tls, MqttTlsInfo? info, string? failedStep, IReadOnlyList<X509Certificate2>? chain = null)
     {
         chain = info?.ServerCertificateChain ?? chain ?? [];
-        foreach (var step in _steps.SkipWhile(s => s.Id != DoctorSteps.Config).TakeWhile(s => s.Id != DoctorSteps.Mqtt))
+        foreach (var step in _steps.SkipWhile(s => s.Id != DoctorSteps.Config).TakeWhile(s => s.Id is not (DoctorSteps.WebSocket or DoctorSteps.Mqtt)))
         {
             if (step.Id == failedStep)
             {

@@ -11,9 +11,11 @@ internal static class DoctorSteps
     public const string Hostname = "hostname";
     public const string Negotiated = "negotiated";
     public const string ClientCertificate = "client-certificate";
+    public const string WebSocket = "websocket-upgrade";
     public const string Mqtt = "mqtt-connect";
 
-    public static List<DoctorStep> Create() =>
+    /// <summary>The steps; a ws or wss endpoint has the WebSocket upgrade between TLS and MQTT, as on the wire.</summary>
+    public static List<DoctorStep> Create(bool webSocket = false) =>
     [
         new(Tcp, "TCP connect"),
         new(Config, "TLS configuration"),
@@ -23,6 +25,7 @@ internal static class DoctorSteps
         new(Hostname, "Host name check"),
         new(Negotiated, "Negotiated parameters"),
         new(ClientCertificate, "Client certificate"),
+        .. webSocket ? (DoctorStep[])[new(WebSocket, "WebSocket upgrade")] : [],
         new(Mqtt, "MQTT CONNECT / CONNACK"),
     ];
 }

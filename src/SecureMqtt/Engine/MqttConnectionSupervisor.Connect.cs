@@ -538,7 +538,8 @@ internal sealed partial class MqttConnectionSupervisor
         {
             var parsed = MqttEndpoint.Parse(first);
             var current = _last?.Endpoint ?? Options.Endpoints[0];
-            var target = new MqttEndpoint(parsed.Host, first.Contains(':', StringComparison.Ordinal) ? parsed.Port : null, current.UseTls);
+            var target = new MqttEndpoint(parsed.Host, first.Contains(':', StringComparison.Ordinal) ? parsed.Port : null, current.UseTls,
+                webSocketPath: current.WebSocketPath);
             Log.FollowingServerReference(Logger, target.ToString());
             Volatile.Write(ref _redirect, target);
             return true;

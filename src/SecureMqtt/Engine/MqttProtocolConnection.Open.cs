@@ -4,6 +4,7 @@ using SecureMqtt.Framing;
 using SecureMqtt.Packets;
 using SecureMqtt.Tls;
 using SecureMqtt.Transport;
+using SecureMqtt.Transport.WebSockets;
 
 namespace SecureMqtt.Engine;
 
@@ -21,7 +22,7 @@ internal sealed partial class MqttProtocolConnection
         var o = owner.Options;
         var logger = owner.Logger;
         var port = endpoint.Port;
-        Log.Connecting(logger, endpoint.Host, port, endpoint.UseTls ? "TLS" : "TCP", o.ProtocolVersion);
+        Log.Connecting(logger, endpoint.Host, port, (endpoint.UseWebSocket ? "WebSocket over " : string.Empty) + (endpoint.UseTls ? "TLS" : "TCP"), o.ProtocolVersion);
         var tags = new EndpointTags(endpoint.Host, port);
 
         using var timeout = new CancellationTokenSource(o.ConnectTimeout, o.TimeProvider);
@@ -33,7 +34,8 @@ internal sealed partial class MqttProtocolConnection
         using var exchange = o.Authenticator?.CreateExchange();
         try
         {
-            var transport = CreateTransport(owner, endpoint);
+            // The WebSocket transport says when the layers under it are up, so a stall is blamed on the right one.
+            var transport = CreateTransport(owner, endpoint, onUpgrade: () => phase = "WebSocket upgrade");
             // A stalled proxy must not be reported as a TLS handshake timeout.
             phase = (endpoint.Proxy ?? o.Proxy) is not null ? (endpoint.UseTls ? "proxy tunnel or TLS handshake" : "proxy tunnel") : endpoint.UseTls ? "TLS handshake" : "TCP connect";
             var connected = await transport.ConnectAsync(linked.Token).ConfigureAwait(false);
@@ -115,8 +117,11 @@ internal sealed partial class MqttProtocolConnection
         Closed.TrySetResult();
     }
 
-    /// <summary>The transport for one endpoint: TCP (or a proxy tunnel), with TLS (certificates or PSK) over it for an mqtts endpoint.</summary>
-    private static IMqttTransport CreateTransport(MqttConnectionSupervisor owner, MqttEndpoint endpoint)
+    /// <summary>
+    /// The transport for one endpoint: TCP (or a proxy tunnel), with TLS (certificates or PSK) over it for an mqtts
+    /// or wss endpoint, and a WebSocket over that for ws and wss.
+    /// </summary>
+    private static IMqttTransport CreateTransport(MqttConnectionSupervisor owner, MqttEndpoint endpoint, Action onUpgrade)
     {
         var o = owner.Options;
         // Through a proxy the tunnel stands where the TCP connection would: the layers above cannot tell the difference.
@@ -125,7 +130,7 @@ internal sealed partial class MqttProtocolConnection
             : new TcpTransport(endpoint.Host, endpoint.Port);
         if (!endpoint.UseTls)
         {
-            return transport;
+            return endpoint.UseWebSocket ? new WebSocketTransport(transport, endpoint, o.WebSocket, onUpgrade) : transport;
         }
 
         // An mqtts endpoint without TLS options is verified against the system's trust store, never unverified.
@@ -135,9 +140,10 @@ internal sealed partial class MqttProtocolConnection
             tls = tls with { TargetHost = serverName };
         }
 
-        return tls.PreSharedKey is { } psk
+        transport = tls.PreSharedKey is { } psk
             ? new PskTransport(transport, tls, psk, endpoint.Host, endpoint.Port, owner.Logger)
             : new TlsTransport(transport, tls, endpoint.Host, endpoint.Port, owner.Logger, o.TimeProvider, resumable: owner.HasConnectedTo(endpoint));
+        return endpoint.UseWebSocket ? new WebSocketTransport(transport, endpoint, o.WebSocket, onUpgrade) : transport;
     }
 
     private static async ValueTask SendConnectAsync(MqttConnectionSupervisor owner, MqttFramedStream stream, string clientId, bool cleanStart,
