@@ -128,7 +128,7 @@ public sealed class ConfigurationTests
         { new() { ["Mqtt:KeepAlive"] = "soon" }, "Mqtt:KeepAlive is 'soon', which is not a duration: write seconds (30) or hh:mm:ss (00:00:30)." },
         { new() { ["Mqtt:ProtocolVersion"] = "3.1" }, "Mqtt:ProtocolVersion is '3.1', which is not an MQTT version: use 5.0 or 3.1.1." },
         { new() { ["Mqtt:Tls:MinimumVersion"] = "1.1" }, "Mqtt:Tls:MinimumVersion is '1.1', which is not a TLS version the client accepts: use 1.2 or 1.3." },
-        { new() { ["Mqtt:Servers:0"] = "http://broker.example" }, "Mqtt:Servers:0 is not a server address: 'http://broker.example' has the scheme 'http'; use mqtt:// (plain TCP) or mqtts:// (TLS)." },
+        { new() { ["Mqtt:Servers:0"] = "http://broker.example" }, "Mqtt:Servers:0 is not a server address: 'http://broker.example' has the scheme 'http'; use mqtt:// (plain TCP), mqtts:// (TLS), ws:// (WebSocket) or wss:// (WebSocket over TLS)." },
         { new() { ["Mqtt:Credentials:Password"] = "pw" }, "Mqtt:Credentials:Password is set without Mqtt:Credentials:UserName." },
 
         // A misspelt key would otherwise leave a default in place, silently.

@@ -62,7 +62,8 @@ public static partial class FaultScenarios
         await subscriberProxy.StopChaosAsync().ConfigureAwait(false);
 
         await run.Tally.WaitForAllOrQuietAsync(options.QuietPeriod, cancellationToken, subscriber).ConfigureAwait(false);
-        return run.Finish(pump, ScenarioRun.FaultsOf(publisherProxy, subscriberProxy), problems: run.ForgottenSessions());
+        var held = await run.ResetSubscriberIfShortAsync(subscriberProxy, subscriber, cancellationToken).ConfigureAwait(false);
+        return run.Finish(pump, ScenarioRun.FaultsOf(publisherProxy, subscriberProxy), problems: [.. run.ForgottenSessions(), .. (held is null ? Array.Empty<string>() : new[] { held })]);
     }
 
     /// <summary>
@@ -119,6 +120,11 @@ public static partial class FaultScenarios
 
         await run.Tally.WaitForAllOrQuietAsync(options.QuietPeriod, cancellationToken, subscriber).ConfigureAwait(false);
         var problems = run.ForgottenSessions().ToList();
+        if (await run.ResetSubscriberIfShortAsync(subscriberProxy, subscriber, cancellationToken).ConfigureAwait(false) is { } held)
+        {
+            problems.Add(held);
+        }
+
         if (armed.Count > 0 && publisherProxy.FaultCount(FaultKind.CutAfterPacket) + subscriberProxy.FaultCount(FaultKind.CutAfterPacket) == 0)
         {
             problems.Add($"none of the {armed.Count} PUBREC/PUBREL cuts fired");

@@ -49,6 +49,27 @@ internal sealed class ScenarioRun : IAsyncDisposable
     public int Reconnects => _clocks.Sum(c => c.Reconnects);
 
     /// <summary>One line per client whose session the broker did not have on a reconnect: a broker loss of state, not a client's.</summary>
+    /// <summary>
+    /// When messages are still missing after the count settled, resets the subscriber's link once and counts again:
+    /// what arrives then was held by the broker while the subscriber was connected and quiet (it sent nothing more
+    /// until a reconnect made it resend), which is told apart from a loss. Returns that as a problem, or null.
+    /// </summary>
+    public async Task<string?> ResetSubscriberIfShortAsync(FaultProxy subscriberProxy, MqttClient subscriber, CancellationToken cancellationToken)
+    {
+        if (Tally.Complete.IsCompleted)
+        {
+            return null;
+        }
+
+        var before = Tally.Distinct;
+        subscriberProxy.ResetAll();
+        await Tally.WaitForAllOrQuietAsync(Options.QuietPeriod, cancellationToken, subscriber).ConfigureAwait(false);
+        var recovered = Tally.Distinct - before;
+        return recovered > 0
+            ? $"{recovered} messages arrived only after the subscriber's connection was reset: the broker held them while that connection was up and quiet for {Options.QuietPeriod.TotalSeconds:F0} s"
+            : null;
+    }
+
     public IEnumerable<string> ForgottenSessions(params string[] except) =>
         _clocks.Where(c => c.FreshSessions > 0 && !except.Contains(c.ClientId))
             .Select(c => $"the broker had no session for {c.ClientId} on {c.FreshSessions} of its {c.Reconnects} reconnects");
