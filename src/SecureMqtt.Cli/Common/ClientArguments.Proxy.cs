@@ -16,12 +16,6 @@ internal sealed partial class ClientArguments
             return false;
         }
 
-        if (Tool == "doctor")
-        {
-            // doctor opens its own TCP socket and TLS handshake step by step; taking --proxy would ignore it for those steps.
-            throw new UsageException("--proxy is not supported by smqtt doctor, whose TCP and TLS steps connect directly; check the broker through the proxy with smqtt pub or sub.");
-        }
-
         var url = cursor.Value(option, "proxy URL");
         try
         {

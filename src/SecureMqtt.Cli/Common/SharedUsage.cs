@@ -45,7 +45,7 @@ internal static class SharedUsage
  --crlfile : CRL file (PEM or DER) the broker's certificate is checked against. Turns TLS on.
  --store : session store file (SQLite) for this client (needs -i): QoS 1/2 messages accepted and not yet
            acknowledged survive a crash and are sent by the next run with the same -i and --store.
- --proxy : (pub, sub, rr) tunnel the connection through a proxy: socks5h://[username[:password]@]hostname[:port]
+ --proxy : (pub, sub, rr, doctor) tunnel the connection through a proxy: socks5h://[username[:password]@]hostname[:port]
            (as mosquitto), socks5://... or http://[username[:password]@]hostname[:port] (HTTP CONNECT).
            TLS still runs end to end to the broker and verifies the broker's name.
  --help : display this message.

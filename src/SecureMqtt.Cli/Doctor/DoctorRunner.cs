@@ -17,7 +17,7 @@ namespace SecureMqtt.Cli.Doctor;
 /// </summary>
 internal sealed class DoctorRunner(DoctorArguments arguments, MqttClientOptions options)
 {
-    private readonly List<DoctorStep> _steps = DoctorSteps.Create(EndpointOf(options).UseWebSocket);
+    private readonly List<DoctorStep> _steps = DoctorSteps.Create(EndpointOf(options).UseWebSocket, options.Proxy is not null);
 
     private DoctorStep this[string id] => _steps.First(s => s.Id == id);
 
@@ -61,18 +61,26 @@ internal sealed class DoctorRunner(DoctorArguments arguments, MqttClientOptions 
                     DescribeTls(tls, client.TlsInfo, failedStep: null);
                 }
 
+                PassProxy();
                 PassWebSocket();
                 this[DoctorSteps.Mqtt].Ok($"CONNACK {((byte)result.ReasonCode == 0 ? "Success" : result.ReasonCode.ToString())} (0x{(byte)result.ReasonCode:X2}), MQTT {Version(options.ProtocolVersion)}, client id '{result.ClientId}', session present: {(result.SessionPresent ? "yes" : "no")}");
                 await client.DisconnectAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
             }
+            catch (MqttProxyException ex)
+            {
+                this[DoctorSteps.Proxy].Fail(ex.Message, ProxyFix(ex.Kind), ex.Kind.ToString());
+            }
             catch (MqttTlsException ex)
             {
+                // TLS runs inside the tunnel: a TLS answer means the proxy opened it.
+                PassProxy();
                 var failing = DoctorFixes.StepOf(ex.Kind);
                 DescribeTls(tls!, null, failing, ex.ServerCertificateChain);
                 this[failing].Fail(ex.Message, DoctorFixes.Fix(ex.Kind), ex.Kind.ToString());
             }
             catch (MqttConnectionRefusedException ex)
             {
+                PassProxy();
                 if (tls is not null)
                 {
                     DescribeTls(tls, null, failedStep: null);
@@ -84,6 +92,7 @@ internal sealed class DoctorRunner(DoctorArguments arguments, MqttClientOptions 
             }
             catch (MqttWebSocketException ex)
             {
+                PassProxy();
                 if (tls is not null)
                 {
                     DescribeTls(tls, null, failedStep: null);
@@ -97,6 +106,7 @@ internal sealed class DoctorRunner(DoctorArguments arguments, MqttClientOptions 
             }
             catch (MqttException ex)
             {
+                PassProxy();
                 if (tls is not null)
                 {
                     DescribeTls(tls, null, failedStep: null);
@@ -122,24 +132,46 @@ internal sealed class DoctorRunner(DoctorArguments arguments, MqttClientOptions 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(arguments.Timeout);
         var watch = Stopwatch.StartNew();
+
+        // Through a proxy the first hop is the proxy itself; the broker is reached (or not) by the tunnel step.
+        var (host, port, what) = options.Proxy is { } proxy ? (proxy.Host, proxy.Port, "the proxy's") : (Host, Port, "the broker's");
         try
         {
-            await socket.ConnectAsync(Host, Port, timeout.Token).ConfigureAwait(false);
-            step.Ok($"connected to {Host}:{Port} ({socket.RemoteEndPoint}) in {watch.ElapsedMilliseconds} ms");
+            await socket.ConnectAsync(host, port, timeout.Token).ConfigureAwait(false);
+            step.Ok($"connected to {host}:{port} ({socket.RemoteEndPoint}) in {watch.ElapsedMilliseconds} ms");
             return true;
         }
         catch (SocketException ex)
         {
-            step.Fail($"{Host}:{Port}: {ex.Message}",
-                "Check the host name and port, that the broker runs and listens there (mosquitto.conf 'listener'), and firewalls.", ex.SocketErrorCode.ToString());
+            step.Fail($"{host}:{port}: {ex.Message}", options.Proxy is null
+                ? "Check the host name and port, that the broker runs and listens there (mosquitto.conf 'listener'), and firewalls."
+                : $"Check {what} host and port in --proxy, that the proxy runs, and firewalls.", ex.SocketErrorCode.ToString());
             return false;
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            step.Fail($"No answer from {Host}:{Port} within {arguments.Timeout.TotalSeconds:0.#}s.", "Check the address, routing and firewalls (packets are silently dropped).", "Timeout");
+            step.Fail($"No answer from {host}:{port} within {arguments.Timeout.TotalSeconds:0.#}s.", "Check the address, routing and firewalls (packets are silently dropped).", "Timeout");
             return false;
         }
     }
+
+    /// <summary>Anything the broker's side answered came through the tunnel, so the proxy opened it.</summary>
+    private void PassProxy()
+    {
+        if (options.Proxy is { } proxy)
+        {
+            this[DoctorSteps.Proxy].Ok($"{proxy} opened a tunnel to {Host}:{Port}{(proxy.Credentials is null ? string.Empty : $" (authenticated as '{proxy.Credentials.UserName}')")}");
+        }
+    }
+
+    private static string ProxyFix(MqttProxyFailureKind kind) => kind switch
+    {
+        MqttProxyFailureKind.Unreachable => "Check the proxy's host and port in --proxy and that the proxy runs.",
+        MqttProxyFailureKind.Refused => "The proxy would not connect to the broker: check the broker's host and port, and the proxy's rules for which targets and ports it allows (tinyproxy ConnectPort, Dante socks pass).",
+        MqttProxyFailureKind.AuthenticationFailed => "Give the proxy's user name and password in the URL (socks5h://user:password@host:port or http://user:password@host:port) and check them.",
+        MqttProxyFailureKind.Timeout => "The proxy did not answer in time: check that the port is the proxy's and not blocked.",
+        _ => "The port did not answer as the proxy kind in the URL: check the scheme (socks5h://, socks5:// or http://) and the port.",
+    };
 
     /// <summary>An MQTT answer (CONNACK, or a refusal or drop after the upgrade) means the upgrade itself went through.</summary>
     private void PassWebSocket()

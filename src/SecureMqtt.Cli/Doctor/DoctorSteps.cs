@@ -4,6 +4,7 @@ namespace SecureMqtt.Cli.Doctor;
 internal static class DoctorSteps
 {
     public const string Tcp = "tcp";
+    public const string Proxy = "proxy-tunnel";
     public const string Config = "tls-config";
     public const string Hello = "client-hello";
     public const string Chain = "server-chain";
@@ -14,10 +15,14 @@ internal static class DoctorSteps
     public const string WebSocket = "websocket-upgrade";
     public const string Mqtt = "mqtt-connect";
 
-    /// <summary>The steps; a ws or wss endpoint has the WebSocket upgrade between TLS and MQTT, as on the wire.</summary>
-    public static List<DoctorStep> Create(bool webSocket = false) =>
+    /// <summary>
+    /// The steps; a ws or wss endpoint has the WebSocket upgrade between TLS and MQTT, and a proxy (--proxy) the tunnel
+    /// between TCP (then to the proxy) and TLS, as on the wire.
+    /// </summary>
+    public static List<DoctorStep> Create(bool webSocket = false, bool proxy = false) =>
     [
-        new(Tcp, "TCP connect"),
+        new(Tcp, proxy ? "TCP connect to the proxy" : "TCP connect"),
+        .. proxy ? (DoctorStep[])[new(Proxy, "Proxy tunnel to the broker")] : [],
         new(Config, "TLS configuration"),
         new(Hello, "Client hello / server hello"),
         new(Chain, "Server certificate chain received"),
