@@ -37,6 +37,13 @@ public sealed record PskTlsClientOptions
     /// <summary>When <see langword="true"/>, disposing the TLS stream leaves the inner stream open.</summary>
     public bool LeaveInnerStreamOpen { get; init; }
 
+    /// <summary>
+    /// Sessions of earlier connections to offer on this handshake, and where this connection's session is kept when it
+    /// ends, so the next connection to the same server with the same identity and key resumes; null: every handshake
+    /// is a full one.
+    /// </summary>
+    public PskSessionCache? SessionCache { get; init; }
+
     /// <summary>Decodes a hex key as Mosquitto's <c>psk_file</c> and <c>mosquitto_pub --psk</c> write it.</summary>
     /// <param name="hex">Hex digits, upper or lower case, an even number of them, optionally with a leading <c>0x</c>.</param>
     /// <returns>The key bytes.</returns>

@@ -169,7 +169,16 @@ public sealed partial class PskTlsStream
             }
         }
 
-        return new PskTlsStream(inner, options.LeaveInnerStreamOpen, ssl, readBio, writeBio);
+        var stream = new PskTlsStream(inner, options.LeaveInnerStreamOpen, ssl, readBio, writeBio);
+        if (options.SessionCache is { } cache)
+        {
+            stream._sessionCache = cache;
+            stream._sessionKey = PskSessionCache.KeyOf(options, minVersion, maxVersion);
+            stream._offeredSession = cache.TryOffer(ssl, stream._sessionKey);
+            stream.SessionOffered = stream._offeredSession != IntPtr.Zero;
+        }
+
+        return stream;
     }
 
     private static PskTlsException SetupFailure(string step)
@@ -264,6 +273,15 @@ public sealed partial class PskTlsStream
     {
         lock (_sslGate)
         {
+            _handshakeDone = true;
+
+            // SSL_session_reused is no help under TLS 1.3, where every PSK handshake counts as reused (the external PSK
+            // is one). A resumed handshake keeps the offered session as the connection's; a full one makes a new session.
+            SessionResumed = SessionOffered && LibSsl.SSL_session_reused(_ssl) == 1 && LibSsl.SSL_get_session(_ssl) == _offeredSession;
+            if (SessionResumed)
+            {
+                _sessionCache!.NoteResumed();
+            }
             NegotiatedProtocol = Marshal.PtrToStringUTF8(LibSsl.SSL_get_version(_ssl)) ?? string.Empty;
             var cipher = LibSsl.SSL_get_current_cipher(_ssl);
             CipherSuite = cipher == IntPtr.Zero ? string.Empty : Marshal.PtrToStringUTF8(LibSsl.SSL_CIPHER_get_name(cipher)) ?? string.Empty;

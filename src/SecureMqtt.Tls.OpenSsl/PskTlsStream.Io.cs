@@ -225,6 +225,15 @@ public sealed partial class PskTlsStream
             var pending = PendingOutput();
             if (ok == 1)
             {
+                if (!_sessionKept && _sessionCache is { } cache && _sessionKey is { } key)
+                {
+                    // The first application data comes after the server's TLS 1.3 tickets (sent right after its
+                    // Finished), so the session is complete now; keeping it here, rather than only when the connection
+                    // ends, also covers a connection that then breaks (a fatal error makes OpenSSL drop its session).
+                    _sessionKept = true;
+                    cache.Keep(_ssl, key);
+                }
+
                 return ((int)read, LibSsl.SslErrorNone, null, pending);
             }
 
@@ -325,6 +334,12 @@ public sealed partial class PskTlsStream
     {
         lock (_sslGate)
         {
+            // Kept before SSL_free, and only from a completed handshake; the cache copies it (see PskSessionCache.Keep).
+            if (_handshakeDone && _sessionCache is { } cache && _sessionKey is { } key && !_ssl.IsClosed)
+            {
+                cache.Keep(_ssl, key);
+            }
+
             _ssl.Dispose();
         }
     }

@@ -43,6 +43,11 @@ public sealed partial class PskTlsStream : Stream
     private readonly byte[] _inBuffer = new byte[CipherBufferSize];
     private readonly byte[] _outBuffer = new byte[CipherBufferSize];
     private int _disposed;
+    private PskSessionCache? _sessionCache;
+    private string? _sessionKey;
+    private IntPtr _offeredSession;
+    private bool _sessionKept;
+    private bool _handshakeDone;
 
     private PskTlsStream(Stream inner, bool leaveInnerOpen, SafeSslHandle ssl, IntPtr readBio, IntPtr writeBio)
     {
@@ -58,6 +63,12 @@ public sealed partial class PskTlsStream : Stream
 
     /// <summary>The negotiated TLS version as OpenSSL names it: <c>TLSv1.2</c> or <c>TLSv1.3</c>.</summary>
     public string NegotiatedProtocol { get; private set; } = string.Empty;
+
+    /// <summary>Whether this handshake offered a session from <see cref="PskTlsClientOptions.SessionCache"/> (the server may still have run a full one).</summary>
+    public bool SessionOffered { get; private set; }
+
+    /// <summary>Whether the server resumed the offered session (no full handshake, no new key exchange in TLS 1.2).</summary>
+    public bool SessionResumed { get; private set; }
 
     /// <summary>The negotiated cipher suite as OpenSSL names it, e.g. <c>PSK-AES128-GCM-SHA256</c> or <c>TLS_AES_128_GCM_SHA256</c>.</summary>
     public string CipherSuite { get; private set; } = string.Empty;

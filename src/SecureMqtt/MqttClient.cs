@@ -15,6 +15,9 @@ public sealed class MqttClient : IAsyncDisposable
 {
     private readonly MqttConnectionSupervisor _supervisor;
 
+    /// <summary>For tests of what outlives a connection (session caches and the like).</summary>
+    internal MqttConnectionSupervisor Supervisor => _supervisor;
+
     /// <summary>Creates a client; nothing happens on the network until <see cref="ConnectAsync(CancellationToken)"/>.</summary>
     /// <param name="options">The settings, validated at connect.</param>
     public MqttClient(MqttClientOptions options)

@@ -174,9 +174,46 @@ public class MosquittoPskTests(MosquittoPskBroker broker, ITestOutputHelper outp
         HandshakeTimeout = Wait,
     };
 
-    private async Task<PskTlsStream> ConnectMqttAsync(SslProtocols version)
+    [Theory]
+    [MemberData(nameof(Versions))]
+    public async Task A_second_connection_with_the_session_cache_resumes_the_first_ones_session(SslProtocols version, string expectedProtocol)
     {
-        var tls = await PskTlsStream.ConnectAsync(await Net.ConnectAsync(broker.PskPort), Options(version));
+        using var cache = new PskSessionCache();
+        var first = await ConnectMqttAsync(version, cache);
+        Assert.False(first.SessionOffered);
+        Assert.False(first.SessionResumed);
+
+        // Ended without close_notify, as a lost connection ends: the kept copy must still be resumable.
+        await first.DisposeAsync();
+        Assert.True(cache.Stored >= 1, "no resumable session was kept");
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        await using var second = await ConnectMqttAsync(version, cache);
+        output.WriteLine($"{expectedProtocol}: resumed handshake + CONNACK in {clock.Elapsed.TotalMilliseconds:F1} ms");
+        Assert.Equal(expectedProtocol, second.NegotiatedProtocol);
+        Assert.True(second.SessionOffered);
+        Assert.True(second.SessionResumed, "the broker ran a full handshake instead of resuming");
+        Assert.Equal(1, cache.Offered);
+    }
+
+    [Fact]
+    public async Task A_cached_session_is_not_offered_with_another_key_or_identity()
+    {
+        using var cache = new PskSessionCache();
+        await (await ConnectMqttAsync(SslProtocols.Tls13, cache)).DisposeAsync();
+
+        // The same server, another identity: the session made with the first one's key must not be offered.
+        await using var inner = await Net.ConnectAsync(broker.PskPort);
+        var other = Options(SslProtocols.Tls13) with { Identity = "someone-else", SessionCache = cache };
+        await Assert.ThrowsAsync<PskTlsException>(() => PskTlsStream.ConnectAsync(inner, other));
+        Assert.Equal(0, cache.Offered);
+    }
+
+    private Task<PskTlsStream> ConnectMqttAsync(SslProtocols version) => ConnectMqttAsync(version, null);
+
+    private async Task<PskTlsStream> ConnectMqttAsync(SslProtocols version, PskSessionCache? cache)
+    {
+        var tls = await PskTlsStream.ConnectAsync(await Net.ConnectAsync(broker.PskPort), Options(version) with { SessionCache = cache });
         await tls.WriteAsync(Mqtt.Connect);
         Assert.Equal(Mqtt.ConnAckAccepted, await Net.ReadExactlyAsync(tls, Mqtt.ConnAckAccepted.Length, Wait));
         return tls;

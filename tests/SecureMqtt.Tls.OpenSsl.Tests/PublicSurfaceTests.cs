@@ -10,6 +10,7 @@ public class PublicSurfaceTests
 
         Assert.Equal(
             [
+                "SecureMqtt.Tls.OpenSsl.PskSessionCache",
                 "SecureMqtt.Tls.OpenSsl.PskTlsClientOptions",
                 "SecureMqtt.Tls.OpenSsl.PskTlsException",
                 "SecureMqtt.Tls.OpenSsl.PskTlsFailure",

@@ -69,6 +69,25 @@ internal static unsafe partial class LibSsl
     [LibraryImport(Name)]
     internal static partial void SSL_set_connect_state(SafeSslHandle ssl);
 
+    // Session resumption (PskSessionCache): SSL_SESSION pointers are reference counted by OpenSSL.
+    [LibraryImport(Name)]
+    internal static partial IntPtr SSL_get1_session(SafeSslHandle ssl);
+
+    [LibraryImport(Name)]
+    internal static partial IntPtr SSL_get_session(SafeSslHandle ssl);
+
+    [LibraryImport(Name)]
+    internal static partial int SSL_set_session(SafeSslHandle ssl, IntPtr session);
+
+    [LibraryImport(Name)]
+    internal static partial IntPtr SSL_SESSION_dup(IntPtr session);
+
+    [LibraryImport(Name)]
+    internal static partial int SSL_SESSION_is_resumable(IntPtr session);
+
+    [LibraryImport(Name)]
+    internal static partial void SSL_SESSION_free(IntPtr session);
+
     [LibraryImport(Name)]
     internal static partial long SSL_ctrl(SafeSslHandle ssl, int cmd, long larg, IntPtr parg);
 

@@ -93,6 +93,14 @@ internal sealed partial class MqttConnectionSupervisor : IAsyncDisposable
 
     public string ClientId => _connectResult?.ClientId ?? Options.ClientId;
 
+    private Tls.OpenSsl.PskSessionCache? _pskSessions;
+
+    /// <summary>
+    /// TLS-PSK sessions of this client's earlier connections, so a reconnect to the same server resumes (a TLS 1.3
+    /// ticket or a TLS 1.2 session) instead of a full handshake. Made on the first PSK connection; freed on dispose.
+    /// </summary>
+    internal Tls.OpenSsl.PskSessionCache PskSessions => LazyInitializer.EnsureInitialized(ref _pskSessions);
+
     /// <summary>The current connection, or the last one (what TLS negotiated stays readable after a loss).</summary>
     public MqttProtocolConnection? LastConnection => _current ?? _last;
 
@@ -126,6 +134,7 @@ internal sealed partial class MqttConnectionSupervisor : IAsyncDisposable
         }
 
         SetState(MqttClientState.Disposed);
+        _pskSessions?.Dispose();
         MqttMetrics.Unregister(this);
         Session.FailPending(disposed);
         Queue.FailAll(disposed);

@@ -141,7 +141,7 @@ internal sealed partial class MqttProtocolConnection
         }
 
         transport = tls.PreSharedKey is { } psk
-            ? new PskTransport(transport, tls, psk, endpoint.Host, endpoint.Port, owner.Logger)
+            ? new PskTransport(transport, tls, psk, endpoint.Host, endpoint.Port, owner.Logger, owner.PskSessions)
             : new TlsTransport(transport, tls, endpoint.Host, endpoint.Port, owner.Logger, o.TimeProvider, resumable: owner.HasConnectedTo(endpoint));
         return endpoint.UseWebSocket ? new WebSocketTransport(transport, endpoint, o.WebSocket, onUpgrade) : transport;
     }

@@ -14,6 +14,6 @@ internal static partial class Log
     [LoggerMessage(102, LogLevel.Debug, "Server certificate of {Host} checked against {Count} CRL(s) from {CrlFile}: not revoked")]
     public static partial void CrlChecked(ILogger logger, string host, int count, string crlFile);
 
-    [LoggerMessage(103, LogLevel.Debug, "TLS-PSK established with {Host}: {Protocol}, {CipherSuite}, identity '{Identity}'")]
-    public static partial void PskEstablished(ILogger logger, string host, string protocol, string cipherSuite, string identity);
+    [LoggerMessage(103, LogLevel.Debug, "TLS-PSK established with {Host}: {Protocol}, {CipherSuite}, identity '{Identity}', session resumed: {Resumed}")]
+    public static partial void PskEstablished(ILogger logger, string host, string protocol, string cipherSuite, string identity, bool resumed);
 }

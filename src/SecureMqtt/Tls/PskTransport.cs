@@ -9,7 +9,9 @@ namespace SecureMqtt.Tls;
 /// TLS-PSK over an inner transport with <see cref="PskTlsStream"/> (system OpenSSL 3). Its failures become the same
 /// <see cref="MqttTlsException"/> certificate TLS throws, so nothing above the transport knows which TLS is in use.
 /// </summary>
-internal sealed class PskTransport(IMqttTransport inner, MqttTlsOptions options, MqttPreSharedKey key, string host, int port, ILogger logger) : IMqttTransport
+/// <remarks><paramref name="sessions"/>: the client's PSK sessions, offered again so that a reconnect resumes.</remarks>
+internal sealed class PskTransport(IMqttTransport inner, MqttTlsOptions options, MqttPreSharedKey key, string host, int port, ILogger logger,
+    PskSessionCache? sessions = null) : IMqttTransport
 {
     public async ValueTask<ConnectedTransport> ConnectAsync(CancellationToken cancellationToken)
     {
@@ -28,6 +30,7 @@ internal sealed class PskTransport(IMqttTransport inner, MqttTlsOptions options,
             MaximumVersion = options.EnabledProtocolsOverride ?? SslProtocols.None,
             ServerName = targetHost,
             HandshakeTimeout = options.HandshakeTimeout ?? Timeout.InfiniteTimeSpan,
+            SessionCache = sessions,
         };
 
         var tcp = await inner.ConnectAsync(cancellationToken).ConfigureAwait(false);
@@ -51,7 +54,7 @@ internal sealed class PskTransport(IMqttTransport inner, MqttTlsOptions options,
             throw;
         }
 
-        Log.PskEstablished(logger, targetHost, tls.NegotiatedProtocol, tls.CipherSuite, key.Identity);
+        Log.PskEstablished(logger, targetHost, tls.NegotiatedProtocol, tls.CipherSuite, key.Identity, tls.SessionResumed);
         var info = MqttTlsInfo.ForPreSharedKey(tls.NegotiatedProtocol, tls.CipherSuite, targetHost, key.Identity);
         RecordHandshake(handshakeStarted, info.Protocol, null);
         return new ConnectedTransport(tls) { Security = new TlsSecurity(info) };

@@ -43,6 +43,34 @@ public sealed class PskTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Reconnecting_resumes_the_TLS_PSK_session_after_a_clean_disconnect_and_after_a_cut()
+    {
+        await using var cutter = await FaultProxy.StartAsync("127.0.0.1", _port, seed: 91);
+        var tls = new MqttTlsOptions { PreSharedKey = MqttPreSharedKey.FromHex(Identity, HexKey) };
+        await using var client = new MqttClient(TlsLab.Options(cutter.Port, tls) with
+        {
+            Reconnect = new MqttReconnectOptions { InitialDelay = TimeSpan.FromMilliseconds(50), MaximumDelay = TimeSpan.FromMilliseconds(200) },
+        });
+        // Connected events are raised off the connection, possibly after ConnectAsync returned: count them.
+        using var connected = new SemaphoreSlim(0);
+        client.Connected += (_, _) => connected.Release();
+
+        await client.ConnectAsync();
+        await client.DisconnectAsync();
+        await client.ConnectAsync();
+        var sessions = client.Supervisor.PskSessions;
+        Assert.Equal(1, sessions.Resumed);
+        Assert.True(await connected.WaitAsync(TlsLab.Wait) && await connected.WaitAsync(TlsLab.Wait));
+
+        // A lost connection ends without close_notify; its session must still be offered, and taken, on the reconnect.
+        Assert.Equal(1, cutter.CutAll());
+        Assert.True(await connected.WaitAsync(TlsLab.Wait), "no reconnect after the cut");
+        Assert.Equal(2, sessions.Resumed);
+        var published = await client.PublishAsync(Broker.UniqueTopic("psk/resumed"), "after"u8.ToArray(), MqttQualityOfService.AtLeastOnce);
+        Assert.True(published.IsSuccess);
+    }
+
+    [Fact]
     public async Task Wrong_key_is_a_PSK_key_mismatch_that_never_shows_the_key()
     {
         const string wrong = "ffeeddccbbaa99887766554433221100";
