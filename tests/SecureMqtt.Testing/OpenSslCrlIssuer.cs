@@ -80,6 +80,15 @@ public sealed class OpenSslCrlIssuer : IDisposable
             : throw new InvalidOperationException("openssl wrote no PEM.");
     }
 
+    /// <summary>Runs <c>openssl ca -gencrl</c> and returns the CRL in PEM, as a CRL file holds it.</summary>
+    /// <param name="extensions">Lines for the config's crl_extensions section.</param>
+    /// <param name="arguments">More arguments for openssl ca.</param>
+    public async Task<string> CreateCrlPemAsync(IEnumerable<string>? extensions = null, params string[] arguments)
+    {
+        var der = await CreateCrlAsync(extensions, arguments);
+        return PemEncoding.WriteString("X509 CRL", der) + "\n";
+    }
+
     /// <summary>A self-signed CA certificate for <paramref name="key"/> that may sign certificates and CRLs, with its key attached.</summary>
     /// <param name="key">An RSA or ECDSA key.</param>
     /// <param name="name">The CA's common name.</param>
