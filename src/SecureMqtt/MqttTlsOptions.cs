@@ -75,7 +75,10 @@ public sealed record MqttTlsOptions
     /// <summary>
     /// A CRL file (PEM, possibly several CRLs, or DER) checked offline against the server chain: the CA that issued
     /// the server certificate must have a CRL in it, the CRL's signature must verify with that CA's key and it must
-    /// not have expired. Independent of <see cref="CheckCertificateRevocation"/> (online).
+    /// not have expired. Signatures: RSA PKCS#1 v1.5, RSA-PSS (salt as long as the hash) and ECDSA. A CRL the client
+    /// cannot honour completely (a delta or indirect CRL, an unknown critical extension; RFC 5280 section 5.2) makes
+    /// the file an <see cref="MqttTlsFailureKind.InvalidCrlFile"/> before connecting. Independent of
+    /// <see cref="CheckCertificateRevocation"/> (online).
     /// </summary>
     public string? CrlFile { get; init; }
 

@@ -7,19 +7,22 @@ using System.Text;
 namespace SecureMqtt.Tls;
 
 /// <summary>
-/// One X.509 CRL (RFC 5280 section 5), parsed just far enough to check a chain offline: who issued it, when it is
-/// valid, which serial numbers it revokes, and the signed bytes. .NET on Linux has no API to hand a CRL to the
-/// chain builder, so the client checks it itself.
+/// One X.509 CRL (RFC 5280 section 5), parsed far enough to check a chain offline: who issued it, when it is valid,
+/// which serial numbers it revokes, which certificates it covers (issuingDistributionPoint), and the signed bytes.
+/// .NET on Linux has no API to hand a CRL to the chain builder, so the client checks it itself. A CRL this reader
+/// cannot honour completely (an unknown critical extension, a delta or indirect CRL, a PSS salt .NET cannot verify)
+/// is refused when the file is loaded, never half-applied: a CRL read wrongly would say "not revoked".
 /// </summary>
-internal sealed class CertificateRevocationList
+internal sealed partial class CertificateRevocationList
 {
     private readonly byte[] _signedPart;
     private readonly byte[] _signature;
-    private readonly string _signatureAlgorithm;
+    private readonly SignatureAlgorithm _signatureAlgorithm;
     private readonly Dictionary<BigInteger, DateTimeOffset> _revoked;
+    private readonly CrlScope _scope;
 
-    private CertificateRevocationList(byte[] signedPart, string signatureAlgorithm, byte[] signature, X500DistinguishedName issuer,
-        DateTimeOffset thisUpdate, DateTimeOffset? nextUpdate, Dictionary<BigInteger, DateTimeOffset> revoked)
+    private CertificateRevocationList(byte[] signedPart, SignatureAlgorithm signatureAlgorithm, byte[] signature, X500DistinguishedName issuer,
+        DateTimeOffset thisUpdate, DateTimeOffset? nextUpdate, Dictionary<BigInteger, DateTimeOffset> revoked, CrlScope scope)
     {
         _signedPart = signedPart;
         _signatureAlgorithm = signatureAlgorithm;
@@ -28,6 +31,7 @@ internal sealed class CertificateRevocationList
         ThisUpdate = thisUpdate;
         NextUpdate = nextUpdate;
         _revoked = revoked;
+        _scope = scope;
     }
 
     public X500DistinguishedName Issuer { get; }
@@ -37,6 +41,9 @@ internal sealed class CertificateRevocationList
     public DateTimeOffset? NextUpdate { get; }
 
     public int Count => _revoked.Count;
+
+    /// <summary>The signature algorithm, as openssl names it (for messages).</summary>
+    public string SignatureAlgorithmName => _signatureAlgorithm.Name;
 
     /// <summary>Reads every CRL in a PEM file (several "X509 CRL" blocks allowed) or a DER file.</summary>
     public static List<CertificateRevocationList> LoadFile(string path)
@@ -73,6 +80,10 @@ internal sealed class CertificateRevocationList
                 crls.Add(Parse(bytes));
             }
         }
+        catch (UnusableCrlException ex)
+        {
+            throw new MqttTlsException(MqttTlsFailureKind.InvalidCrlFile, $"The CRL file '{path}' holds a CRL that cannot be used: {ex.Message}", ex);
+        }
         catch (Exception ex) when (ex is AsnContentException or CryptographicException or FormatException)
         {
             throw new MqttTlsException(MqttTlsFailureKind.InvalidCrlFile, $"The CRL file '{path}' is not a valid X.509 CRL: {ex.Message}. Export it again from the CA (smqtt certs revoke writes crl.pem).", ex);
@@ -86,83 +97,22 @@ internal sealed class CertificateRevocationList
         return crls;
     }
 
-    public static CertificateRevocationList Parse(byte[] der)
-    {
-        var outer = new AsnReader(der, AsnEncodingRules.DER).ReadSequence();
-        var signedPart = outer.ReadEncodedValue().ToArray();
-        var algorithm = outer.ReadSequence().ReadObjectIdentifier();
-        var signature = outer.ReadBitString(out _);
-
-        var tbs = new AsnReader(signedPart, AsnEncodingRules.DER).ReadSequence();
-        if (tbs.PeekTag().HasSameClassAndValue(Asn1Tag.Integer))
-        {
-            tbs.ReadInteger(); // version v2
-        }
-
-        tbs.ReadSequence(); // inner signature algorithm, the same as the outer one
-        var issuer = new X500DistinguishedName(tbs.ReadEncodedValue().Span);
-        var thisUpdate = ReadTime(tbs);
-        DateTimeOffset? nextUpdate = null;
-        if (tbs.HasData && IsTime(tbs.PeekTag()))
-        {
-            nextUpdate = ReadTime(tbs);
-        }
-
-        var revoked = new Dictionary<BigInteger, DateTimeOffset>();
-        if (tbs.HasData && tbs.PeekTag().HasSameClassAndValue(Asn1Tag.Sequence))
-        {
-            var entries = tbs.ReadSequence();
-            while (entries.HasData)
-            {
-                var entry = entries.ReadSequence();
-                var serial = entry.ReadInteger();
-                revoked[serial] = ReadTime(entry);
-            }
-        }
-
-        return new CertificateRevocationList(signedPart, algorithm, signature, issuer, thisUpdate, nextUpdate, revoked);
-    }
-
     /// <summary>True when the CRL's signature verifies with <paramref name="issuer"/>'s public key.</summary>
-    public bool IsSignedBy(X509Certificate2 issuer)
-    {
-        HashAlgorithmName? hash = _signatureAlgorithm switch
-        {
-            "1.2.840.113549.1.1.11" or "1.2.840.10045.4.3.2" => HashAlgorithmName.SHA256,
-            "1.2.840.113549.1.1.12" or "1.2.840.10045.4.3.3" => HashAlgorithmName.SHA384,
-            "1.2.840.113549.1.1.13" or "1.2.840.10045.4.3.4" => HashAlgorithmName.SHA512,
-            "1.2.840.113549.1.1.5" or "1.2.840.10045.4.1" => HashAlgorithmName.SHA1,
-            _ => null,
-        };
-        if (hash is null)
-        {
-            return false;
-        }
+    public bool IsSignedBy(X509Certificate2 issuer) => _signatureAlgorithm.Verify(issuer, _signedPart, _signature);
 
-        try
-        {
-            using var rsa = issuer.GetRSAPublicKey();
-            if (rsa is not null)
-            {
-                return rsa.VerifyData(_signedPart, _signature, hash.Value, RSASignaturePadding.Pkcs1);
-            }
-
-            using var ecdsa = issuer.GetECDsaPublicKey();
-            return ecdsa is not null && ecdsa.VerifyData(_signedPart, _signature, hash.Value, DSASignatureFormat.Rfc3279DerSequence);
-        }
-        catch (CryptographicException)
-        {
-            return false;
-        }
-    }
-
+    /// <summary>True when this CRL names <paramref name="certificate"/>'s issuer as its own.</summary>
     public bool IsFrom(X509Certificate2 certificate) => Issuer.RawData.AsSpan().SequenceEqual(certificate.IssuerName.RawData);
+
+    /// <summary>
+    /// True when this CRL is from <paramref name="certificate"/>'s issuer and its scope includes the certificate
+    /// (RFC 5280 section 6.3.3 (b)): a CRL for CA certificates only says nothing about a server's certificate, and a
+    /// CRL for one distribution point only about certificates that name that point.
+    /// </summary>
+    public bool Covers(X509Certificate2 certificate) => IsFrom(certificate) && _scope.Includes(certificate);
 
     public bool TryGetRevocation(X509Certificate2 certificate, out DateTimeOffset revokedAt) =>
         _revoked.TryGetValue(new BigInteger(certificate.SerialNumberBytes.Span, isUnsigned: true, isBigEndian: true), out revokedAt);
 
-    private static bool IsTime(Asn1Tag tag) => tag.HasSameClassAndValue(Asn1Tag.UtcTime) || tag.HasSameClassAndValue(Asn1Tag.GeneralizedTime);
-
-    private static DateTimeOffset ReadTime(AsnReader reader) =>
-        reader.PeekTag().HasSameClassAndValue(Asn1Tag.UtcTime) ? reader.ReadUtcTime() : reader.ReadGeneralizedTime();
+    /// <summary>A CRL that is well formed but that this client refuses to act on; the message says why and what to do.</summary>
+    internal sealed class UnusableCrlException(string message) : Exception(message);
 }

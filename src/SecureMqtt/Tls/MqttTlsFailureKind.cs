@@ -54,7 +54,10 @@ public enum MqttTlsFailureKind
     /// <summary>Revocation was to be checked but could not be: the CRL has expired, does not cover the issuer, or the CA's revocation service was unreachable.</summary>
     RevocationStatusUnknown,
 
-    /// <summary>The configured CRL file could not be read, parsed, or its signature does not verify with the issuing CA.</summary>
+    /// <summary>
+    /// The configured CRL file could not be read or parsed, its signature does not verify with the issuing CA, or it holds a CRL
+    /// the client cannot honour completely (a delta or indirect CRL, an unknown critical extension, an unsupported signature).
+    /// </summary>
     InvalidCrlFile,
 
     /// <summary>The client private key does not belong to the client certificate.</summary>

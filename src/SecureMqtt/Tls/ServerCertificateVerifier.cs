@@ -174,7 +174,7 @@ internal sealed partial class ServerCertificateVerifier(
             }
 
             var issuer = i + 1 < elements.Count ? elements[i + 1] : null;
-            var candidates = crls.Where(c => c.IsFrom(certificate)).ToList();
+            var candidates = crls.Where(c => c.Covers(certificate)).ToList();
             if (candidates.Count == 0 || issuer is null)
             {
                 if (i > 0)
@@ -182,9 +182,20 @@ internal sealed partial class ServerCertificateVerifier(
                     continue; // intermediates are checked when the file happens to carry their issuer's CRL
                 }
 
+                var outOfScope = crls.Any(c => c.IsFrom(certificate))
+                    ? " (the file has CRLs from that CA, but their issuingDistributionPoint limits them to CA certificates or to other distribution points)"
+                    : string.Empty;
                 return new MqttTlsException(MqttTlsFailureKind.RevocationStatusUnknown,
-                    $"The CRL file '{options.CrlFile}' has no CRL from '{certificate.Issuer}', which issued the broker's certificate, so its revocation cannot be checked. " +
+                    $"The CRL file '{options.CrlFile}' has no CRL from '{certificate.Issuer}' that covers the broker's certificate{outOfScope}, so its revocation cannot be checked. " +
                     "Add that CA's CRL to the file (concatenated PEM), or point CrlFile at the right CA's CRL.");
+            }
+
+            // [RFC 5280 6.3.3 (f)] Only a key allowed to sign CRLs vouches for one.
+            if (issuer.Extensions.OfType<X509KeyUsageExtension>().FirstOrDefault() is { } usage && !usage.KeyUsages.HasFlag(X509KeyUsageFlags.CrlSign))
+            {
+                return new MqttTlsException(MqttTlsFailureKind.InvalidCrlFile,
+                    $"The CA '{issuer.Subject}' is not allowed to sign CRLs (its key usage lacks cRLSign), so the CRL in '{options.CrlFile}' that claims to come from it cannot be trusted. " +
+                    "Re-create the CA certificate with keyUsage = keyCertSign, cRLSign.");
             }
 
             var crl = candidates.FirstOrDefault(c => c.IsSignedBy(issuer));

@@ -1,5 +1,6 @@
 using System.Numerics;
 using SecureMqtt.Pki;
+using SecureMqtt.Testing;
 
 namespace SecureMqtt.IntegrationTests.Tls;
 
@@ -102,6 +103,55 @@ public sealed class RevocationTests : IAsyncLifetime
         var error = await TlsLab.ConnectFailsAsync(TlsLab.Options(_port, new MqttTlsOptions { CaFile = _lab.CaPath, CrlFile = _lab.CaPath }));
 
         Assert.Equal(MqttTlsFailureKind.InvalidCrlFile, error.Kind);
+    }
+
+    [Fact]
+    public async Task An_ECDSA_CRL_made_by_openssl_ca_revokes_the_server_certificate()
+    {
+        using var openssl = new OpenSslCrlIssuer(_lab.Ca.CertificatePem, _lab.Ca.PrivateKeyPem);
+        openssl.Revoke(_server!.Certificate.SerialNumber, "keyCompromise");
+        var crl = _lab.Write("openssl-crl.pem", await openssl.CreateCrlPemAsync());
+
+        var error = await TlsLab.ConnectFailsAsync(TlsLab.Options(_port, new MqttTlsOptions { CaFile = _lab.CaPath, CrlFile = crl }));
+
+        Assert.Equal(MqttTlsFailureKind.CertificateRevoked, error.Kind);
+        Assert.Contains(_server.Certificate.SerialNumber, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_delta_CRL_from_openssl_is_refused_as_an_invalid_CRL_file_asking_for_the_full_one()
+    {
+        using var openssl = new OpenSslCrlIssuer(_lab.Ca.CertificatePem, _lab.Ca.PrivateKeyPem);
+        var crl = _lab.Write("delta-crl.pem", await openssl.CreateCrlPemAsync(["2.5.29.27 = critical, ASN1:INTEGER:1"]));
+
+        var error = await TlsLab.ConnectFailsAsync(TlsLab.Options(_port, new MqttTlsOptions { CaFile = _lab.CaPath, CrlFile = crl }));
+
+        Assert.Equal(MqttTlsFailureKind.InvalidCrlFile, error.Kind);
+        Assert.Contains("give the full CRL", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_RSA_PSS_CRL_made_by_openssl_ca_is_verified_against_an_RSA_CA_broker()
+    {
+        using var ca = CertificateAuthority.Create("PSS Lab CA", KeyAlgorithm.Rsa2048);
+        using var server = ca.IssueServerCertificate("localhost", ["localhost"], [System.Net.IPAddress.Loopback]);
+        var caPath = _lab.Write("pss-ca.crt", ca.CertificatePem);
+        var (cert, key) = _lab.Write("pss-server", server);
+        var port = await _lab.StartMosquittoAsync(new MosquittoListener { Port = FreePort.Next(), CaFile = caPath, CertFile = cert, KeyFile = key });
+        using var openssl = new OpenSslCrlIssuer(ca.CertificatePem, ca.PrivateKeyPem);
+        string[] pss = ["-sigopt", "rsa_padding_mode:pss", "-sigopt", "rsa_pss_saltlen:digest"];
+        var clean = _lab.Write("pss-clean.pem", await openssl.CreateCrlPemAsync(arguments: pss));
+        openssl.Revoke(server.Certificate.SerialNumber);
+        var revoking = _lab.Write("pss-revoking.pem", await openssl.CreateCrlPemAsync(arguments: pss));
+
+        await using (var client = new MqttClient(TlsLab.Options(port, new MqttTlsOptions { CaFile = caPath, CrlFile = clean })))
+        {
+            await client.ConnectAsync();
+            Assert.True(client.IsConnected);
+        }
+
+        var error = await TlsLab.ConnectFailsAsync(TlsLab.Options(port, new MqttTlsOptions { CaFile = caPath, CrlFile = revoking }));
+        Assert.Equal(MqttTlsFailureKind.CertificateRevoked, error.Kind);
     }
 
     [Fact]
