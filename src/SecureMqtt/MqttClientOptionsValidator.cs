@@ -129,7 +129,9 @@ internal static class MqttClientOptionsValidator
 
         // Like Npgsql, refuse a combination that claims verification while switching it off.
         Require(!(tls.AllowUntrustedServerCertificate && tls.HasCustomCa), Prefix + nameof(tls.AllowUntrustedServerCertificate),
-            "AllowUntrustedServerCertificate contradicts CaFile/CaCertificates: either verify against the CA or (for development only) do not verify.");
+            tls.CaFile is not null
+                ? "AllowUntrustedServerCertificate contradicts CaFile: either verify against the CA file or (for development only) do not verify."
+                : "AllowUntrustedServerCertificate contradicts CaCertificates: either verify against those CA certificates or (for development only) do not verify.");
         Require(!(tls.CaFile is not null && tls.CaCertificates is not null), Prefix + nameof(tls.CaCertificates),
             "Give the CA either as CaFile or as CaCertificates, not both: which one would be trusted would be a guess.");
         Require(tls.CaCertificates is not { Count: 0 }, Prefix + nameof(tls.CaCertificates),

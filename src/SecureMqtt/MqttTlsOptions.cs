@@ -130,11 +130,14 @@ public sealed record MqttTlsOptions
         : CaCertificates is not null ? $"MqttTlsOptions.CaCertificates ({Describe(CaCertificates)})"
         : "the operating system's trust store";
 
+    // A disposed certificate throws when asked its subject; describing options must not.
+    private static string SubjectOf(X509Certificate2 certificate) => certificate.Handle == IntPtr.Zero ? "(disposed)" : $"'{certificate.Subject}'";
+
     private static string Describe(X509Certificate2Collection certificates) => certificates.Count switch
     {
         0 => "empty",
-        1 => $"'{certificates[0].Subject}'",
-        _ => string.Join(", ", certificates.Take(3).Select(c => $"'{c.Subject}'")) + (certificates.Count > 3 ? $" and {certificates.Count - 3} more" : string.Empty),
+        1 => SubjectOf(certificates[0]),
+        _ => string.Join(", ", certificates.Take(3).Select(SubjectOf)) + (certificates.Count > 3 ? $" and {certificates.Count - 3} more" : string.Empty),
     };
 
     /// <summary>Describes the options without revealing passphrases or passwords.</summary>
@@ -145,7 +148,7 @@ public sealed record MqttTlsOptions
         $"ClientCertificateFile = {ClientCertificateFile}, ClientKeyFile = {ClientKeyFile}, " +
         $"ClientKeyPassphrase = {(ClientKeyPassphrase is null ? "null" : "***")}, Pkcs12File = {Pkcs12File}, " +
         $"Pkcs12Password = {(Pkcs12Password is null ? "null" : "***")}, " +
-        $"ClientCertificate = {(ClientCertificate is null ? "null" : $"'{ClientCertificate.Subject}'")}, MinimumVersion = {MinimumVersion}, " +
+        $"ClientCertificate = {(ClientCertificate is null ? "null" : SubjectOf(ClientCertificate))}, MinimumVersion = {MinimumVersion}, " +
         $"ApplicationProtocols = [{string.Join(", ", ApplicationProtocols)}], " +
         $"CheckCertificateRevocation = {CheckCertificateRevocation}, AllowUntrustedServerCertificate = {AllowUntrustedServerCertificate}, " +
         $"PinnedPublicKeys = [{string.Join(", ", PinnedPublicKeys)}], PinOnly = {PinOnly}, CrlFile = {CrlFile}, " +

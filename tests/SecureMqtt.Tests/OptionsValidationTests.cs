@@ -59,6 +59,18 @@ public class OptionsValidationTests
     }
 
     [Fact]
+    public void Certificate_objects_are_described_by_subject_without_their_keys()
+    {
+        using var ca = PublicOnly();
+        using var device = WithKey();
+        var text = new MqttTlsOptions { CaCertificates = [ca], ClientCertificate = device }.ToString();
+
+        Assert.Contains("CaCertificates = 'CN=validation-test'", text, StringComparison.Ordinal);
+        Assert.Contains("ClientCertificate = 'CN=validation-test'", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("PRIVATE KEY", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_client_certificate_without_its_key_is_refused_with_the_reason()
     {
         var options = new MqttClientOptions { Tls = new MqttTlsOptions { ClientCertificate = PublicOnly() } };
@@ -79,6 +91,7 @@ public class OptionsValidationTests
         var error = Assert.Throws<ArgumentException>(options.Validate);
 
         Assert.Contains("has been disposed", error.Message, StringComparison.Ordinal);
+        Assert.Contains("ClientCertificate = (disposed)", options.Tls.ToString(), StringComparison.Ordinal);
     }
 
     [Theory]

@@ -17,7 +17,7 @@ internal static class TlsOptionsValidation
 
         Require(!tls.PinOnly || pins.Count > 0, nameof(tls.PinOnly), "PinOnly is set but PinnedPublicKeys is empty: nothing would be trusted.");
         Require(!(tls.PinOnly && tls.HasCustomCa), nameof(tls.PinOnly),
-            "PinOnly contradicts CaFile/CaCertificates: either trust the CA (and optionally pin on top of it, without PinOnly) or trust only the pinned key.");
+            $"PinOnly contradicts {(tls.CaFile is null ? nameof(tls.CaCertificates) : nameof(tls.CaFile))}: either trust the CA (and optionally pin on top of it, without PinOnly) or trust only the pinned key.");
         Require(!(tls.AllowUntrustedServerCertificate && (pins.Count > 0 || tls.CrlFile is not null)), nameof(tls.AllowUntrustedServerCertificate),
             "AllowUntrustedServerCertificate switches verification off, which contradicts PinnedPublicKeys and CrlFile.");
         Require(tls.HandshakeTimeout is null || tls.HandshakeTimeout > TimeSpan.Zero, nameof(tls.HandshakeTimeout), "HandshakeTimeout must be positive.");
