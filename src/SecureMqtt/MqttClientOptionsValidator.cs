@@ -128,10 +128,28 @@ internal static class MqttClientOptionsValidator
         Require(tls.MinimumVersion is SslProtocols.Tls12 or SslProtocols.Tls13, Prefix + nameof(tls.MinimumVersion), "MinimumVersion must be Tls12 or Tls13.");
 
         // Like Npgsql, refuse a combination that claims verification while switching it off.
-        Require(!(tls.AllowUntrustedServerCertificate && tls.CaFile is not null), Prefix + nameof(tls.AllowUntrustedServerCertificate),
-            "AllowUntrustedServerCertificate contradicts CaFile: either verify against the CA file or (for development only) do not verify.");
+        Require(!(tls.AllowUntrustedServerCertificate && tls.HasCustomCa), Prefix + nameof(tls.AllowUntrustedServerCertificate),
+            tls.CaFile is not null
+                ? "AllowUntrustedServerCertificate contradicts CaFile: either verify against the CA file or (for development only) do not verify."
+                : "AllowUntrustedServerCertificate contradicts CaCertificates: either verify against those CA certificates or (for development only) do not verify.");
+        Require(!(tls.CaFile is not null && tls.CaCertificates is not null), Prefix + nameof(tls.CaCertificates),
+            "Give the CA either as CaFile or as CaCertificates, not both: which one would be trusted would be a guess.");
+        Require(tls.CaCertificates is not { Count: 0 }, Prefix + nameof(tls.CaCertificates),
+            "CaCertificates is empty: nothing would be trusted. Add the CA certificate(s), or leave it null to use the OS trust store.");
         Require(!(tls.Pkcs12File is not null && tls.ClientCertificateFile is not null), Prefix + nameof(tls.Pkcs12File),
             "Give the client certificate either as Pkcs12File or as ClientCertificateFile (+ ClientKeyFile), not both.");
+        Require(!(tls.ClientCertificate is not null && (tls.Pkcs12File is not null || tls.ClientCertificateFile is not null)), Prefix + nameof(tls.ClientCertificate),
+            "Give the client certificate either as the ClientCertificate object or as a file (ClientCertificateFile or Pkcs12File), not both.");
+        if (tls.ClientCertificate is { } certificate)
+        {
+            // A disposed certificate has lost its handle; asking it anything else would throw an opaque error.
+            Require(certificate.Handle != IntPtr.Zero, Prefix + nameof(tls.ClientCertificate),
+                "The ClientCertificate object has been disposed; keep it alive as long as the client may connect.");
+            Require(certificate.HasPrivateKey, Prefix + nameof(tls.ClientCertificate),
+                $"The ClientCertificate '{certificate.Subject}' has no private key, so it cannot prove the client's identity. " +
+                "Load it together with its key (for example X509CertificateLoader.LoadPkcs12, CopyWithPrivateKey, or a store certificate whose key is installed).");
+        }
+
         Require(tls.ClientKeyFile is null || tls.ClientCertificateFile is not null, Prefix + nameof(tls.ClientKeyFile),
             "ClientKeyFile is set without ClientCertificateFile.");
         Require(tls.ClientKeyPassphrase is null || tls.ClientCertificateFile is not null, Prefix + nameof(tls.ClientKeyPassphrase),

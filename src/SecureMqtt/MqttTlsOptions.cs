@@ -1,4 +1,5 @@
 using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
 
 namespace SecureMqtt;
 
@@ -13,6 +14,14 @@ public sealed record MqttTlsOptions
     /// set; when null the operating system's trust store is used.
     /// </summary>
     public string? CaFile { get; init; }
+
+    /// <summary>
+    /// The CA certificate(s) that issued the broker's certificate, as objects instead of <see cref="CaFile"/>: for CAs
+    /// read from a secret store, an OS certificate store or embedded in the application. Only these CAs are trusted
+    /// when set, exactly as with <see cref="CaFile"/> (pinning, CRL and the failure messages behave the same);
+    /// contradicts <see cref="CaFile"/>. The collection is read at every connect, so do not change it while connecting.
+    /// </summary>
+    public X509Certificate2Collection? CaCertificates { get; init; }
 
     /// <summary>
     /// The name the server certificate must carry and that is sent as SNI. Defaults to
@@ -39,6 +48,15 @@ public sealed record MqttTlsOptions
 
     /// <summary>Password of <see cref="Pkcs12File"/>.</summary>
     public string? Pkcs12Password { get; init; }
+
+    /// <summary>
+    /// The client certificate for mutual TLS as an object with its private key (<see cref="X509Certificate2.HasPrivateKey"/>),
+    /// instead of the file options: for keys from a secret store, an OS certificate store or a hardware-backed key.
+    /// Contradicts <see cref="ClientCertificateFile"/> and <see cref="Pkcs12File"/>. The client does not dispose it.
+    /// Intermediate CAs are found by the platform's chain builder without network access; when the broker needs them
+    /// and they are not in a store, use <see cref="Pkcs12File"/> or a PEM chain file instead.
+    /// </summary>
+    public X509Certificate2? ClientCertificate { get; init; }
 
     /// <summary>The lowest TLS version accepted: <see cref="SslProtocols.Tls12"/> (default) or <see cref="SslProtocols.Tls13"/>.</summary>
     public SslProtocols MinimumVersion { get; init; } = SslProtocols.Tls12;
@@ -105,15 +123,35 @@ public sealed record MqttTlsOptions
     /// <summary>Tests pin one TLS version with this (to see TLS 1.2 and 1.3 behaviour apart); applications use MinimumVersion.</summary>
     internal SslProtocols? EnabledProtocolsOverride { get; init; }
 
-    internal bool HasClientCertificate => ClientCertificateFile is not null || Pkcs12File is not null;
+    internal bool HasClientCertificate => ClientCertificateFile is not null || Pkcs12File is not null || ClientCertificate is not null;
+
+    /// <summary>A private CA replaces the OS trust store, whether it came as a file or as objects.</summary>
+    internal bool HasCustomCa => CaFile is not null || CaCertificates is not null;
+
+    /// <summary>Where the trusted CAs come from, as failure messages name it.</summary>
+    internal string CaSource => CaFile is not null ? $"the CA file '{CaFile}'"
+        : CaCertificates is not null ? $"MqttTlsOptions.CaCertificates ({Describe(CaCertificates)})"
+        : "the operating system's trust store";
+
+    // A disposed certificate throws when asked its subject; describing options must not.
+    private static string SubjectOf(X509Certificate2 certificate) => certificate.Handle == IntPtr.Zero ? "(disposed)" : $"'{certificate.Subject}'";
+
+    private static string Describe(X509Certificate2Collection certificates) => certificates.Count switch
+    {
+        0 => "empty",
+        1 => SubjectOf(certificates[0]),
+        _ => string.Join(", ", certificates.Take(3).Select(SubjectOf)) + (certificates.Count > 3 ? $" and {certificates.Count - 3} more" : string.Empty),
+    };
 
     /// <summary>Describes the options without revealing passphrases or passwords.</summary>
     /// <returns>A description that is safe to log.</returns>
     public override string ToString() =>
-        $"MqttTlsOptions {{ CaFile = {CaFile ?? "(OS trust store)"}, TargetHost = {TargetHost}, " +
+        $"MqttTlsOptions {{ CaFile = {CaFile ?? (CaCertificates is null ? "(OS trust store)" : "null")}, " +
+        $"CaCertificates = {(CaCertificates is null ? "null" : Describe(CaCertificates))}, TargetHost = {TargetHost}, " +
         $"ClientCertificateFile = {ClientCertificateFile}, ClientKeyFile = {ClientKeyFile}, " +
         $"ClientKeyPassphrase = {(ClientKeyPassphrase is null ? "null" : "***")}, Pkcs12File = {Pkcs12File}, " +
-        $"Pkcs12Password = {(Pkcs12Password is null ? "null" : "***")}, MinimumVersion = {MinimumVersion}, " +
+        $"Pkcs12Password = {(Pkcs12Password is null ? "null" : "***")}, " +
+        $"ClientCertificate = {(ClientCertificate is null ? "null" : SubjectOf(ClientCertificate))}, MinimumVersion = {MinimumVersion}, " +
         $"ApplicationProtocols = [{string.Join(", ", ApplicationProtocols)}], " +
         $"CheckCertificateRevocation = {CheckCertificateRevocation}, AllowUntrustedServerCertificate = {AllowUntrustedServerCertificate}, " +
         $"PinnedPublicKeys = [{string.Join(", ", PinnedPublicKeys)}], PinOnly = {PinOnly}, CrlFile = {CrlFile}, " +

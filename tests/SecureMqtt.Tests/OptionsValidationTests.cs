@@ -1,4 +1,6 @@
 using System.Security.Authentication;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using SecureMqtt.Packets;
 
 namespace SecureMqtt.Tests;
@@ -31,7 +33,66 @@ public class OptionsValidationTests
         { "Tls.ClientKeyPassphrase", new MqttClientOptions { Tls = new MqttTlsOptions { ClientKeyPassphrase = "x" } } },
         { "Tls.Pkcs12Password", new MqttClientOptions { Tls = new MqttTlsOptions { Pkcs12Password = "x" } } },
         { "Tls.MinimumVersion", new MqttClientOptions { Tls = new MqttTlsOptions { MinimumVersion = SslProtocols.None } } },
+        { "Tls.CaCertificates", new MqttClientOptions { Tls = new MqttTlsOptions { CaFile = "ca.pem", CaCertificates = [PublicOnly()] } } },
+        { "Tls.CaCertificates", new MqttClientOptions { Tls = new MqttTlsOptions { CaCertificates = [] } } },
+        { "Tls.AllowUntrustedServerCertificate", new MqttClientOptions { Tls = new MqttTlsOptions { CaCertificates = [PublicOnly()], AllowUntrustedServerCertificate = true } } },
+        { "Tls.PinOnly", new MqttClientOptions { Tls = new MqttTlsOptions { CaCertificates = [PublicOnly()], PinOnly = true, PinnedPublicKeys = ["sha256/" + Convert.ToBase64String(new byte[32])] } } },
+        { "Tls.ClientCertificate", new MqttClientOptions { Tls = new MqttTlsOptions { ClientCertificate = WithKey(), ClientCertificateFile = "c.pem" } } },
+        { "Tls.ClientCertificate", new MqttClientOptions { Tls = new MqttTlsOptions { ClientCertificate = WithKey(), Pkcs12File = "c.p12" } } },
+        { "Tls.ClientCertificate", new MqttClientOptions { Tls = new MqttTlsOptions { ClientCertificate = PublicOnly() } } },
+        { "Tls.ClientKeyFile", new MqttClientOptions { Tls = new MqttTlsOptions { ClientCertificate = WithKey(), ClientKeyFile = "c.key" } } },
+        { "Tls.PreSharedKey", new MqttClientOptions { Tls = new MqttTlsOptions { ClientCertificate = WithKey(), PreSharedKey = MqttPreSharedKey.FromHex("id", "00112233") } } },
     };
+
+    // Certificate objects for the contradictions: the checks look at them, never use them.
+    private static X509Certificate2 WithKey()
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest("CN=validation-test", key, HashAlgorithmName.SHA256);
+        return request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-1), DateTimeOffset.UtcNow.AddDays(1));
+    }
+
+    private static X509Certificate2 PublicOnly()
+    {
+        using var withKey = WithKey();
+        return X509CertificateLoader.LoadCertificate(withKey.RawData);
+    }
+
+    [Fact]
+    public void Certificate_objects_are_described_by_subject_without_their_keys()
+    {
+        using var ca = PublicOnly();
+        using var device = WithKey();
+        var text = new MqttTlsOptions { CaCertificates = [ca], ClientCertificate = device }.ToString();
+
+        Assert.Contains("CaCertificates = 'CN=validation-test'", text, StringComparison.Ordinal);
+        Assert.Contains("ClientCertificate = 'CN=validation-test'", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("PRIVATE KEY", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_client_certificate_without_its_key_is_refused_with_the_reason()
+    {
+        var options = new MqttClientOptions { Tls = new MqttTlsOptions { ClientCertificate = PublicOnly() } };
+
+        var error = Assert.Throws<ArgumentException>(options.Validate);
+
+        Assert.Contains("has no private key, so it cannot prove the client's identity", error.Message, StringComparison.Ordinal);
+        Assert.Contains("CN=validation-test", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_disposed_client_certificate_is_refused_as_disposed()
+    {
+        var certificate = WithKey();
+        certificate.Dispose();
+        var options = new MqttClientOptions { Tls = new MqttTlsOptions { ClientCertificate = certificate } };
+
+        var error = Assert.Throws<ArgumentException>(options.Validate);
+
+        Assert.Contains("has been disposed", error.Message, StringComparison.Ordinal);
+        Assert.Contains("ClientCertificate = (disposed)", options.Tls.ToString(), StringComparison.Ordinal);
+    }
 
     [Theory]
     [MemberData(nameof(Contradictions))]

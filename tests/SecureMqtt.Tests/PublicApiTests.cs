@@ -98,6 +98,7 @@ public class PublicMemberTests
     [InlineData(typeof(MqttMessage), "PacketId: Nullable`1[UInt16]?")]
     [InlineData(typeof(MqttSubscribeResult), "PacketId: UInt16")]
     [InlineData(typeof(MqttTlsInfo), "ServerCertificate: X509Certificate2?", "CipherSuiteName: String", "PreSharedKeyIdentity: String?")]
+    [InlineData(typeof(MqttTlsOptions), "CaCertificates: X509Certificate2Collection?", "ClientCertificate: X509Certificate2?")]
     [InlineData(typeof(MqttPreSharedKey), "IsDisposed: Boolean", "Key: ReadOnlyMemory`1[Byte]")]
     [InlineData(typeof(MqttClientOptions), "ConnectUserProperties: IReadOnlyList`1[MqttUserProperty]", "RequestProblemInformation: Boolean", "RequestResponseInformation: Boolean")]
     public void Properties_tools_rely_on_keep_their_type_and_nullability(Type type, params string[] expected)

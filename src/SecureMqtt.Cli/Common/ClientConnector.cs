@@ -7,7 +7,7 @@ internal sealed class ClientConnector : IAsyncDisposable
 {
     private readonly ClientArguments _arguments;
     private readonly CliStreams _streams;
-    private string? _bundle;
+    private System.Security.Cryptography.X509Certificates.X509Certificate2Collection? _caDirectory;
     private MqttPreSharedKey? _psk;
     private Sqlite.MqttSqliteSessionStore? _store;
     private Authentication.MqttScramAuthenticator? _authenticator;
@@ -240,9 +240,9 @@ internal sealed class ClientConnector : IAsyncDisposable
         // The clients using the key are disposed by now: zero it rather than leave it to the garbage collector.
         _psk?.Dispose();
         _authenticator?.Dispose();
-        if (_bundle is not null)
+        foreach (var certificate in _caDirectory ?? [])
         {
-            File.Delete(_bundle);
+            certificate.Dispose();
         }
 
         if (_store is not null)
@@ -267,27 +267,28 @@ internal sealed class ClientConnector : IAsyncDisposable
             }
         }
 
-        var caFile = t.CaFile;
-        if (caFile is null && t.CaPath is not null)
+        if (t.CaFile is null && t.CaPath is not null)
         {
-            _bundle = CaBundle.FromDirectory(t.CaPath);
-            caFile = _bundle;
+            _caDirectory = CaDirectory.Load(t.CaPath);
         }
 
         var tls = new MqttTlsOptions
         {
-            CaFile = t.UseOsCertificates && t.CaFile is null && t.CaPath is null ? null : caFile,
+            CaFile = t.CaFile,
+            CaCertificates = _caDirectory,
             ClientCertificateFile = t.CertFile,
             ClientKeyFile = t.KeyFile,
             ClientKeyPassphrase = t.KeyFile is null ? null : KeyPassphrase.Resolve(t.KeyFile, _streams),
+            Pkcs12File = t.Pkcs12File,
+            Pkcs12Password = t.Pkcs12File is null ? null : KeyPassphrase.ResolvePkcs12(t.Pkcs12File, _streams),
             MinimumVersion = t.MinimumVersion,
             ApplicationProtocols = t.Alpn,
             PinnedPublicKeys = t.Pins,
-            PinOnly = t.Pins.Count > 0 && caFile is null && !t.UseOsCertificates,
+            PinOnly = t.Pins.Count > 0 && t.CaFile is null && _caDirectory is null && !t.UseOsCertificates,
             CrlFile = t.CrlFile,
         };
 
-        if (tls.CaFile is not null || tls.PinOnly)
+        if (tls.CaFile is not null || tls.CaCertificates is not null || tls.PinOnly)
         {
             // Nothing will trust the OS store: do not spend the start-up parsing it (OsTrustStore says why it is read).
             OsTrustStore.SkipLoading();
@@ -297,7 +298,14 @@ internal sealed class ClientConnector : IAsyncDisposable
         {
             // mosquitto's --insecure skips only the host name check; the chain must still verify. The client has
             // no such switch, so learn the name the verified certificate carries and let the client check that.
-            var name = await ServerNameProbe.FindVerifiedNameAsync(_arguments.Host, _arguments.Port ?? 8883, caFile, cancellationToken).ConfigureAwait(false);
+            var roots = _caDirectory;
+            if (t.CaFile is not null)
+            {
+                roots = [];
+                roots.ImportFromPemFile(t.CaFile);
+            }
+
+            var name = await ServerNameProbe.FindVerifiedNameAsync(_arguments.Host, _arguments.Port ?? 8883, roots, cancellationToken).ConfigureAwait(false);
             tls = tls with { TargetHost = name };
         }
 

@@ -6,17 +6,13 @@ namespace SecureMqtt.Cli.Common;
 
 /// <summary>
 /// For --insecure: opens a TLS handshake only far enough to see the broker's certificate, checks its chain (not its
-/// names) against the CA file or the OS store, and returns a name it carries. Nothing MQTT is sent on this probe.
+/// names) against the CA file, the capath certificates or the OS store, and returns a name it carries. Nothing MQTT is sent on this probe.
 /// </summary>
 internal static class ServerNameProbe
 {
-    public static async Task<string> FindVerifiedNameAsync(string host, int port, string? caFile, CancellationToken cancellationToken)
+    // roots: the CAs of --cafile or --capath; null for the OS store.
+    public static async Task<string> FindVerifiedNameAsync(string host, int port, X509Certificate2Collection? roots, CancellationToken cancellationToken)
     {
-        var roots = new X509Certificate2Collection();
-        if (caFile is not null)
-        {
-            roots.ImportFromPemFile(caFile);
-        }
 
         string? name = null;
         string? problem = null;
@@ -35,7 +31,7 @@ internal static class ServerNameProbe
             using var leaf = X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
             using var check = new X509Chain();
             check.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-            if (caFile is not null)
+            if (roots is not null)
             {
                 check.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
                 check.ChainPolicy.CustomTrustStore.AddRange(roots);

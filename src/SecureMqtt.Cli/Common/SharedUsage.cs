@@ -30,10 +30,12 @@ internal static class SharedUsage
  --nodelay : accepted; SecureMqtt always disables Nagle's algorithm.
  --will-topic, --will-payload, --will-qos, --will-retain : the client's will message.
  --cafile : file with the CA certificates (PEM) that issued the broker's certificate. Turns TLS on.
- --capath : directory of CA certificates (PEM). Turns TLS on.
+ --capath : directory of CA certificates (PEM), read into memory (no bundle file). Turns TLS on.
  --tls-use-os-certs : trust the operating system's CA certificates. Turns TLS on.
  --cert, --key : client certificate and private key (PEM) for mutual TLS. An encrypted key's passphrase
                  comes from SMQTT_KEY_PASSPHRASE, else it is asked for on the terminal.
+ --pkcs12 : PKCS#12 file (.p12/.pfx) with the client certificate, its key and intermediates, instead of
+            --cert/--key. Its passphrase comes from SMQTT_KEY_PASSPHRASE, else it is asked for on the terminal.
  --keyform : pem (engine is not supported).
  --tls-version : lowest TLS version: tlsv1.3 or tlsv1.2 (default).
  --tls-alpn : ALPN protocol to offer (repeatable).

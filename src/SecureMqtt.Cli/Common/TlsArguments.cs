@@ -13,6 +13,9 @@ internal sealed class TlsArguments
 
     public string? KeyFile { get; set; }
 
+    /// <summary>--pkcs12: client certificate and key in one PKCS#12 file, instead of --cert/--key.</summary>
+    public string? Pkcs12File { get; set; }
+
     public SslProtocols MinimumVersion { get; set; } = SslProtocols.Tls12;
 
     public List<string> Alpn { get; } = [];
@@ -50,6 +53,9 @@ internal sealed class TlsArguments
                 break;
             case "--key":
                 KeyFile = cursor.Value(option, "key");
+                break;
+            case "--pkcs12":
+                Pkcs12File = cursor.Value(option, "PKCS#12 file");
                 break;
             case "--keyform":
                 var form = cursor.Value(option, "keyform");
@@ -110,9 +116,9 @@ internal sealed class TlsArguments
                 throw new UsageException("--psk and --psk-identity must be given together.");
             }
 
-            if (CaFile is not null || CaPath is not null || CertFile is not null || UseOsCertificates || Insecure || Alpn.Count > 0 || Pins.Count > 0 || CrlFile is not null)
+            if (CaFile is not null || CaPath is not null || CertFile is not null || Pkcs12File is not null || UseOsCertificates || Insecure || Alpn.Count > 0 || Pins.Count > 0 || CrlFile is not null)
             {
-                throw new UsageException("Only one of --psk or --cafile/--capath/--cert/--tls-use-os-certs may be used at once.");
+                throw new UsageException("Only one of --psk or --cafile/--capath/--cert/--pkcs12/--tls-use-os-certs may be used at once.");
             }
         }
 
@@ -127,6 +133,11 @@ internal sealed class TlsArguments
         if (CrlFile is not null && !File.Exists(CrlFile))
         {
             throw new UsageException($"Problem setting TLS options: crlfile \"{CrlFile}\" not found.");
+        }
+
+        if (Pkcs12File is not null && (CertFile is not null || KeyFile is not null))
+        {
+            throw new UsageException("--pkcs12 holds the client certificate and its key: give either --pkcs12 or --cert and --key, not both.");
         }
 
         if ((CertFile is null) != (KeyFile is null))
@@ -144,7 +155,7 @@ internal sealed class TlsArguments
             throw new UsageException($"Unable to load CA certificates, check capath \"{CaPath}\": no such directory.");
         }
 
-        foreach (var (path, what) in new[] { (CertFile, "certfile"), (KeyFile, "keyfile") })
+        foreach (var (path, what) in new[] { (CertFile, "certfile"), (KeyFile, "keyfile"), (Pkcs12File, "pkcs12 file") })
         {
             if (path is not null && !File.Exists(path))
             {

@@ -354,7 +354,9 @@ internal sealed class DoctorRunner(DoctorArguments arguments, MqttClientOptions 
     }
 
     private static string TrustSource(MqttTlsOptions tls) => tls.PinOnly ? "the pinned keys only (PinOnly)"
-        : tls.CaFile is null ? "the operating system's trust store" : $"the CA file {tls.CaFile}";
+        : tls.CaFile is not null ? $"the CA file {tls.CaFile}"
+        : tls.CaCertificates is { } cas ? $"the {cas.Count} CA certificate(s) of --capath"
+        : "the operating system's trust store";
 
     private static string Summary(int index, X509Certificate2 certificate)
     {

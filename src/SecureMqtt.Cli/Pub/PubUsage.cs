@@ -13,7 +13,7 @@ Usage: smqtt pub {[-h host] [-p port] [-u username] [-P password] -t topic | -L 
                  [-c] [-k keepalive] [-q qos] [-r] [--repeat N] [--repeat-delay seconds] [-x session-expiry]
                  [-i id] [-I id_prefix] [-d] [--quiet] [-V protocol-version]
                  [--will-topic [--will-payload payload] [--will-qos qos] [--will-retain]]
-                 [{--cafile file | --capath dir | --tls-use-os-certs} [--cert file] [--key file]
+                 [{--cafile file | --capath dir | --tls-use-os-certs} [--cert file --key file | --pkcs12 file]
                    [--tls-version version] [--tls-alpn protocol] [--insecure]]
                  [-D command identifier value]
        smqtt pub --help

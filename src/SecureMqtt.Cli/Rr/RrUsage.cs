@@ -14,7 +14,7 @@ Usage: smqtt rr {[-h host] [-p port] [-u username] [-P password] -t topic | -L U
                 [-c] [-k keepalive] [-q qos] [-R] [-x session-expiry] [-F format] [--pretty] [-W timeout]
                 [-i id] [-I id_prefix] [-d] [-N] [--quiet] [-v] [-V protocol-version]
                 [--will-topic [--will-payload payload] [--will-qos qos] [--will-retain]]
-                [{--cafile file | --capath dir | --tls-use-os-certs} [--cert file] [--key file]
+                [{--cafile file | --capath dir | --tls-use-os-certs} [--cert file --key file | --pkcs12 file]
                   [--tls-version version] [--tls-alpn protocol] [--insecure]]
                 [-D command identifier value]
        smqtt rr --help

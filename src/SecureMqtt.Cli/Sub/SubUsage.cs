@@ -14,7 +14,7 @@ Usage: smqtt sub {[-h host] [-p port] [-u username] [-P password] -t topic | -L 
                  [-T filter_out] [-U topic ...] [-F format [--pretty]] [-W timeout_secs] [--random-filter chance]
                  [-i id] [-I id_prefix] [-d] [-N] [--quiet] [-v] [-V protocol-version]
                  [--will-topic [--will-payload payload] [--will-qos qos] [--will-retain]]
-                 [{--cafile file | --capath dir | --tls-use-os-certs} [--cert file] [--key file]
+                 [{--cafile file | --capath dir | --tls-use-os-certs} [--cert file --key file | --pkcs12 file]
                    [--tls-version version] [--tls-alpn protocol] [--insecure]]
                  [-D command identifier value]
        smqtt sub --help

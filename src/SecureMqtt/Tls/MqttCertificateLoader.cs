@@ -10,6 +10,12 @@ namespace SecureMqtt.Tls;
 /// </summary>
 internal static class MqttCertificateLoader
 {
+    /// <summary>The CAs to trust instead of the OS store, from the file or the objects; null for the OS store.</summary>
+    public static X509Certificate2Collection? LoadCa(MqttTlsOptions options) =>
+        options.CaFile is { } path ? LoadCaFile(path)
+        : options.CaCertificates is { } objects ? [.. objects] // a copy, so a caller changing its collection later changes no policy
+        : null;
+
     public static X509Certificate2Collection LoadCaFile(string path)
     {
         var certificates = new X509Certificate2Collection();
@@ -43,6 +49,12 @@ internal static class MqttCertificateLoader
         if (options.ClientCertificateFile is { } certFile)
         {
             return LoadPem(certFile, options.ClientKeyFile, options.ClientKeyPassphrase);
+        }
+
+        if (options.ClientCertificate is { } certificate)
+        {
+            // Validated at connect to have its key; intermediates come from the platform's stores, offline.
+            return CreateContext(certificate, [certificate], "MqttTlsOptions.ClientCertificate");
         }
 
         return null;
@@ -118,7 +130,7 @@ internal static class MqttCertificateLoader
         if (!leaf.HasPrivateKey)
         {
             throw new MqttTlsException(MqttTlsFailureKind.InvalidClientCertificate,
-                $"The client certificate from '{source}' has no private key; set MqttTlsOptions.ClientKeyFile.");
+                $"The client certificate from {(source.StartsWith("MqttTlsOptions.", StringComparison.Ordinal) ? source : $"'{source}'")} has no private key; set MqttTlsOptions.ClientKeyFile, or load the certificate together with its key.");
         }
 
         var intermediates = new X509Certificate2Collection();

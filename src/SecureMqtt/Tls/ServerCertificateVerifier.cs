@@ -17,8 +17,7 @@ internal sealed partial class ServerCertificateVerifier(
     private const string ServerAuthOid = "1.3.6.1.5.5.7.3.1";
     private const string AnyExtendedKeyUsageOid = "2.5.29.37.0";
 
-    private string Trust => options.PinOnly ? "the pinned public keys (PinOnly)"
-        : options.CaFile is null ? "the operating system's trust store" : $"the CA file '{options.CaFile}'";
+    private string Trust => options.PinOnly ? "the pinned public keys (PinOnly)" : options.CaSource;
 
     /// <summary>Null when the server is trusted; otherwise the precise failure.</summary>
     public MqttTlsException? Verify(X509Certificate2 leaf, X509Chain? chain, SslPolicyErrors errors)
@@ -57,7 +56,7 @@ internal sealed partial class ServerCertificateVerifier(
         {
             return new MqttTlsException(MqttTlsFailureKind.SelfSignedServerCertificate,
                 $"The broker at '{targetHost}' presents a self-signed certificate ('{leaf.Subject}'), which no CA in {Trust} vouches for. " +
-                $"Issue the broker a certificate from your CA, or trust this one explicitly: add it to MqttTlsOptions.CaFile, or pin its key with PinnedPublicKeys = [\"{PublicKeyPins.Of(leaf)}\"] and PinOnly = true.");
+                $"Issue the broker a certificate from your CA, or trust this one explicitly: add it to MqttTlsOptions.CaFile (or CaCertificates), or pin its key with PinnedPublicKeys = [\"{PublicKeyPins.Of(leaf)}\"] and PinOnly = true.");
         }
 
         var top = elements[^1];
@@ -65,7 +64,9 @@ internal sealed partial class ServerCertificateVerifier(
         var issuer = untrusted == leaf.Issuer ? $"was issued by '{leaf.Issuer}'" : $"was issued by '{leaf.Issuer}', whose chain ends at '{untrusted}'";
         return new MqttTlsException(MqttTlsFailureKind.UntrustedIssuer,
             $"The broker's certificate '{leaf.Subject}' {issuer}, which is not a trusted CA in {Trust}. " +
-            (options.CaFile is null
+            (options.CaCertificates is not null
+                ? "Add the CA that issued the broker's certificate to MqttTlsOptions.CaCertificates, or re-issue the broker's certificate from one of those CAs."
+                : options.CaFile is null
                 ? "Set MqttTlsOptions.CaFile to the PEM file of the CA that issued the broker's certificate (a private CA is never in the OS store)."
                 : "Set MqttTlsOptions.CaFile to the PEM file of the CA that issued the broker's certificate, or re-issue the broker's certificate from the CA in that file."));
     }

@@ -142,7 +142,7 @@ internal sealed partial class TlsHandshakeState
     }
 
     private MqttTlsException ClientCertificateRequired(Exception? error) => new(MqttTlsFailureKind.ClientCertificateRequired,
-        $"The broker at '{targetHost}' requires a client certificate and none was configured. Set MqttTlsOptions.ClientCertificateFile and ClientKeyFile (or Pkcs12File).", error);
+        $"The broker at '{targetHost}' requires a client certificate and none was configured. Set MqttTlsOptions.ClientCertificateFile and ClientKeyFile (or Pkcs12File, or ClientCertificate).", error);
 
     public MqttTlsException NotTls(int port, Exception? error, string? evidence = null) => new(MqttTlsFailureKind.NotTls,
         $"The broker at '{targetHost}' port {port} does not speak TLS{(evidence is null ? string.Empty : $" ({evidence})")}: it is probably a plain MQTT listener. " +

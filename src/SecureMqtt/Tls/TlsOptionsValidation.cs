@@ -16,8 +16,8 @@ internal static class TlsOptionsValidation
         }
 
         Require(!tls.PinOnly || pins.Count > 0, nameof(tls.PinOnly), "PinOnly is set but PinnedPublicKeys is empty: nothing would be trusted.");
-        Require(!(tls.PinOnly && tls.CaFile is not null), nameof(tls.PinOnly),
-            "PinOnly contradicts CaFile: either trust the CA (and optionally pin on top of it, without PinOnly) or trust only the pinned key.");
+        Require(!(tls.PinOnly && tls.HasCustomCa), nameof(tls.PinOnly),
+            $"PinOnly contradicts {(tls.CaFile is null ? nameof(tls.CaCertificates) : nameof(tls.CaFile))}: either trust the CA (and optionally pin on top of it, without PinOnly) or trust only the pinned key.");
         Require(!(tls.AllowUntrustedServerCertificate && (pins.Count > 0 || tls.CrlFile is not null)), nameof(tls.AllowUntrustedServerCertificate),
             "AllowUntrustedServerCertificate switches verification off, which contradicts PinnedPublicKeys and CrlFile.");
         Require(tls.HandshakeTimeout is null || tls.HandshakeTimeout > TimeSpan.Zero, nameof(tls.HandshakeTimeout), "HandshakeTimeout must be positive.");
@@ -31,7 +31,8 @@ internal static class TlsOptionsValidation
             string[] conflicting =
             [
                 .. tls.CaFile is null ? Array.Empty<string>() : [nameof(tls.CaFile)],
-                .. tls.HasClientCertificate ? [nameof(tls.ClientCertificateFile) + "/" + nameof(tls.Pkcs12File)] : Array.Empty<string>(),
+                .. tls.CaCertificates is null ? Array.Empty<string>() : [nameof(tls.CaCertificates)],
+                .. tls.HasClientCertificate ? [nameof(tls.ClientCertificateFile) + "/" + nameof(tls.Pkcs12File) + "/" + nameof(tls.ClientCertificate)] : Array.Empty<string>(),
                 .. pins.Count == 0 && !tls.PinOnly ? Array.Empty<string>() : [nameof(tls.PinnedPublicKeys)],
                 .. tls.CrlFile is null ? Array.Empty<string>() : [nameof(tls.CrlFile)],
                 .. tls.CheckCertificateRevocation ? [nameof(tls.CheckCertificateRevocation)] : Array.Empty<string>(),

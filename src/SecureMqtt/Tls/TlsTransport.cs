@@ -24,7 +24,7 @@ internal sealed class TlsTransport(IMqttTransport inner, MqttTlsOptions options,
         var targetHost = options.TargetHost ?? host;
 
         // Load files before opening the socket: a wrong path should not cost a connection.
-        var caCertificates = options.CaFile is null ? null : MqttCertificateLoader.LoadCaFile(options.CaFile);
+        var caCertificates = MqttCertificateLoader.LoadCa(options);
         var crls = options.CrlFile is null ? null : CertificateRevocationList.LoadFile(options.CrlFile);
         var clientCertificate = MqttCertificateLoader.LoadClientCertificate(options);
 
@@ -108,7 +108,7 @@ internal sealed class TlsTransport(IMqttTransport inner, MqttTlsOptions options,
         };
         if (caCertificates is not null)
         {
-            // Trust exactly the CA file, not the OS store as well: a private broker is vouched for by its own CA.
+            // Trust exactly the CA (file or objects), not the OS store as well: a private broker is vouched for by its own CA.
             policy.TrustMode = X509ChainTrustMode.CustomRootTrust;
             policy.CustomTrustStore.AddRange(caCertificates);
         }

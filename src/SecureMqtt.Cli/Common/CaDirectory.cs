@@ -1,15 +1,18 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using System.Text;
 
 namespace SecureMqtt.Cli.Common;
 
-/// <summary>--capath: the client takes one CA file, so the directory's certificates are gathered into a temporary bundle.</summary>
-internal static class CaBundle
+/// <summary>
+/// --capath: the directory's certificates, loaded into memory for <see cref="MqttTlsOptions.CaCertificates"/>, so no
+/// bundle file is written (and none is left behind when the process is killed).
+/// </summary>
+internal static class CaDirectory
 {
-    public static string FromDirectory(string directory)
+    public static X509Certificate2Collection Load(string directory)
     {
-        var pem = new StringBuilder();
+        var all = new X509Certificate2Collection();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var file in Directory.EnumerateFiles(directory).Order(StringComparer.Ordinal))
         {
             var certificates = new X509Certificate2Collection();
@@ -25,18 +28,23 @@ internal static class CaBundle
 
             foreach (var certificate in certificates)
             {
-                pem.Append(certificate.ExportCertificatePem()).Append('\n');
-                certificate.Dispose();
+                // OpenSSL's c_rehash links each certificate under its hash name as well: keep one copy.
+                if (seen.Add(certificate.Thumbprint))
+                {
+                    all.Add(certificate);
+                }
+                else
+                {
+                    certificate.Dispose();
+                }
             }
         }
 
-        if (pem.Length == 0)
+        if (all.Count == 0)
         {
             throw new UsageException($"Unable to load CA certificates, check capath \"{directory}\": it holds no PEM certificate.");
         }
 
-        var path = Path.Combine(Path.GetTempPath(), $"smqtt-capath-{Guid.NewGuid():N}.pem");
-        File.WriteAllText(path, pem.ToString());
-        return path;
+        return all;
     }
 }
