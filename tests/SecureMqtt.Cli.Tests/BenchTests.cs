@@ -110,6 +110,8 @@ public sealed class BenchTests(MosquittoFixture broker)
         Assert.Equal(MqttQualityOfService.ExactlyOnce, lat.QoS);
         Assert.Equal(0, lat.Warmup);
         Assert.Equal("rt/ping", lat.PingTopic);
+        Assert.False(lat.Self);
+        Assert.Equal(1, BenchArguments.Parse(BenchMode.Lat, ["--self"]).Clients);
     }
 
     [Theory]
@@ -127,6 +129,7 @@ public sealed class BenchTests(MosquittoFixture broker)
     [InlineData("tput", "-t a/+", "Invalid topic")]
     [InlineData("lat", "-t a/#", "Invalid topic")]
     [InlineData("pub", "--warmup 5", "lat's")]
+    [InlineData("tput", "--self", "Unknown option")]
     public void Refuses_what_it_cannot_do_with_a_reason(string mode, string args, string reason)
     {
         var error = Assert.Throws<UsageException>(() => BenchArguments.Parse(Enum.Parse<BenchMode>(mode, ignoreCase: true), args.Split(' ')));
@@ -254,6 +257,22 @@ public sealed class BenchTests(MosquittoFixture broker)
         Assert.True(root.GetProperty("one_way_p50_us").GetInt64() <= p50, result.Text);
         Assert.True(root.GetProperty("cpu_us_per_round_trip").GetDouble() > 0);
         Assert.False(root.TryGetProperty("broker_cpu_pct", out _));
+    }
+
+    [Fact]
+    public async Task Lat_with_self_has_the_pinger_receive_its_own_ping_and_no_one_way_half()
+    {
+        var result = await RunAsync(BenchMode.Lat, [.. ListenerArguments.For(broker, Listener.Tls), "-L", "100", "-q", "1", "--warmup", "10", "--self",
+            "-t", ListenerArguments.Topic("bench-lat-self"), "--json"]);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        using var json = JsonDocument.Parse(result.Text);
+        var root = json.RootElement;
+        Assert.Equal(1, root.GetProperty("clients").GetInt32());
+        Assert.Equal("self", root.GetProperty("responder").GetString());
+        Assert.Equal(100, root.GetProperty("messages").GetInt64());
+        Assert.Equal(JsonValueKind.Null, root.GetProperty("one_way_p50_us").ValueKind);
+        AssertPercentilesOrdered(root);
     }
 
     [Fact]

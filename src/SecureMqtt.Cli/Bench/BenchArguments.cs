@@ -69,6 +69,9 @@ internal sealed class BenchArguments
     /// <summary>--duration: stop after this long (conn: keep the connections open this long); null to run until -L or Ctrl-C.</summary>
     public TimeSpan? Duration { get; private set; }
 
+    /// <summary>--self: lat, the pinger subscribes to its own ping topic (one pass through the broker) instead of a responder answering.</summary>
+    public bool Self { get; private set; }
+
     /// <summary>--json: one JSON line at the end instead of the summary.</summary>
     public bool Json { get; private set; }
 
@@ -131,6 +134,9 @@ internal sealed class BenchArguments
                     result.Warmup = cursor.Int(option, "warm-up round trips", 0, int.MaxValue);
                     warmupGiven = true;
                     break;
+                case "--self" when mode == BenchMode.Lat:
+                    result.Self = true;
+                    break;
                 case "--json":
                     result.Json = true;
                     break;
@@ -166,7 +172,7 @@ internal sealed class BenchArguments
                 throw new UsageException($"smqtt bench {ModeName(mode)} needs -L of at least 1: it times a known number of {(mode == BenchMode.Tput ? "messages" : "round trips")}.");
             }
 
-            result.Clients = 2;
+            result.Clients = result.Self ? 1 : 2;
         }
 
         if (warmupGiven && mode != BenchMode.Lat)

@@ -76,7 +76,11 @@ internal static class BenchReport
 
         text.Append(culture, $"latency ({LatencyMeaning(arguments)}): p50 {Micros(stats.Latency.Percentile(0.5))}, p90 {Micros(stats.Latency.Percentile(0.9))}, p99 {Micros(stats.Latency.Percentile(0.99))}");
         text.Append(arguments.IsPair ? $", max {Micros(stats.Latency.Max)}\n" : "\n");
-        if (arguments.Mode == BenchMode.Lat)
+        if (arguments.Mode == BenchMode.Lat && arguments.Self)
+        {
+            text.Append(culture, $"CPU {CpuMicrosPerMessage(messages, meter):0} us per round trip\n");
+        }
+        else if (arguments.Mode == BenchMode.Lat)
         {
             text.Append(culture, $"one way (ping published to the responder's handler): p50 {Micros(stats.OneWay.Percentile(0.5))}, p99 {Micros(stats.OneWay.Percentile(0.99))}; CPU {CpuMicrosPerMessage(messages, meter):0} us per round trip\n");
         }
@@ -127,6 +131,7 @@ internal static class BenchReport
             if (arguments.Mode == BenchMode.Lat)
             {
                 json.WriteNumber("warmup", arguments.Warmup);
+                json.WriteString("responder", arguments.Self ? "self" : "separate");
             }
 
             json.WriteNumber("messages", messages);
@@ -201,6 +206,7 @@ internal static class BenchReport
         },
         BenchMode.Sub => $"sent by a bench publisher to received, payloads of at least {BenchArguments.StampSize} bytes",
         BenchMode.Tput => $"publish to received, queueing included, payloads of at least {BenchArguments.StampSize} bytes",
+        BenchMode.Lat when arguments.Self => "ping published to the pinger's own copy received, one at a time",
         BenchMode.Lat => "ping published to pong received, one at a time",
         _ => "connect",
     };

@@ -9,7 +9,8 @@ namespace SecureMqtt.Cli.Bench;
 /// The two in-process pairs. tput: a subscriber subscribes, then a publisher sends -L messages (QoS 1/2 with -M in
 /// flight) and the clock runs from the first publish to the last message received. lat: a pinger publishes one ping
 /// and waits for the responder's pong before the next; a separate responder client makes each round trip two
-/// passes through the broker (ping, then pong), as a request/response between two applications is.
+/// passes through the broker (ping, then pong), as a request/response between two applications is. With --self the
+/// pinger subscribes to its own ping topic instead: one pass, publish to the pinger's own receipt.
 /// </summary>
 internal sealed partial class BenchRunner
 {
@@ -71,10 +72,18 @@ internal sealed partial class BenchRunner
     private async Task RoundTripsAsync(CancellationToken cancellationToken)
     {
         var pinger = PairClient(Pinger);
-        var responder = _responder = PairClient(Responder);
-        _pongPayload = new byte[arguments.PayloadSize];
-        await SubscribePairAsync(responder, arguments.PingTopic, cancellationToken).ConfigureAwait(false);
-        await SubscribePairAsync(pinger, arguments.PongTopic, cancellationToken).ConfigureAwait(false);
+        if (arguments.Self)
+        {
+            // The ping comes back to the pinger's own handler, which takes it for the pong.
+            await SubscribePairAsync(pinger, arguments.PingTopic, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            var responder = _responder = PairClient(Responder);
+            _pongPayload = new byte[arguments.PayloadSize];
+            await SubscribePairAsync(responder, arguments.PingTopic, cancellationToken).ConfigureAwait(false);
+            await SubscribePairAsync(pinger, arguments.PongTopic, cancellationToken).ConfigureAwait(false);
+        }
 
         using var watching = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var watchdog = WatchRoundTripsAsync(watching.Token);
