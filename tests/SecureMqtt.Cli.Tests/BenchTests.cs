@@ -74,6 +74,46 @@ public sealed class BenchTests(MosquittoFixture broker)
         Assert.Equal("load_12", arguments.ClientId(12));
     }
 
+    [Fact]
+    public void Tput_and_lat_default_to_a_pair_on_a_topic_of_their_own_and_64_byte_payloads()
+    {
+        var tput = BenchArguments.Parse(BenchMode.Tput, ["-i", "t1"]);
+        var lat = BenchArguments.Parse(BenchMode.Lat, ["-i", "l1"]);
+
+        Assert.Equal(2, tput.Clients);
+        Assert.Equal(100_000, tput.Limit);
+        Assert.Equal(64, tput.PayloadSize);
+        Assert.Equal(TimeSpan.Zero, tput.Interval);
+        Assert.Equal(100, tput.InFlight);
+        Assert.Equal("bench/t1", tput.Topic);
+        Assert.Equal(2, lat.Clients);
+        Assert.Equal(10_000, lat.Limit);
+        Assert.Equal(100, lat.Warmup);
+        Assert.Equal("bench/l1/ping", lat.PingTopic);
+        Assert.Equal("bench/l1/pong", lat.PongTopic);
+    }
+
+    [Fact]
+    public void Tput_and_lat_take_the_limit_qos_size_window_and_pubs_tls_options()
+    {
+        var tput = BenchArguments.Parse(BenchMode.Tput, ["-L", "500", "-q", "1", "-s", "16", "-M", "10", "-t", "x/y", "--cafile", broker.CaCertificatePath, "--json"]);
+        var lat = BenchArguments.Parse(BenchMode.Lat, ["-L", "50", "-q", "2", "--warmup", "0", "-t", "rt"]);
+
+        Assert.Equal(500, tput.Limit);
+        Assert.Equal(MqttQualityOfService.AtLeastOnce, tput.QoS);
+        Assert.Equal(16, tput.PayloadSize);
+        Assert.Equal(10, tput.InFlight);
+        Assert.Equal("x/y", tput.Topic);
+        Assert.True(tput.Client.Tls.Enabled);
+        Assert.True(tput.Json);
+        Assert.Equal(50, lat.Limit);
+        Assert.Equal(MqttQualityOfService.ExactlyOnce, lat.QoS);
+        Assert.Equal(0, lat.Warmup);
+        Assert.Equal("rt/ping", lat.PingTopic);
+        Assert.False(lat.Self);
+        Assert.Equal(1, BenchArguments.Parse(BenchMode.Lat, ["--self"]).Clients);
+    }
+
     [Theory]
     [InlineData("pub", "-c 0", "client count")]
     [InlineData("pub", "-q 3", "Invalid QoS")]
@@ -83,6 +123,13 @@ public sealed class BenchTests(MosquittoFixture broker)
     [InlineData("pub", "--store s.db -i x", "many clients")]
     [InlineData("pub", "--broker-pid", "no broker process id")]
     [InlineData("pub", "--no-such-option", "Unknown option")]
+    [InlineData("tput", "-c 2", "one publisher and one subscriber")]
+    [InlineData("lat", "-I 5", "one pinger and one responder")]
+    [InlineData("tput", "-L 0", "needs -L of at least 1")]
+    [InlineData("tput", "-t a/+", "Invalid topic")]
+    [InlineData("lat", "-t a/#", "Invalid topic")]
+    [InlineData("pub", "--warmup 5", "lat's")]
+    [InlineData("tput", "--self", "Unknown option")]
     public void Refuses_what_it_cannot_do_with_a_reason(string mode, string args, string reason)
     {
         var error = Assert.Throws<UsageException>(() => BenchArguments.Parse(Enum.Parse<BenchMode>(mode, ignoreCase: true), args.Split(' ')));
@@ -154,6 +201,89 @@ public sealed class BenchTests(MosquittoFixture broker)
         Assert.True(root.GetProperty("connect_ms").GetDouble() > 0);
         Assert.False(root.TryGetProperty("broker_cpu_pct", out _));
         AssertPercentilesOrdered(root);
+    }
+
+    [Fact]
+    public async Task Tput_over_tls_at_qos_1_receives_every_message_it_sent()
+    {
+        var result = await RunAsync(BenchMode.Tput, [.. ListenerArguments.For(broker, Listener.Tls), "-L", "2000", "-q", "1", "-M", "20",
+            "-t", ListenerArguments.Topic("bench-tput"), "--json", "--broker-pid", $"{broker.Broker.ProcessId}"]);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        using var json = JsonDocument.Parse(result.Text);
+        var root = json.RootElement;
+        Assert.Equal("tput", root.GetProperty("mode").GetString());
+        Assert.Equal(2, root.GetProperty("clients").GetInt32());
+        Assert.Equal(64, root.GetProperty("payload_bytes").GetInt32());
+        Assert.Equal(20, root.GetProperty("in_flight").GetInt32());
+        Assert.Equal(2000, root.GetProperty("sent").GetInt64());
+        Assert.Equal(2000, root.GetProperty("messages").GetInt64());
+        Assert.Equal(0, root.GetProperty("lost").GetInt64());
+        Assert.Equal(0, root.GetProperty("errors").GetInt64());
+        AssertPercentilesOrdered(root);
+        Assert.True(root.GetProperty("p99_us").GetInt64() <= root.GetProperty("max_us").GetInt64() * 1.05, result.Text);
+
+        // No order between the two durations: at QoS 1 the last message may arrive before its PUBACK does.
+        Assert.True(root.GetProperty("duration_s").GetDouble() > 0);
+        Assert.True(root.GetProperty("send_duration_s").GetDouble() > 0);
+        Assert.True(root.GetProperty("msgs_per_s").GetDouble() > 0);
+        Assert.True(root.GetProperty("sent_per_s").GetDouble() > 0);
+        Assert.True(root.GetProperty("connect_ms").GetDouble() > 0);
+        Assert.True(root.GetProperty("cpu_s_per_100k").GetDouble() > 0);
+        Assert.True(root.GetProperty("alloc_bytes_per_msg").GetDouble() > 0);
+        Assert.True(root.GetProperty("peak_rss_mb").GetDouble() > 1);
+        Assert.True(root.GetProperty("broker_cpu_pct").GetDouble() >= 0);
+    }
+
+    [Fact]
+    public async Task Lat_over_tls_times_each_round_trip_and_its_one_way_half()
+    {
+        var result = await RunAsync(BenchMode.Lat, [.. ListenerArguments.For(broker, Listener.Tls), "-L", "200", "-q", "1", "--warmup", "20",
+            "-t", ListenerArguments.Topic("bench-lat"), "--json"]);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        using var json = JsonDocument.Parse(result.Text);
+        var root = json.RootElement;
+        Assert.Equal("lat", root.GetProperty("mode").GetString());
+        Assert.Equal(200, root.GetProperty("messages").GetInt64());
+        Assert.Equal(20, root.GetProperty("warmup").GetInt32());
+        Assert.Equal(0, root.GetProperty("errors").GetInt64());
+        AssertPercentilesOrdered(root);
+        var p50 = root.GetProperty("p50_us").GetInt64();
+        Assert.True(p50 > 0, result.Text);
+        Assert.True(root.GetProperty("p99_us").GetInt64() <= root.GetProperty("max_us").GetInt64() * 1.05, result.Text);
+
+        // Half the pipeline (ping to the responder) takes less time than all of it (ping, pong).
+        Assert.True(root.GetProperty("one_way_p50_us").GetInt64() <= p50, result.Text);
+        Assert.True(root.GetProperty("cpu_us_per_round_trip").GetDouble() > 0);
+        Assert.False(root.TryGetProperty("broker_cpu_pct", out _));
+    }
+
+    [Fact]
+    public async Task Lat_with_self_has_the_pinger_receive_its_own_ping_and_no_one_way_half()
+    {
+        var result = await RunAsync(BenchMode.Lat, [.. ListenerArguments.For(broker, Listener.Tls), "-L", "100", "-q", "1", "--warmup", "10", "--self",
+            "-t", ListenerArguments.Topic("bench-lat-self"), "--json"]);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        using var json = JsonDocument.Parse(result.Text);
+        var root = json.RootElement;
+        Assert.Equal(1, root.GetProperty("clients").GetInt32());
+        Assert.Equal("self", root.GetProperty("responder").GetString());
+        Assert.Equal(100, root.GetProperty("messages").GetInt64());
+        Assert.Equal(JsonValueKind.Null, root.GetProperty("one_way_p50_us").ValueKind);
+        AssertPercentilesOrdered(root);
+    }
+
+    [Fact]
+    public async Task Lat_summary_names_round_trips_and_the_cpu_each_cost()
+    {
+        var result = await RunAsync(BenchMode.Lat, [.. ListenerArguments.For(broker, Listener.Plain), "-L", "30", "--warmup", "0", "-s", "4", "-t", ListenerArguments.Topic("bench-lat-text")]);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.StartsWith("smqtt bench lat: 2 of 2 clients, QoS 0, 4-byte payload, 30 round trips in ", result.Text, StringComparison.Ordinal);
+        Assert.Contains("us per round trip", result.Text, StringComparison.Ordinal);
+        Assert.Contains("B allocated per round trip", result.Text, StringComparison.Ordinal);
     }
 
     [Fact]

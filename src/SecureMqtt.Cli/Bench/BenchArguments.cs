@@ -14,6 +14,12 @@ internal enum BenchMode
 
     /// <summary>Clients only connect; latency is TCP + TLS + CONNECT/CONNACK.</summary>
     Conn,
+
+    /// <summary>One publisher and one subscriber in this process: end-to-end rate, first publish to last message received.</summary>
+    Tput,
+
+    /// <summary>One pinger and one responder in this process, one round trip at a time: ping, pong, next ping.</summary>
+    Lat,
 }
 
 /// <summary>
@@ -27,35 +33,44 @@ internal sealed class BenchArguments
     /// <summary>The payload bytes a bench publisher stamps first: a marker and the send time (UTC ticks), for sub's latency.</summary>
     public const int StampSize = 12;
 
+    /// <summary>The payload bytes of a lat ping that carry its sequence number (the pong echoes them).</summary>
+    public const int SequenceSize = 8;
+
     private BenchArguments(BenchMode mode)
     {
         Mode = mode;
-        Client = new ClientArguments($"bench_{mode.ToString().ToLowerInvariant()}");
+        Client = new ClientArguments($"bench_{ModeName(mode)}");
     }
 
     public BenchMode Mode { get; }
 
     public ClientArguments Client { get; }
 
-    /// <summary>-c: concurrent clients.</summary>
+    /// <summary>-c: concurrent clients (tput and lat: always two, the publisher or pinger and the subscriber or responder).</summary>
     public int Clients { get; private set; } = 1;
 
     /// <summary>-I: pub, the pause between one client's publishes (0: none, up to -M in flight); sub and conn, between starting clients.</summary>
     public TimeSpan Interval { get; private set; }
 
-    /// <summary>-L: pub, messages per client; sub, messages received in all; 0 without limit.</summary>
+    /// <summary>-L: pub, messages per client; sub, messages received in all; tput, messages sent; lat, round trips; 0 without limit.</summary>
     public long Limit { get; private set; }
 
     public MqttQualityOfService QoS { get; private set; }
 
-    /// <summary>-s: payload bytes.</summary>
+    /// <summary>-s: payload bytes (tput and lat default to 64, as the issue's comparison table).</summary>
     public int PayloadSize { get; private set; } = 256;
 
-    /// <summary>-t: topic (pub: %i is the client's number) or filter (sub).</summary>
+    /// <summary>--warmup: lat, round trips run before measuring (JIT, TLS buffers, the broker's caches).</summary>
+    public int Warmup { get; private set; } = 100;
+
+    /// <summary>-t: topic (pub: %i is the client's number; tput: the one topic; lat: the prefix of /ping and /pong) or filter (sub).</summary>
     public string Topic { get; private set; } = string.Empty;
 
     /// <summary>--duration: stop after this long (conn: keep the connections open this long); null to run until -L or Ctrl-C.</summary>
     public TimeSpan? Duration { get; private set; }
+
+    /// <summary>--self: lat, the pinger subscribes to its own ping topic (one pass through the broker) instead of a responder answering.</summary>
+    public bool Self { get; private set; }
 
     /// <summary>--json: one JSON line at the end instead of the summary.</summary>
     public bool Json { get; private set; }
@@ -66,17 +81,35 @@ internal sealed class BenchArguments
     /// <summary>-M (pub's option): QoS 1/2 messages one client keeps in flight when -I is 0.</summary>
     public int InFlight => Client.MaxInflight ?? 100;
 
+    /// <summary>Whether the mode is one of the in-process pairs (tput, lat) rather than a load of -c clients.</summary>
+    public bool IsPair => Mode is BenchMode.Tput or BenchMode.Lat;
+
+    /// <summary>lat: the topic the pinger publishes and the responder subscribes to.</summary>
+    public string PingTopic => Topic + "/ping";
+
+    /// <summary>lat: the topic the responder answers on and the pinger subscribes to.</summary>
+    public string PongTopic => Topic + "/pong";
+
     public static BenchArguments Parse(BenchMode mode, IReadOnlyList<string> tokens)
     {
         var result = new BenchArguments(mode);
+        if (result.IsPair)
+        {
+            result.Limit = mode == BenchMode.Tput ? 100_000 : 10_000;
+            result.PayloadSize = 64;
+        }
+
         var cursor = new ArgumentCursor(tokens);
         var intervalGiven = false;
+        var clientsGiven = false;
+        var warmupGiven = false;
         while (cursor.TryNext(out var option))
         {
             switch (option)
             {
                 case "-c" or "--count":
                     result.Clients = cursor.Int(option, "client count", 1, 100_000);
+                    clientsGiven = true;
                     break;
                 case "-I" or "--interval":
                     result.Interval = TimeSpan.FromMilliseconds(cursor.Int(option, "interval (ms)", 0, int.MaxValue));
@@ -96,6 +129,13 @@ internal sealed class BenchArguments
                     break;
                 case "--duration":
                     result.Duration = TimeSpan.FromSeconds(cursor.Seconds(option, "duration (seconds)"));
+                    break;
+                case "--warmup":
+                    result.Warmup = cursor.Int(option, "warm-up round trips", 0, int.MaxValue);
+                    warmupGiven = true;
+                    break;
+                case "--self" when mode == BenchMode.Lat:
+                    result.Self = true;
                     break;
                 case "--json":
                     result.Json = true;
@@ -119,9 +159,33 @@ internal sealed class BenchArguments
             result.Interval = TimeSpan.FromSeconds(1);
         }
 
+        if (result.IsPair)
+        {
+            // One pair and no pacing: these modes time the pipeline itself, the load modes do -c and -I.
+            if (clientsGiven || intervalGiven)
+            {
+                throw new UsageException($"smqtt bench {ModeName(mode)} runs one {(mode == BenchMode.Tput ? "publisher and one subscriber" : "pinger and one responder")} as fast as they go; -c and -I are for pub, sub and conn.");
+            }
+
+            if (result.Limit == 0)
+            {
+                throw new UsageException($"smqtt bench {ModeName(mode)} needs -L of at least 1: it times a known number of {(mode == BenchMode.Tput ? "messages" : "round trips")}.");
+            }
+
+            result.Clients = result.Self ? 1 : 2;
+        }
+
+        if (warmupGiven && mode != BenchMode.Lat)
+        {
+            throw new UsageException("--warmup is lat's: the round trips run before measuring.");
+        }
+
         result.Validate();
         return result;
     }
+
+    /// <summary>The mode as the command line spells it.</summary>
+    public static string ModeName(BenchMode mode) => mode.ToString().ToLowerInvariant();
 
     /// <summary>Client <paramref name="index"/>'s id: -i (or the default) with the number appended, so that no two clients share a session.</summary>
     public string ClientId(int index) => $"{Client.ResolveClientId()}_{index}";
@@ -133,7 +197,18 @@ internal sealed class BenchArguments
     {
         if (Topic.Length == 0)
         {
-            Topic = Mode == BenchMode.Sub ? "bench/#" : "bench/%i";
+            // A pair's topic is its own (the client id holds the pid), so concurrent runs on one broker do not mix.
+            Topic = Mode switch
+            {
+                BenchMode.Sub => "bench/#",
+                BenchMode.Tput or BenchMode.Lat => $"bench/{Client.ResolveClientId()}",
+                _ => "bench/%i",
+            };
+        }
+
+        if (IsPair && !MqttTopic.IsValidTopicName(Mode == BenchMode.Lat ? PingTopic : Topic, out var pairError))
+        {
+            throw new UsageException($"Invalid topic '{Topic}': {pairError}.");
         }
 
         if (Mode == BenchMode.Pub && !MqttTopic.IsValidTopicName(PublishTopic(0), out var error))

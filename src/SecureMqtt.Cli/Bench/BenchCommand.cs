@@ -12,12 +12,14 @@ internal static class BenchCommand
         Mode(BenchMode.Pub, "Clients publish (-c clients, -I interval ms, -L messages each, -q, -s bytes); latency to PUBACK/PUBCOMP"),
         Mode(BenchMode.Sub, "Clients subscribe and count what arrives; latency from a bench publisher's stamp"),
         Mode(BenchMode.Conn, "Clients connect and hold the connections; latency is the connect"),
+        Mode(BenchMode.Tput, "One publisher and one subscriber end to end (-L messages, -q, -s, -M in flight): received per second, lost"),
+        Mode(BenchMode.Lat, "One ping-pong round trip at a time between two clients (-L round trips, -q): p50/p90/p99/max"),
     };
 
     /// <summary>Runs one bench; <paramref name="onReady"/> is called once the clients are connected (and subscribed): tests publish then.</summary>
     public static async Task<int> RunAsync(BenchMode mode, IReadOnlyList<string> args, CliStreams streams, Action? onReady, CancellationToken cancellationToken)
     {
-        var tool = $"bench {mode.ToString().ToLowerInvariant()}";
+        var tool = $"bench {BenchArguments.ModeName(mode)}";
         BenchArguments arguments;
         try
         {
@@ -39,5 +41,5 @@ internal static class BenchCommand
     }
 
     private static Command Mode(BenchMode mode, string description) =>
-        MosquittoCommand.Create(mode.ToString().ToLowerInvariant(), description, () => BenchUsage.Text, (args, streams, cancellationToken) => RunAsync(mode, args, streams, null, cancellationToken));
+        MosquittoCommand.Create(BenchArguments.ModeName(mode), description, () => BenchUsage.Text, (args, streams, cancellationToken) => RunAsync(mode, args, streams, null, cancellationToken));
 }

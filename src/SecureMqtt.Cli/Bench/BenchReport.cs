@@ -62,16 +62,31 @@ internal static class BenchReport
         var messages = stats.Messages;
         var text = new StringBuilder();
         var culture = CultureInfo.InvariantCulture;
-        text.Append(culture, $"smqtt bench {arguments.Mode.ToString().ToLowerInvariant()}: {runner.ConnectedClients} of {arguments.Clients} clients, ");
+        text.Append(culture, $"smqtt bench {BenchArguments.ModeName(arguments.Mode)}: {runner.ConnectedClients} of {arguments.Clients} clients, ");
         if (arguments.Mode != BenchMode.Conn)
         {
             text.Append(culture, $"QoS {(int)arguments.QoS}, {arguments.PayloadSize}-byte payload, ");
         }
 
         text.Append(culture, $"{messages} {Noun(arguments.Mode)} in {meter.Wall.TotalSeconds:0.000} s: {Rate(messages, meter):0} per second, {stats.Errors} errors\n");
-        text.Append(culture, $"latency ({LatencyMeaning(arguments)}): p50 {Micros(stats.Latency.Percentile(0.5))}, p90 {Micros(stats.Latency.Percentile(0.9))}, p99 {Micros(stats.Latency.Percentile(0.99))}\n");
+        if (arguments.Mode == BenchMode.Tput)
+        {
+            text.Append(culture, $"sent {stats.Sent} in {runner.SendWall.TotalSeconds:0.000} s ({SentRate(runner):0} per second), received {messages}, lost {Lost(runner)}\n");
+        }
+
+        text.Append(culture, $"latency ({LatencyMeaning(arguments)}): p50 {Micros(stats.Latency.Percentile(0.5))}, p90 {Micros(stats.Latency.Percentile(0.9))}, p99 {Micros(stats.Latency.Percentile(0.99))}");
+        text.Append(arguments.IsPair ? $", max {Micros(stats.Latency.Max)}\n" : "\n");
+        if (arguments.Mode == BenchMode.Lat && arguments.Self)
+        {
+            text.Append(culture, $"CPU {CpuMicrosPerMessage(messages, meter):0} us per round trip\n");
+        }
+        else if (arguments.Mode == BenchMode.Lat)
+        {
+            text.Append(culture, $"one way (ping published to the responder's handler): p50 {Micros(stats.OneWay.Percentile(0.5))}, p99 {Micros(stats.OneWay.Percentile(0.99))}; CPU {CpuMicrosPerMessage(messages, meter):0} us per round trip\n");
+        }
+
         text.Append(culture, $"connect (TCP, {(arguments.Client.Tls.Enabled ? "TLS, " : string.Empty)}CONNECT/CONNACK): p50 {Millis(stats.Connect.Percentile(0.5))} over {stats.Connect.Count} connections\n");
-        text.Append(culture, $"cost: {meter.Cpu.TotalSeconds:0.000} s CPU ({CpuPer100k(messages, meter):0.000} s per 100k), {AllocPerMessage(messages, meter):0} B allocated per {Noun(arguments.Mode)[..^1]}, peak RSS {meter.PeakRssMegabytes:0.0} MB\n");
+        text.Append(culture, $"cost: {meter.Cpu.TotalSeconds:0.000} s CPU ({CpuPer100k(messages, meter):0.000} s per 100k), {AllocPerMessage(messages, meter):0} B allocated per {Singular(arguments.Mode)}, peak RSS {meter.PeakRssMegabytes:0.0} MB\n");
         if (meter.BrokerCpuPercent is { } broker)
         {
             text.Append(culture, $"broker: {broker:0.0}% of one core\n");
@@ -95,12 +110,28 @@ internal static class BenchReport
         using (var json = new Utf8JsonWriter(buffer))
         {
             json.WriteStartObject();
-            json.WriteString("mode", arguments.Mode.ToString().ToLowerInvariant());
+            json.WriteString("mode", BenchArguments.ModeName(arguments.Mode));
             json.WriteNumber("clients", runner.ConnectedClients);
             json.WriteNumber("qos", (int)arguments.QoS);
-            if (arguments.Mode == BenchMode.Pub)
+            if (arguments.Mode is BenchMode.Pub or BenchMode.Tput or BenchMode.Lat)
             {
                 json.WriteNumber("payload_bytes", arguments.PayloadSize);
+            }
+
+            if (arguments.Mode == BenchMode.Tput)
+            {
+                // msgs_per_s below is what arrived end to end; these are the publisher's side and the difference.
+                json.WriteNumber("in_flight", arguments.InFlight);
+                json.WriteNumber("sent", stats.Sent);
+                json.WriteNumber("sent_per_s", Math.Round(SentRate(runner), 1));
+                json.WriteNumber("send_duration_s", Math.Round(runner.SendWall.TotalSeconds, 6));
+                json.WriteNumber("lost", Lost(runner));
+            }
+
+            if (arguments.Mode == BenchMode.Lat)
+            {
+                json.WriteNumber("warmup", arguments.Warmup);
+                json.WriteString("responder", arguments.Self ? "self" : "separate");
             }
 
             json.WriteNumber("messages", messages);
@@ -110,6 +141,17 @@ internal static class BenchReport
             WriteNullable(json, "p50_us", stats.Latency.Percentile(0.5));
             WriteNullable(json, "p90_us", stats.Latency.Percentile(0.9));
             WriteNullable(json, "p99_us", stats.Latency.Percentile(0.99));
+            if (arguments.IsPair)
+            {
+                WriteNullable(json, "max_us", stats.Latency.Max);
+            }
+
+            if (arguments.Mode == BenchMode.Lat)
+            {
+                WriteNullable(json, "one_way_p50_us", stats.OneWay.Percentile(0.5));
+                WriteNullable(json, "one_way_p99_us", stats.OneWay.Percentile(0.99));
+                WriteNullable(json, "cpu_us_per_round_trip", messages > 0 ? Math.Round(CpuMicrosPerMessage(messages, meter), 1) : null);
+            }
             WriteNullable(json, "connect_ms", stats.Connect.Percentile(0.5) is { } connect ? Math.Round(connect / 1000.0, 3) : null);
             WriteNullable(json, "cpu_s_per_100k", messages > 0 ? Math.Round(CpuPer100k(messages, meter), 4) : null);
             WriteNullable(json, "alloc_bytes_per_msg", messages > 0 ? Math.Round(AllocPerMessage(messages, meter), 1) : null);
@@ -138,7 +180,21 @@ internal static class BenchReport
         }
     }
 
-    private static string Noun(BenchMode mode) => mode == BenchMode.Conn ? "connections" : "messages";
+    private static string Noun(BenchMode mode) => mode switch
+    {
+        BenchMode.Conn => "connections",
+        BenchMode.Lat => "round trips",
+        _ => "messages",
+    };
+
+    private static string Singular(BenchMode mode) => Noun(mode)[..^1];
+
+    private static double SentRate(BenchRunner runner) => runner.SendWall > TimeSpan.Zero ? runner.Stats.Sent / runner.SendWall.TotalSeconds : 0;
+
+    /// <summary>tput: messages sent that never arrived (after the quiet period); 0 when the run was cut short before sending them.</summary>
+    private static long Lost(BenchRunner runner) => Math.Max(0, runner.Stats.Sent - runner.Stats.Messages);
+
+    private static double CpuMicrosPerMessage(long messages, ResourceMeter meter) => messages > 0 ? meter.Cpu.TotalMicroseconds / messages : 0;
 
     private static string LatencyMeaning(BenchArguments arguments) => arguments.Mode switch
     {
@@ -149,6 +205,9 @@ internal static class BenchReport
             _ => "publish to PUBCOMP",
         },
         BenchMode.Sub => $"sent by a bench publisher to received, payloads of at least {BenchArguments.StampSize} bytes",
+        BenchMode.Tput => $"publish to received, queueing included, payloads of at least {BenchArguments.StampSize} bytes",
+        BenchMode.Lat when arguments.Self => "ping published to the pinger's own copy received, one at a time",
+        BenchMode.Lat => "ping published to pong received, one at a time",
         _ => "connect",
     };
 

@@ -16,7 +16,7 @@ namespace SecureMqtt.Cli.Bench;
 /// <param name="arguments">The parsed command line.</param>
 /// <param name="streams">Where the progress line, the summary and errors go.</param>
 /// <param name="onReady">Called once every client is connected (and, for sub, subscribed): tests start publishing then.</param>
-internal sealed class BenchRunner(BenchArguments arguments, CliStreams streams, Action? onReady = null)
+internal sealed partial class BenchRunner(BenchArguments arguments, CliStreams streams, Action? onReady = null)
 {
     /// <summary>Handshakes in progress at once: enough to keep the broker busy, few enough not to time out against it.</summary>
     public const int ConcurrentHandshakes = 32;
@@ -56,7 +56,8 @@ internal sealed class BenchRunner(BenchArguments arguments, CliStreams streams, 
                 throw new CliException($"no client connected: {Stats.FirstError}");
             }
 
-            if (arguments.Mode != BenchMode.Conn)
+            // A pair starts the meter itself: tput at the first publish, lat after the warm-up.
+            if (arguments.Mode != BenchMode.Conn && !arguments.IsPair)
             {
                 Meter.Start();
             }
@@ -76,6 +77,8 @@ internal sealed class BenchRunner(BenchArguments arguments, CliStreams streams, 
             {
                 BenchMode.Pub => Task.WhenAll(_clients.Select(c => PublishLoopAsync(c.Client, c.Index, stop.Token))),
                 BenchMode.Sub => _received.Task.WaitAsync(stop.Token),
+                BenchMode.Tput => ThroughputAsync(stop.Token),
+                BenchMode.Lat => RoundTripsAsync(stop.Token),
                 _ => HoldAsync(stop.Token),
             }).ConfigureAwait(false);
         }
@@ -124,11 +127,14 @@ internal sealed class BenchRunner(BenchArguments arguments, CliStreams streams, 
         var client = new MqttClient(options with { ClientId = arguments.ClientId(index) });
         try
         {
-            if (arguments.Mode == BenchMode.Sub)
+            // Before connecting: a resumed session's messages arrive right after CONNACK.
+            client.MessageHandler = (arguments.Mode, index) switch
             {
-                // Before connecting: a resumed session's messages arrive right after CONNACK.
-                client.MessageHandler = OnMessageAsync;
-            }
+                (BenchMode.Sub, _) or (BenchMode.Tput, Subscriber) => OnMessageAsync,
+                (BenchMode.Lat, Pinger) => OnPongAsync,
+                (BenchMode.Lat, Responder) => OnPingAsync,
+                _ => null,
+            };
 
             var start = Stopwatch.GetTimestamp();
             await client.ConnectAsync(cancellationToken).ConfigureAwait(false);
@@ -250,7 +256,12 @@ internal sealed class BenchRunner(BenchArguments arguments, CliStreams streams, 
 
     private void Completed(MqttPublishResult result, long start)
     {
-        if (result.IsSuccess)
+        if (result.IsSuccess && arguments.Mode == BenchMode.Tput)
+        {
+            // tput's latency and messages are the subscriber's; the publisher only counts what it sent.
+            Stats.SentOne();
+        }
+        else if (result.IsSuccess)
         {
             Stats.Latency.Record(Microseconds(start));
             Stats.Message();
@@ -283,8 +294,8 @@ internal sealed class BenchRunner(BenchArguments arguments, CliStreams streams, 
             Stats.Latency.Record((DateTime.UtcNow.Ticks - sent) / TimeSpan.TicksPerMicrosecond);
         }
 
-        Stats.Message();
-        if (arguments.Limit > 0 && Stats.Messages >= arguments.Limit)
+        Volatile.Write(ref _lastReceived, Stopwatch.GetTimestamp());
+        if (Stats.MessageCounted() >= arguments.Limit && arguments.Limit > 0)
         {
             _received.TrySetResult();
         }

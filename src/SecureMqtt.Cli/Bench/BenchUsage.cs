@@ -13,6 +13,8 @@ options are pub's; -c, -I and -L are the bench's (not clean session, id prefix a
 Usage: smqtt bench pub  [-c clients] [-I interval-ms] [-L count] [-q qos] [-s bytes] [-t topic] [-M inflight]
        smqtt bench sub  [-c clients] [-I interval-ms] [-L count] [-q qos] [-t filter]
        smqtt bench conn [-c clients] [-I interval-ms]
+       smqtt bench tput [-L count] [-q qos] [-s bytes] [-t topic] [-M inflight]
+       smqtt bench lat  [-L round-trips] [-q qos] [-s bytes] [-t topic-prefix] [--warmup n] [--self]
                         [--duration seconds] [--json] [--broker-pid pid] [pub's connection and TLS options]
 
  -c : clients, each with its own connection. Defaults to 1.
@@ -28,6 +30,12 @@ Usage: smqtt bench pub  [-c clients] [-I interval-ms] [-L count] [-q qos] [-s by
  --json : print one JSON line at the end: msgs_per_s, p50_us, p90_us, p99_us, connect_ms (median), cpu_s_per_100k,
           alloc_bytes_per_msg, peak_rss_mb, errors, and broker_cpu_pct with --broker-pid.
  --broker-pid : the broker's process id on this machine, to report its CPU share (from /proc/PID/stat).
+
+tput: one subscriber, then one publisher sending -L messages (default 100000, -s 64); the clock runs from the
+first publish to the last message received; lost is sent minus received after a quiet second.
+lat: one round trip at a time: ping on <topic>/ping, a separate responder answers on <topic>/pong (--self: the
+pinger receives its own ping); -L round trips (default 10000) after --warmup ones (default 100).
+-c and -I are not theirs; -t defaults to bench/<client id>.
 
 Latency: pub, publish to PUBACK (QoS 1) or PUBCOMP (QoS 2); at QoS 0 only until the client has buffered it. sub,
 from the stamp a bench publisher wrote to arrival (same machine: one clock). conn, TCP + TLS + CONNECT/CONNACK.

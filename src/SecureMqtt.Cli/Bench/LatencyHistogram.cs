@@ -13,13 +13,29 @@ internal sealed class LatencyHistogram
     private const int FirstExponent = 6;
     private readonly long[] _counts = new long[LinearBuckets + ((63 - FirstExponent) * SubBuckets)];
     private long _count;
+    private long _max = -1;
 
     public long Count => Interlocked.Read(ref _count);
 
+    /// <summary>The largest value recorded, exactly (the buckets only bound it); null when nothing was recorded.</summary>
+    public long? Max => Interlocked.Read(ref _max) is >= 0 and var max ? max : null;
+
     public void Record(long microseconds)
     {
-        Interlocked.Increment(ref _counts[Index(Math.Max(0, microseconds))]);
+        microseconds = Math.Max(0, microseconds);
+        Interlocked.Increment(ref _counts[Index(microseconds)]);
         Interlocked.Increment(ref _count);
+        var seen = Interlocked.Read(ref _max);
+        while (microseconds > seen)
+        {
+            var before = Interlocked.CompareExchange(ref _max, microseconds, seen);
+            if (before == seen)
+            {
+                break;
+            }
+
+            seen = before;
+        }
     }
 
     /// <summary>The value at quantile <paramref name="q"/> (0..1), as its bucket's midpoint; null when nothing was recorded.</summary>

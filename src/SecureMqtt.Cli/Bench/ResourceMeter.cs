@@ -16,6 +16,7 @@ internal sealed class ResourceMeter(int? brokerPid)
     private TimeSpan _startCpu;
     private long _startAllocated;
     private TimeSpan? _startBrokerCpu;
+    private bool _stopped;
 
     public TimeSpan Wall { get; private set; }
 
@@ -38,9 +39,23 @@ internal sealed class ResourceMeter(int? brokerPid)
         _startTimestamp = Stopwatch.GetTimestamp();
     }
 
-    public void Stop()
+    /// <summary>Ends the measurement; later calls change nothing (a mode that stops early keeps its figures).</summary>
+    /// <param name="endTimestamp">The <see cref="Stopwatch"/> timestamp the wall time runs to (tput: the last message received); null for now.</param>
+    public void Stop(long? endTimestamp = null)
     {
-        Wall = Stopwatch.GetElapsedTime(_startTimestamp);
+        if (_stopped)
+        {
+            return;
+        }
+
+        _stopped = true;
+        if (_startTimestamp == 0)
+        {
+            // The run failed before measuring began: zeros, not the time since the machine started.
+            return;
+        }
+
+        Wall = Stopwatch.GetElapsedTime(_startTimestamp, endTimestamp ?? Stopwatch.GetTimestamp());
         Cpu = OwnCpu() - _startCpu;
         AllocatedBytes = GC.GetTotalAllocatedBytes(precise: true) - _startAllocated;
         using (var self = Process.GetCurrentProcess())
