@@ -190,7 +190,7 @@ internal sealed partial class MqttConnectionSupervisor
             await connection.WritePublishAsync(message, packetId, duplicate: false, prebuilt: null, cancellationToken).ConfigureAwait(false);
             return completion;
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested || connection.IsAlive)
         {
             // Cancelled before the bytes were buffered: the broker never saw it.
             await Session.AbandonPublishAsync(packetId).ConfigureAwait(false);

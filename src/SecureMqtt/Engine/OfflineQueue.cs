@@ -214,9 +214,9 @@ internal sealed class OfflineQueue(MqttOfflineQueueOptions options, IMqttSession
     /// <summary>The message will not be sent (refused, or its publisher gave up): it leaves the store too.</summary>
     public void Forget(QueuedPublish item)
     {
-        if (store is not null && item.StoreSequence is { } sequence)
+        if (item.StoreSequence is { } sequence)
         {
-            Observe(store.RemoveQueuedAsync(clientId, sequence, CancellationToken.None));
+            ForgetStored(sequence);
         }
     }
 

@@ -333,54 +333,30 @@ internal sealed class MqttSessionState(IMqttSessionStore store)
                 return false;
             }
 
-            deliver = true;
-            if (fingerprint is { } print)
+            // The broker's resend of a message it had released is held again, so that its PUBREL completes as usual,
+            // but not delivered a second time.
+            deliver = !(fingerprint is { } print && duplicate && _released is { } released && released[packetId] && _releasedPrints![packetId] == print);
+            if (deliver && _incoming.Count >= receiveMaximum)
             {
-                if (duplicate && _released is { } released && released[packetId] && _releasedPrints![packetId] == print)
-                {
-                    // The broker's resend of a message it had released: held again so that its PUBREL completes as
-                    // usual, but not delivered a second time.
-                    deliver = false;
-                }
+                throw new MqttProtocolException(MqttReasonCode.ReceiveMaximumExceeded,
+                    $"The broker has more than {receiveMaximum} QoS 2 messages unreleased, the Receive Maximum this client announced", "MQTT-3.3.4-9");
+            }
 
+            if (fingerprint is { } held)
+            {
                 if (_released is { } flags)
                 {
                     flags[packetId] = false;
                 }
 
-                _incomingFingerprints[packetId] = print;
-            }
-
-            if (!deliver)
-            {
-                _incoming.Add(packetId);
-            }
-        }
-
-        if (!deliver)
-        {
-            await store.AddIncomingAsync(_clientId, packetId, cancellationToken).ConfigureAwait(false);
-            return false;
-        }
-
-        lock (_lock)
-        {
-            if (_incoming.Contains(packetId))
-            {
-                return false;
-            }
-
-            if (_incoming.Count >= receiveMaximum)
-            {
-                throw new MqttProtocolException(MqttReasonCode.ReceiveMaximumExceeded,
-                    $"The broker has more than {receiveMaximum} QoS 2 messages unreleased, the Receive Maximum this client announced", "MQTT-3.3.4-9");
+                _incomingFingerprints[packetId] = held;
             }
 
             _incoming.Add(packetId);
         }
 
         await store.AddIncomingAsync(_clientId, packetId, cancellationToken).ConfigureAwait(false);
-        return true;
+        return deliver;
     }
 
     /// <summary>PUBREL: releases the incoming id. False when it was not held (answer PacketIdentifierNotFound).</summary>
