@@ -2,7 +2,10 @@ using System.Net.Sockets;
 
 namespace SecureMqtt.Transport;
 
-/// <summary>Plain TCP. Nagle is always off: MQTT packets are small and latency matters more than packing.</summary>
+/// <summary>
+/// Plain TCP. Nagle is always off: MQTT packets are small and latency matters more than packing; and on Linux every
+/// read asks for an immediate ACK, so a broker with Nagle on is not kept waiting for ours (QuickAckNetworkStream).
+/// </summary>
 internal sealed class TcpTransport(string host, int port) : IMqttTransport
 {
     public async ValueTask<ConnectedTransport> ConnectAsync(CancellationToken cancellationToken)
@@ -23,6 +26,6 @@ internal sealed class TcpTransport(string host, int port) : IMqttTransport
             throw;
         }
 
-        return new ConnectedTransport(new NetworkStream(socket, ownsSocket: true));
+        return new ConnectedTransport(QuickAckNetworkStream.Create(socket));
     }
 }

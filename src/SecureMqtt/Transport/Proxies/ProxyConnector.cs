@@ -38,7 +38,7 @@ internal static class ProxyConnector
                 throw new MqttProxyException(MqttProxyFailureKind.Unreachable, $"Could not connect to the proxy {proxy}: {ex.Message}.", (int)ex.SocketErrorCode, ex);
             }
 
-            stream = new NetworkStream(socket, ownsSocket: true);
+            stream = QuickAckNetworkStream.Create(socket);
             var establish = proxy.Kind == MqttProxyKind.Http
                 ? HttpConnectTunnel.EstablishAsync(stream, targetHost, targetPort, proxy.Credentials, timeout.Token)
                 : Socks5Tunnel.EstablishAsync(stream, targetHost, targetPort, proxy.Credentials, timeout.Token);
