@@ -80,7 +80,9 @@ public class ReconnectTests(MosquittoFixture fixture)
         Assert.NotEqual(MqttClientState.Connected, publisher.State);
 
         // QoS 0, 1 and 2 alike wait in the queue: nothing is dropped while offline by default. The order is checked
-        // over QoS 0 and 1 only: Mosquitto hands a QoS 2 message on at PUBREL, later than the ones behind it.
+        // per QoS, over QoS 0 and 1: Mosquitto hands a QoS 2 message on at PUBREL, later than the ones behind it, and
+        // towards the subscriber it sends QoS 0 at once while QoS 1 waits for its in-flight window (20), so a QoS 0
+        // message can overtake a QoS 1 one there (seen once: 42 before 41) although they left the client in order.
         var publishes = Enumerable.Range(0, Count)
             .Select(i => publisher.PublishAsync(topic, MessageTally.Payload(i), i < Count - 5 ? (MqttQualityOfService)(i % 2) : MqttQualityOfService.ExactlyOnce))
             .ToList();
@@ -92,7 +94,8 @@ public class ReconnectTests(MosquittoFixture fixture)
         Assert.All(results, r => Assert.True(r.IsSuccess));
         Assert.Equal(0, publisher.QueuedMessageCount);
         await tally.WaitForAllAsync(Long);
-        Assert.Equal(Enumerable.Range(0, Count - 5), tally.Order.Where(n => n < Count - 5));
+        Assert.Equal(Enumerable.Range(0, Count - 5).Where(n => n % 2 == 0), tally.Order.Where(n => n < Count - 5 && n % 2 == 0));
+        Assert.Equal(Enumerable.Range(0, Count - 5).Where(n => n % 2 == 1), tally.Order.Where(n => n < Count - 5 && n % 2 == 1));
         Assert.Equal(MqttClientState.Connected, publisher.State);
     }
 
