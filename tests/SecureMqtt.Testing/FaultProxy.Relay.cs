@@ -35,6 +35,7 @@ public sealed partial class FaultProxy
                 }
 
                 var data = buffer.AsMemory(0, read);
+                link.Opening?.Add(direction, data.Span);
                 while (!data.IsEmpty && !link.Stalled && !link.IsClosed)
                 {
                     var consumed = tracker.Advance(data.Span, out var completedTypeByte);
@@ -132,6 +133,8 @@ public sealed partial class FaultProxy
 
         public Task Completion { get; set; } = Task.CompletedTask;
 
+        public OpeningRecorder? Opening { get; set; }
+
         public bool Stalled
         {
             get => _stalled;
@@ -182,6 +185,35 @@ public sealed partial class FaultProxy
             }
 
             return true;
+        }
+    }
+
+    /// <summary>Keeps the first bytes of both directions of one connection, up to a limit each.</summary>
+    private sealed class OpeningRecorder(int limit)
+    {
+        private readonly Lock _lock = new();
+        private readonly List<byte> _fromClient = [];
+        private readonly List<byte> _fromUpstream = [];
+
+        public void Add(ProxyDirection direction, ReadOnlySpan<byte> data)
+        {
+            lock (_lock)
+            {
+                var target = direction == ProxyDirection.ClientToUpstream ? _fromClient : _fromUpstream;
+                var room = limit - target.Count;
+                if (room > 0)
+                {
+                    target.AddRange(data[..Math.Min(room, data.Length)]);
+                }
+            }
+        }
+
+        public ProxyOpening Snapshot()
+        {
+            lock (_lock)
+            {
+                return new ProxyOpening([.. _fromClient], [.. _fromUpstream]);
+            }
         }
     }
 }

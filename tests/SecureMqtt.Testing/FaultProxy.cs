@@ -25,6 +25,7 @@ public sealed partial class FaultProxy : IAsyncDisposable
     private readonly Lock _lock = new();
     private readonly List<FaultKind> _faults = [];
     private readonly List<PacketTrigger> _triggers = [];
+    private readonly List<OpeningRecorder> _openings = [];
     private readonly List<(int Count, TaskCompletionSource Signal)> _faultWaiters = [];
     private Task _acceptLoop = Task.CompletedTask;
     private long _nextLinkId;
@@ -56,6 +57,24 @@ public sealed partial class FaultProxy : IAsyncDisposable
 
     /// <summary>How long a fragmenting relay pauses between chunks, so each chunk leaves as its own segment. Default 1 ms.</summary>
     public TimeSpan FragmentPause { get; set; } = TimeSpan.FromMilliseconds(1);
+
+    /// <summary>
+    /// How many bytes of each direction of each new connection to keep (0, the default, keeps none), so a test can
+    /// read what the two ends said first: the TLS hellos tell whether a session was offered and resumed.
+    /// </summary>
+    public int RecordOpenings { get; set; }
+
+    /// <summary>The first <see cref="RecordOpenings"/> bytes each way of every connection, in the order they were accepted.</summary>
+    public IReadOnlyList<ProxyOpening> Openings
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _openings.Select(o => o.Snapshot())];
+            }
+        }
+    }
 
     /// <summary>Client connections accepted so far, refused ones included.</summary>
     public long ConnectionsAccepted => Interlocked.Read(ref _connectionsAccepted);
@@ -386,6 +405,15 @@ public sealed partial class FaultProxy : IAsyncDisposable
 
             var id = Interlocked.Increment(ref _nextLinkId);
             var link = new Link(id, client, _stallNew);
+            if (RecordOpenings > 0)
+            {
+                link.Opening = new OpeningRecorder(RecordOpenings);
+                lock (_lock)
+                {
+                    _openings.Add(link.Opening);
+                }
+            }
+
             _links[id] = link;
             link.Completion = RunLinkAsync(link, token);
         }

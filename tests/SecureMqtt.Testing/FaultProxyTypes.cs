@@ -100,3 +100,8 @@ public sealed record FaultMix
         throw new InvalidOperationException("The roll is outside the total weight.");
     }
 }
+
+/// <summary>What the two ends of one proxied connection sent first (see <see cref="FaultProxy.RecordOpenings"/>).</summary>
+/// <param name="FromClient">The first bytes the client sent.</param>
+/// <param name="FromUpstream">The first bytes the server sent.</param>
+public sealed record ProxyOpening(byte[] FromClient, byte[] FromUpstream);

@@ -53,6 +53,45 @@ public sealed class TlsResumptionTests(ITestOutputHelper output)
         }
     }
 
+    /// <summary>
+    /// The same question asked of Mosquitto, which prints nothing about sessions: a relay records each connection's
+    /// hellos and <see cref="TlsHellos"/> reads whether the client offered a session and the broker took it.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Mosquitto_resumes_the_TLS_1_3_session_of_an_MqttClient_reconnecting(bool clientCertificate)
+    {
+        await using var lab = new TlsLab();
+        var client = lab.Write("client", lab.Ca.IssueClientCertificate("device-resume"));
+        var port = await lab.StartMosquittoAsync(lab.Server("server"), l => l with { RequireCertificate = clientCertificate, TlsVersion = "tlsv1.3" });
+        await using var relay = await FaultProxy.StartAsync("127.0.0.1", port, seed: 17);
+        relay.RecordOpenings = 4096;
+        var tls = new MqttTlsOptions
+        {
+            CaFile = lab.CaPath,
+            TargetHost = "localhost",
+            ClientCertificateFile = clientCertificate ? client.Cert : null,
+            ClientKeyFile = clientCertificate ? client.Key : null,
+        };
+        await using var mqtt = new MqttClient(TlsLab.Options(relay.Port, tls));
+        for (var i = 0; i < 3; i++)
+        {
+            await mqtt.ConnectAsync();
+            // A TLS 1.3 ticket arrives after the handshake; a publish round trip makes sure the client has read it.
+            Assert.True((await mqtt.PublishAsync(Broker.UniqueTopic("resume"), "x"u8.ToArray(), Packets.MqttQualityOfService.AtLeastOnce)).IsSuccess);
+            await mqtt.DisconnectAsync();
+        }
+
+        var verdicts = relay.Openings.Select(TlsHellos.Read).ToList();
+        output.WriteLine($"Mosquitto, client certificate {clientCertificate}: {string.Join(", ", verdicts)}");
+        Assert.Equal(3, verdicts.Count);
+        Assert.All(verdicts, v => Assert.True(v.Tls13));
+        Assert.False(verdicts[0].Offered);
+        // As against s_server: without a client certificate the first reconnect still carries the selection callback.
+        Assert.Equal(clientCertificate ? [false, true, true] : [false, false, true], verdicts.Select(v => v.Resumed));
+    }
+
     private static async Task<string> StatusPageAsync(MqttTlsOptions options, int port, bool resumable)
     {
         using var timeout = new CancellationTokenSource(TlsLab.Wait);
