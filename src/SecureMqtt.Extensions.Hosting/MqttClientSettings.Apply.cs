@@ -1,5 +1,5 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
-using System.Reflection;
 using System.Security.Authentication;
 using Microsoft.Extensions.Configuration;
 using SecureMqtt.Packets;
@@ -24,7 +24,7 @@ internal sealed partial class MqttClientSettings
             return;
         }
 
-        reader.CheckKeys(configuration, typeof(MqttClientSettings));
+        reader.CheckKeys<MqttClientSettings>(configuration);
         var settings = new MqttClientSettings();
         try
         {
@@ -197,19 +197,41 @@ internal sealed partial class MqttClientSettings
         public void Error(string relative, string problem) => Errors.Add($"{Key(relative)} {problem}");
 
         /// <summary>Reports keys that no setting has (a typo would otherwise be ignored and leave a default in place).</summary>
-        public void CheckKeys(IConfiguration section, Type type)
+        /// <remarks>
+        /// Generic with the properties kept for the trimmer, and the nested settings named one by one, so this stays
+        /// AOT-safe: a Type taken from PropertyType would not tell the trimmer which properties to keep.
+        /// </remarks>
+        public void CheckKeys<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicProperties)] T>(IConfiguration section)
         {
+            var properties = typeof(T).GetProperties();
             foreach (var child in section.GetChildren())
             {
-                var property = type.GetProperty(child.Key, BindingFlags.Public | BindingFlags.Instance | BindingFlags.IgnoreCase);
+                // Configuration keys are case-insensitive, as the binder reads them.
+                var property = properties.FirstOrDefault(p => string.Equals(p.Name, child.Key, StringComparison.OrdinalIgnoreCase));
                 if (property is null)
                 {
-                    var known = type.GetProperties().Select(p => p.Name).Order(StringComparer.Ordinal);
+                    var known = properties.Select(p => p.Name).Order(StringComparer.Ordinal);
                     Errors.Add($"{child.Path} is not a setting of the MQTT client (check the spelling); the keys here are {string.Join(", ", known)}.");
+                    continue;
                 }
-                else if (property.PropertyType.IsClass && property.PropertyType != typeof(string) && !property.PropertyType.IsGenericType)
+
+                switch (property.PropertyType)
                 {
-                    CheckKeys(child, property.PropertyType);
+                    case var t when t == typeof(MqttCredentialsSettings):
+                        CheckKeys<MqttCredentialsSettings>(child);
+                        break;
+                    case var t when t == typeof(MqttTlsSettings):
+                        CheckKeys<MqttTlsSettings>(child);
+                        break;
+                    case var t when t == typeof(MqttReconnectSettings):
+                        CheckKeys<MqttReconnectSettings>(child);
+                        break;
+                    case var t when t == typeof(MqttOfflineQueueSettings):
+                        CheckKeys<MqttOfflineQueueSettings>(child);
+                        break;
+                    case var t when t.IsClass && t != typeof(string) && !t.IsGenericType:
+                        // A settings class added without a case here would have its keys unchecked: fail loudly in tests.
+                        throw new InvalidOperationException($"{t.Name} has no key check; add it to CheckKeys.");
                 }
             }
         }

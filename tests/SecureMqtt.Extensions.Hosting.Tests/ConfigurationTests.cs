@@ -124,7 +124,7 @@ public sealed class ConfigurationTests
         { new() { ["Mqtt:KeepAlive"] = "-5" }, "KeepAlive must be between 0 and 65535 seconds. (option KeepAlive) (configuration key Mqtt:KeepAlive)" },
 
         // Values that are not even of the right kind.
-        { new() { ["Mqtt:Port"] = "eighty" }, "Failed to convert configuration value 'eighty' at 'Mqtt:Port' to type 'System.Int32'. eighty is not a valid value for Int32." },
+        { new() { ["Mqtt:Port"] = "eighty" }, "Failed to convert configuration value 'eighty' at 'Mqtt:Port' to type 'System.Int32'. The input string 'eighty' was not in a correct format." },
         { new() { ["Mqtt:KeepAlive"] = "soon" }, "Mqtt:KeepAlive is 'soon', which is not a duration: write seconds (30) or hh:mm:ss (00:00:30)." },
         { new() { ["Mqtt:ProtocolVersion"] = "3.1" }, "Mqtt:ProtocolVersion is '3.1', which is not an MQTT version: use 5.0 or 3.1.1." },
         { new() { ["Mqtt:Tls:MinimumVersion"] = "1.1" }, "Mqtt:Tls:MinimumVersion is '1.1', which is not a TLS version the client accepts: use 1.2 or 1.3." },
