@@ -66,18 +66,20 @@ foreach (var name in names)
 
 static string Ms(TimeSpan? t) => t is { } v ? v.TotalMilliseconds.ToString("F0", CultureInfo.InvariantCulture) : "-";
 
-Console.WriteLine("| scenario | sent | acked | received | lost | duplicated | broker loss | faults | reconnects | reconnect p50 / p99 ms | seconds |");
-Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|");
+Console.WriteLine("| scenario | sent | acked | received | lost | duplicated | of them resent by the broker after PUBREL | broker loss | faults | reconnects | reconnect p50 / p99 ms | seconds |");
+Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|");
 foreach (var r in results)
 {
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"| {r.Scenario} (seed {r.Seed}) | {r.Sent} | {r.Acknowledged} | {r.Received} | {r.Lost} | {r.Duplicated} | {(r.Scenario == "failover" ? r.BrokerLoss.ToString(CultureInfo.InvariantCulture) : "-")} | {r.FaultTotal}: {r.FaultSummary} | {r.Reconnects} | {Ms(r.ReconnectP50)} / {Ms(r.ReconnectP99)} | {r.Wall.TotalSeconds:F1} |"));
+        $"| {r.Scenario} (seed {r.Seed}) | {r.Sent} | {r.Acknowledged} | {r.Received} | {r.Lost} | {r.Duplicated} | {(r.Scenario.StartsWith("qos2", StringComparison.Ordinal) ? r.BrokerResends.ToString(CultureInfo.InvariantCulture) : "-")} | {(r.Scenario == "failover" ? r.BrokerLoss.ToString(CultureInfo.InvariantCulture) : "-")} | {r.FaultTotal}: {r.FaultSummary} | {r.Reconnects} | {Ms(r.ReconnectP50)} / {Ms(r.ReconnectP99)} | {r.Wall.TotalSeconds:F1} |"));
 }
 
-var failed = results.Where(r => !r.Passed(exactlyOnce: r.Scenario.StartsWith("qos2", StringComparison.Ordinal))).ToList();
+// QoS 2 copies Mosquitto sent again after its own PUBREL ([MQTT-4.3.3-6]) are counted in their column and, like
+// the failover broker's loss, do not fail the run: the client took them as new messages, as the specification says.
+var failed = results.Where(r => !r.Passed(exactlyOnce: r.Scenario.StartsWith("qos2", StringComparison.Ordinal), allowBrokerResends: true)).ToList();
 foreach (var r in failed)
 {
-    Console.Error.WriteLine($"FAILED {r.Scenario}: lost {r.Lost}, not acknowledged {r.NotAcknowledged}, duplicated {r.Duplicated}; {string.Join("; ", r.Problems)}");
+    Console.Error.WriteLine($"FAILED {r.Scenario}: lost {r.Lost}, not acknowledged {r.NotAcknowledged}, duplicated {r.Duplicated} ({r.BrokerResends} resent by the broker after PUBREL); {string.Join("; ", r.Problems)}");
 }
 
 return failed.Count == 0 ? 0 : 1;

@@ -10,12 +10,18 @@ namespace SecureMqtt.Testing.Faults;
 internal sealed class DeliveryTally
 {
     private readonly int[] _counts;
+    private readonly int[] _firstPacketIds;
     private readonly TaskCompletionSource _complete = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _distinct;
     private long _deliveries;
     private long _probes;
+    private int _resentAfterRelease;
 
-    public DeliveryTally(int messages) => _counts = new int[messages];
+    public DeliveryTally(int messages)
+    {
+        _counts = new int[messages];
+        _firstPacketIds = new int[messages];
+    }
 
     public int Messages => _counts.Length;
 
@@ -52,21 +58,39 @@ internal sealed class DeliveryTally
         return duplicates;
     }
 
+    /// <summary>
+    /// QoS 2 deliveries beyond the first that the broker sent again under the packet id of the first, with DUP set:
+    /// the client delivers a QoS 2 message only while its id is not held, and holds it from the first delivery
+    /// until PUBREL, so such a copy means the broker sent the PUBLISH again after its PUBREL, which
+    /// [MQTT-4.3.3-6] forbids (unless it also forgot the session, which the scenarios report on their own).
+    /// </summary>
+    public int ResentAfterRelease => Volatile.Read(ref _resentAfterRelease);
+
     public ValueTask OnMessageAsync(MqttMessage message, CancellationToken cancellationToken)
     {
-        Record(message.Payload.Span);
+        var number = Record(message.Payload.Span);
+        if (number >= 0 && message.QualityOfService == Packets.MqttQualityOfService.ExactlyOnce && message.PacketId is { } id)
+        {
+            // Deliveries come one at a time from the client's dispatch loop; the first one's id is kept.
+            if (Interlocked.CompareExchange(ref _firstPacketIds[number], id, 0) != 0 && message.Duplicate && Volatile.Read(ref _firstPacketIds[number]) == id)
+            {
+                Interlocked.Increment(ref _resentAfterRelease);
+            }
+        }
+
         return ValueTask.CompletedTask;
     }
 
     public static int NumberOf(ReadOnlySpan<byte> payload) => payload.Length >= sizeof(int) ? BinaryPrimitives.ReadInt32LittleEndian(payload) : -1;
 
-    public void Record(ReadOnlySpan<byte> payload)
+    /// <summary>Counts one delivery; returns its message number, or -1 for a probe.</summary>
+    public int Record(ReadOnlySpan<byte> payload)
     {
         var number = NumberOf(payload);
         if ((uint)number >= (uint)_counts.Length)
         {
             Interlocked.Increment(ref _probes);
-            return;
+            return -1;
         }
 
         Interlocked.Increment(ref _deliveries);
@@ -74,6 +98,8 @@ internal sealed class DeliveryTally
         {
             _complete.TrySetResult();
         }
+
+        return number;
     }
 
     /// <summary>

@@ -211,6 +211,7 @@ internal sealed class ScenarioRun : IAsyncDisposable
             Lost = lostNumbers.Count,
             LostSample = [.. lostNumbers.Take(20)],
             Duplicated = Tally.Duplicates(),
+            BrokerResends = Tally.ResentAfterRelease,
             BrokerLoss = brokerLoss,
             Faults = faults,
             Reconnects = Reconnects,
