@@ -18,20 +18,21 @@ internal sealed record ConsoleStyle(bool Colour, bool Unicode, int Width)
 
     /// <summary>The style for a writer: terminal rendering only when it is the console's stdout and that is a terminal.</summary>
     public static ConsoleStyle ForOutput(TextWriter output) =>
-        ForTerminal(ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected, Environment.GetEnvironmentVariable("NO_COLOR"));
+        ForTerminal(ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected, Environment.GetEnvironmentVariable("NO_COLOR"),
+            unicode: Console.OutputEncoding.CodePage == 65001);
 
     /// <summary>
     /// Colour needs a terminal and no NO_COLOR (a non-empty value, per no-color.org); a terminal keeps its guides and
-    /// wrapping without colour.
+    /// wrapping without colour. Line-drawing guides only where the console encodes UTF-8 (an ASCII locale gets ASCII).
     /// </summary>
-    public static ConsoleStyle ForTerminal(bool isTerminal, string? noColor)
+    public static ConsoleStyle ForTerminal(bool isTerminal, string? noColor, bool unicode = true)
     {
         if (!isTerminal)
         {
             return Plain;
         }
 
-        return new ConsoleStyle(Colour: string.IsNullOrEmpty(noColor), Unicode: true, TerminalWidth());
+        return new ConsoleStyle(Colour: string.IsNullOrEmpty(noColor), unicode, TerminalWidth());
     }
 
     /// <summary>
