@@ -58,6 +58,7 @@ internal static class PubCommand
                     failed = await publisher.PublishRepeatedAsync(template with { Payload = await ReadPayloadAsync(arguments, streams, cancellationToken).ConfigureAwait(false) },
                         arguments.Repeat, arguments.RepeatDelay, arguments.Client.MaxInflight, cancellationToken).ConfigureAwait(false);
                 }
+
                 if (arguments.Client.StorePath is not null)
                 {
                     await Publisher.WaitForEarlierRunsAsync(client, cancellationToken).ConfigureAwait(false);
