@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using SecureMqtt;
+using SecureMqtt.Cli.Common;
 using SecureMqtt.Packets;
 using SecureMqtt.Session;
 using SecureMqtt.Sqlite;
@@ -40,6 +41,11 @@ var slots = new SemaphoreSlim(window, window);
 var pending = new List<Task>();
 var output = new Lock();
 var clock = Stopwatch.StartNew();
+var acknowledged = 0L;
+
+// A line redrawn on stderr only when that is a terminal (bench.sh run by hand); the crash tests' pipes see nothing.
+var progress = ProgressLine.Start(Console.Error, ProgressLine.IsTerminal(Console.Error), () => string.Create(CultureInfo.InvariantCulture,
+    $"{Interlocked.Read(ref acknowledged)} of {count - start} acked, {Interlocked.Read(ref acknowledged) / Math.Max(clock.Elapsed.TotalSeconds, 0.001):F0}/s"));
 for (var n = start; n < count; n++)
 {
     await slots.WaitAsync();
@@ -63,6 +69,11 @@ for (var n = start; n < count; n++)
 
 await Task.WhenAll(pending);
 clock.Stop();
+if (progress is not null)
+{
+    await progress.DisposeAsync();
+}
+
 if (a.Has("bench"))
 {
     var rate = (count - start) / clock.Elapsed.TotalSeconds;
@@ -82,6 +93,7 @@ async Task Publish(MqttMessage message, int number)
     try
     {
         await client.PublishAsync(message);
+        Interlocked.Increment(ref acknowledged);
         if (!a.Has("bench"))
         {
             lock (output)

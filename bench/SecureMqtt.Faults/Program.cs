@@ -1,4 +1,5 @@
 using System.Globalization;
+using SecureMqtt.Cli.Common;
 using SecureMqtt.Testing.Faults;
 
 // Runs the fault scenarios of SecureMqtt.Testing.Faults with the counts given on the command line and prints one
@@ -36,8 +37,12 @@ for (var i = 0; i < args.Length; i++)
 
 var names = scenario == "all" ? FaultScenarios.Names : [scenario];
 var results = new List<FaultScenarioResult>();
+
+// On a terminal the once-a-second progress redraws one line; redirected (faults.sh's logs) it stays a line per second.
+var terminal = ProgressLine.IsTerminal(Console.Error);
 foreach (var name in names)
 {
+    string? latest = null;
     var options = new FaultScenarioOptions
     {
         Messages = messages,
@@ -47,10 +52,23 @@ foreach (var name in names)
         PublishTimeout = TimeSpan.FromMinutes(20),
         StallTimeout = TimeSpan.FromSeconds(60),
         LogDirectory = logs,
-        Progress = line => Console.Error.WriteLine(line),
+        Progress = terminal ? line => Volatile.Write(ref latest, line) : line => Console.Error.WriteLine(line),
     };
     Console.Error.WriteLine($"{name}: {messages} messages, {(name == "failover" ? "one broker killed" : $"{options.Faults} faults")}, seed {seed}");
-    var result = await FaultScenarios.RunAsync(name, options);
+    var progress = ProgressLine.Start(Console.Error, terminal, () => Volatile.Read(ref latest) ?? $"{name}: starting the brokers", delay: TimeSpan.Zero);
+    FaultScenarioResult result;
+    try
+    {
+        result = await FaultScenarios.RunAsync(name, options);
+    }
+    finally
+    {
+        if (progress is not null)
+        {
+            await progress.DisposeAsync();
+        }
+    }
+
     results.Add(result);
     Console.Error.WriteLine($"{name}: done in {result.Wall.TotalSeconds:F1} s; faults {result.FaultSummary}");
     foreach (var problem in result.Problems)

@@ -16,7 +16,12 @@ public sealed class DemoTests
         Assert.Contains("TLS handshake done: TLS 1.", text, StringComparison.Ordinal);
         Assert.Contains("chain verified against our CA", text, StringComparison.Ordinal);
         Assert.Contains("client certificate CN=demo-device sent and accepted", text, StringComparison.Ordinal);
-        Assert.Contains("8. Received \"demo test message\"", text, StringComparison.Ordinal);
+        Assert.Contains("\n8. Received \"demo test message\"", text, StringComparison.Ordinal);
+        // Each step's facts hang below it on ASCII guides; redirected output has no escape sequences.
+        Assert.Contains("\n`-- client certificate CN=demo-device sent and accepted by the broker\n", text, StringComparison.Ordinal);
+        Assert.Contains("\n|-- chain verified against our CA", text, StringComparison.Ordinal);
+        Assert.DoesNotContain('\u001b', text);
+        Assert.All(text, c => Assert.True(c < 0x80, $"U+{(int)c:X4} is not ASCII"));
         Assert.Empty(error.ToString());
         // The temporary directory (certificates, broker config) is gone afterwards.
         var directory = text.Split("Certificates made in ")[1].Split(':')[0];

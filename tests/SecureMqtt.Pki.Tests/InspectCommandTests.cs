@@ -26,6 +26,9 @@ public sealed class InspectCommandTests(MosquittoFixture broker)
         Assert.Contains($"SPKI pin:            {CertificatePins.SpkiSha256Pin(certificate)}", output);
         Assert.Contains($"SHA-256 fingerprint: {CertificatePins.Sha256Fingerprint(certificate)}", output);
         Assert.Contains("Chain: OK", output);
+        // Redirected (a StringWriter here): no escape sequences and no trailing blanks from the grid's padding.
+        Assert.DoesNotContain('\u001b', output);
+        Assert.All(output.Split('\n'), line => Assert.Equal(line.TrimEnd(), line));
     }
 
     [Fact]

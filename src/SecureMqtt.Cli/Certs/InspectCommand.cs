@@ -2,7 +2,10 @@ using System.CommandLine;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
+using SecureMqtt.Cli.Common;
 using SecureMqtt.Pki;
+using Spectre.Console;
+using Spectre.Console.Rendering;
 
 namespace SecureMqtt.Cli.Certs;
 
@@ -44,20 +47,24 @@ internal static class InspectCommand
 
     private static int Report(X509Certificate2[] certificates, string source, string? handshake, FileInfo? caFile, string? hostName, TextWriter output)
     {
+        var style = ConsoleStyle.ForOutput(output).Unwrapped();
         try
         {
+            var parts = new List<IRenderable>();
             if (handshake is not null)
             {
-                output.WriteLine(handshake);
+                parts.Add(new Text(handshake + "\n"));
             }
 
             for (var i = 0; i < certificates.Length; i++)
             {
-                output.WriteLine($"Certificate {i + 1} of {certificates.Length} from {source}");
-                Print(CertificateDetails.From(certificates[i]), output);
-                output.WriteLine();
+                parts.Add(new Text($"Certificate {i + 1} of {certificates.Length} from {source}\n", style.Bold));
+                parts.Add(Fields(CertificateDetails.From(certificates[i]), style));
+                parts.Add(Text.NewLine);
             }
 
+            // The certificates first, so an unreadable CA file still leaves them on screen above the error.
+            output.Write(style.Render([.. parts]));
             if (caFile is null)
             {
                 return ExitCodes.Success;
@@ -66,19 +73,8 @@ internal static class InspectCommand
             var roots = PemReader.ReadCertificates(caFile.FullName);
             var purpose = hostName is null ? CertificatePurpose.Any : CertificatePurpose.Server;
             var result = ChainVerifier.Verify(certificates[0], roots, certificates.Skip(1), purpose, hostName);
-            if (result.IsValid)
-            {
-                output.WriteLine($"Chain: OK, verifies against {CertsOptions.Display(caFile.FullName)}{(hostName is null ? string.Empty : $" and names {hostName}")}.");
-                return ExitCodes.Success;
-            }
-
-            output.WriteLine($"Chain: FAILED against {CertsOptions.Display(caFile.FullName)}:");
-            foreach (var problem in result.Problems)
-            {
-                output.WriteLine($"  - {problem}");
-            }
-
-            return ExitCodes.Failure;
+            output.Write(style.Render(Chain(result, CertsOptions.Display(caFile.FullName), hostName, style)));
+            return result.IsValid ? ExitCodes.Success : ExitCodes.Failure;
         }
         finally
         {
@@ -89,22 +85,60 @@ internal static class InspectCommand
         }
     }
 
-    private static void Print(CertificateDetails details, TextWriter output)
+    /// <summary>
+    /// A two-column grid, labels then values, indented by two: redirected it reads as the aligned 'Label: value' lines
+    /// it always was (grep 'SPKI pin:' keeps working); on a terminal long values wrap inside their column.
+    /// </summary>
+    private static Grid Fields(CertificateDetails details, ConsoleStyle style)
     {
         var now = DateTimeOffset.UtcNow;
         var days = details.DaysLeft(now);
-        var state = details.NotBefore > now ? "NOT YET VALID" : days < 0 ? $"EXPIRED {Math.Floor((now - details.NotAfter).TotalDays)} days ago" : $"{days} days left";
-        output.WriteLine($"  Subject:             {details.Subject}");
-        output.WriteLine($"  Issuer:              {details.Issuer}{(details.IsSelfIssued ? " (self-signed)" : string.Empty)}");
-        output.WriteLine($"  Serial:              {details.SerialNumber}");
-        output.WriteLine($"  Names (SAN):         {Join(details.SubjectAlternativeNames)}");
-        output.WriteLine($"  Valid:               {details.NotBefore:yyyy-MM-dd HH:mm} to {details.NotAfter:yyyy-MM-dd HH:mm} UTC ({state})");
-        output.WriteLine($"  Key:                 {details.KeyType}");
-        output.WriteLine($"  CA:                  {(details.IsCertificateAuthority ? "yes" : "no")}");
-        output.WriteLine($"  Key usage:           {Join(details.KeyUsages)}");
-        output.WriteLine($"  Extended key usage:  {Join(details.ExtendedKeyUsages)}");
-        output.WriteLine($"  SHA-256 fingerprint: {details.Sha256Fingerprint}");
-        output.WriteLine($"  SPKI pin:            {details.SpkiPin}");
+        var (state, stateColour) = details.NotBefore > now ? ("NOT YET VALID", Color.Red)
+            : days < 0 ? ($"EXPIRED {Math.Floor((now - details.NotAfter).TotalDays)} days ago", Color.Red)
+            : ($"{days} days left", days < 30 ? Color.Yellow : Color.Green);
+        var grid = new Grid()
+            .AddColumn(new GridColumn().NoWrap().Padding(2, 0, 1, 0))
+            .AddColumn(new GridColumn().Padding(0, 0, 0, 0));
+        void Row(string label, IRenderable value) => grid.AddRow(new Text(label + ":", style.Bold), value);
+        void Line(string label, string value) => Row(label, new Text(value));
+
+        Line("Subject", details.Subject);
+        Line("Issuer", $"{details.Issuer}{(details.IsSelfIssued ? " (self-signed)" : string.Empty)}");
+        Line("Serial", details.SerialNumber);
+        Line("Names (SAN)", Join(details.SubjectAlternativeNames));
+        Row("Valid", new Paragraph()
+            .Append($"{details.NotBefore:yyyy-MM-dd HH:mm} to {details.NotAfter:yyyy-MM-dd HH:mm} UTC (")
+            .Append(state, style.Paint(stateColour))
+            .Append(")"));
+        Line("Key", details.KeyType);
+        Line("CA", details.IsCertificateAuthority ? "yes" : "no");
+        Line("Key usage", Join(details.KeyUsages));
+        Line("Extended key usage", Join(details.ExtendedKeyUsages));
+        Line("SHA-256 fingerprint", details.Sha256Fingerprint);
+        Line("SPKI pin", details.SpkiPin);
+        return grid;
+    }
+
+    private static IRenderable Chain(ChainVerificationResult result, string caFile, string? hostName, ConsoleStyle style)
+    {
+        if (result.IsValid)
+        {
+            return new Paragraph()
+                .Append("Chain: ")
+                .Append("OK", style.Paint(Color.Green, Decoration.Bold))
+                .Append($", verifies against {caFile}{(hostName is null ? string.Empty : $" and names {hostName}")}.\n");
+        }
+
+        var failed = new Paragraph()
+            .Append("Chain: ")
+            .Append("FAILED", style.Paint(Color.Red, Decoration.Bold))
+            .Append($" against {caFile}:\n");
+        foreach (var problem in result.Problems)
+        {
+            failed.Append($"  - {problem}\n", style.Paint(Color.Red));
+        }
+
+        return failed;
     }
 
     private static string Join(IReadOnlyList<string> items) => items.Count == 0 ? "(none)" : string.Join(", ", items);

@@ -19,11 +19,21 @@ internal sealed class CliStreams(Stream output, TextWriter error, Stream input, 
     /// <summary>Whether a passphrase may be asked for on the terminal.</summary>
     public bool InputIsTerminal { get; } = inputIsTerminal;
 
+    /// <summary>How reports on standard output are drawn: plain unless stdout is a terminal (tests' streams never are).</summary>
+    public ConsoleStyle Style { get; init; } = ConsoleStyle.Plain;
+
+    /// <summary>Whether stderr is a terminal, where a progress line may be redrawn in place.</summary>
+    public bool ErrorIsTerminal { get; init; }
+
     public static CliStreams FromConsole(TextWriter output, TextWriter error)
     {
         // System.CommandLine hands us writers; when they are the console's, write bytes straight to stdout.
         var stdout = ReferenceEquals(output, Console.Out) ? Console.OpenStandardOutput() : new TextWriterStream(output);
-        return new CliStreams(stdout, error, Console.OpenStandardInput(), !Console.IsInputRedirected);
+        return new CliStreams(stdout, error, Console.OpenStandardInput(), !Console.IsInputRedirected)
+        {
+            Style = ConsoleStyle.ForOutput(output),
+            ErrorIsTerminal = ReferenceEquals(error, Console.Error) && !Console.IsErrorRedirected,
+        };
     }
 
     /// <summary>Writes <paramref name="bytes"/> to standard output and flushes, as mosquitto_sub does per message.</summary>

@@ -5,6 +5,8 @@ using System.Text;
 using SecureMqtt.Cli.Common;
 using SecureMqtt.Packets;
 using SecureMqtt.Pki;
+using Spectre.Console;
+using Spectre.Console.Rendering;
 
 namespace SecureMqtt.Cli.Demo;
 
@@ -18,6 +20,7 @@ internal static class DemoRunner
             throw new CliException("--port, --cafile, --cert and --key describe an existing broker: give its --host too, or none of them to start a local one.");
         }
 
+        var style = ConsoleStyle.ForOutput(output);
         string? directory = null;
         DemoBroker? broker = null;
         var step = "start";
@@ -29,22 +32,22 @@ internal static class DemoRunner
                 directory = Directory.CreateTempSubdirectory("smqtt-demo-").FullName;
                 step = "making certificates";
                 var pki = DemoPki.Create(directory);
-                PrintCertificates(output, pki);
+                PrintCertificates(output, style, pki);
                 step = "starting Mosquitto";
                 broker = await DemoBroker.StartAsync(directory, pki, cancellationToken).ConfigureAwait(false);
-                await output.WriteLineAsync($"2. Broker started: {broker.Executable} (pid {broker.ProcessId}), mutual-TLS listener on 127.0.0.1:{broker.Port} (require_certificate true)").ConfigureAwait(false);
+                Print(output, style, "2.", $"Broker started: {broker.Executable} (pid {broker.ProcessId}), mutual-TLS listener on 127.0.0.1:{broker.Port} (require_certificate true)");
                 target = new Target("127.0.0.1", broker.Port, "localhost", pki.CaCertificatePath, pki.DeviceCertificatePath, pki.DeviceKeyPath);
             }
             else
             {
-                await output.WriteLineAsync("1. Certificates: using the given files (no local CA made)").ConfigureAwait(false);
-                await output.WriteLineAsync($"2. Broker: using the running broker at {settings.Host}:{settings.Port ?? 8883}").ConfigureAwait(false);
+                Print(output, style, "1.", "Certificates: using the given files (no local CA made)");
+                Print(output, style, "2.", $"Broker: using the running broker at {settings.Host}:{settings.Port ?? 8883}");
                 target = new Target(settings.Host, settings.Port ?? 8883, null, settings.CaFile, settings.CertFile, settings.KeyFile);
             }
 
             step = "TCP connect";
             var tcpTime = await ProbeTcpAsync(target, cancellationToken).ConfigureAwait(false);
-            await output.WriteLineAsync($"3. TCP connected to {target.Host}:{target.Port} in {Ms(tcpTime)}").ConfigureAwait(false);
+            Print(output, style, "3.", $"TCP connected to {target.Host}:{target.Port} in {Ms(tcpTime)}");
 
             step = "TLS and MQTT connect";
             var client = new MqttClient(target.ToOptions(settings));
@@ -52,8 +55,8 @@ internal static class DemoRunner
             var connectTime = Stopwatch.StartNew();
             var connAck = await client.ConnectAsync(cancellationToken).ConfigureAwait(false);
             connectTime.Stop();
-            PrintTls(output, client.TlsInfo!, target);
-            await output.WriteLineAsync($"5. MQTT CONNECT/CONNACK: MQTT {Version(client.Options.ProtocolVersion)}, reason code {(byte)connAck.ReasonCode} ({Reason(connAck.ReasonCode)}), client id '{client.ClientId}', session present {(connAck.SessionPresent ? "yes" : "no")} (TCP+TLS+CONNECT took {Ms(connectTime.Elapsed)})").ConfigureAwait(false);
+            PrintTls(output, style, client.TlsInfo!, target);
+            Print(output, style, "5.", $"MQTT CONNECT/CONNACK: MQTT {Version(client.Options.ProtocolVersion)}, reason code {(byte)connAck.ReasonCode} ({Reason(connAck.ReasonCode)}), client id '{client.ClientId}', session present {(connAck.SessionPresent ? "yes" : "no")} (TCP+TLS+CONNECT took {Ms(connectTime.Elapsed)})");
 
             step = "subscribe";
             var received = new TaskCompletionSource<MqttMessage>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -67,23 +70,23 @@ internal static class DemoRunner
                 throw new CliException($"the broker refused the subscription to {settings.Topic}: {subAck.Items[0].ReasonCode}");
             }
 
-            await output.WriteLineAsync($"6. Subscribed to '{settings.Topic}': {subAck.Items[0].ReasonCode}").ConfigureAwait(false);
+            Print(output, style, "6.", $"Subscribed to '{settings.Topic}': {subAck.Items[0].ReasonCode}");
 
             step = "publish";
             var roundTrip = Stopwatch.StartNew();
             var puback = await client.PublishAsync(settings.Topic, Encoding.UTF8.GetBytes(settings.Message), MqttQualityOfService.AtLeastOnce, cancellationToken: cancellationToken).ConfigureAwait(false);
-            await output.WriteLineAsync($"7. Published \"{settings.Message}\" at QoS 1: PUBACK {Reason(puback.ReasonCode)} after {Ms(roundTrip.Elapsed)}").ConfigureAwait(false);
+            Print(output, style, "7.", $"Published \"{settings.Message}\" at QoS 1: PUBACK {Reason(puback.ReasonCode)} after {Ms(roundTrip.Elapsed)}");
 
             step = "receive";
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(TimeSpan.FromSeconds(10));
             var message = await received.Task.WaitAsync(timeout.Token).ConfigureAwait(false);
             roundTrip.Stop();
-            await output.WriteLineAsync($"8. Received \"{Encoding.UTF8.GetString(message.Payload.Span)}\" on '{message.Topic}' (QoS {(int)message.QualityOfService}): round trip {Ms(roundTrip.Elapsed)}").ConfigureAwait(false);
+            Print(output, style, "8.", $"Received \"{Encoding.UTF8.GetString(message.Payload.Span)}\" on '{message.Topic}' (QoS {(int)message.QualityOfService}): round trip {Ms(roundTrip.Elapsed)}");
 
             step = "disconnect";
             await client.DisconnectAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
-            await output.WriteLineAsync("Done: the message went through the broker and back over mutual TLS.").ConfigureAwait(false);
+            await output.WriteAsync(style.Render(new Text("Done: the message went through the broker and back over mutual TLS.\n", style.Paint(Color.Green, Decoration.Bold)))).ConfigureAwait(false);
             return ExitCodes.Success;
         }
         catch (OperationCanceledException) when (step == "receive" && !cancellationToken.IsCancellationRequested)
@@ -110,37 +113,56 @@ internal static class DemoRunner
         }
     }
 
-    private static void PrintCertificates(TextWriter output, DemoPki pki)
+    /// <summary>
+    /// One step as it completes: its number and what happened, and below it (as a tree, ASCII guides when redirected)
+    /// the facts behind it. Each step is written at once, so a slow step shows where the demo is.
+    /// </summary>
+    private static void Print(TextWriter output, ConsoleStyle style, string number, string title, params IRenderable[] details)
     {
-        output.WriteLine($"1. Certificates made in {pki.Directory}:");
-        foreach (var (role, d) in pki.Made)
+        var tree = new Tree(new Paragraph().Append(number, style.Paint(Color.Aqua, Decoration.Bold)).Append(" " + title)) { Guide = style.Guide };
+        foreach (var detail in details)
         {
-            var names = d.SubjectAlternativeNames.Count > 0 ? $", names {string.Join(" ", d.SubjectAlternativeNames)}" : string.Empty;
-            var issuer = d.IsSelfIssued ? "self-signed" : $"issued by {d.Issuer}";
-            output.WriteLine($"   {role,-7} {d.Subject} ({d.KeyType}, {issuer}{names}, valid until {Date(d.NotAfter)})");
+            tree.AddNode(detail);
         }
+
+        output.Write(style.Render(tree));
+        output.Flush();
     }
 
-    private static void PrintTls(TextWriter output, MqttTlsInfo tls, Target target)
+    private static void PrintCertificates(TextWriter output, ConsoleStyle style, DemoPki pki)
     {
-        output.WriteLine($"4. TLS handshake done: {TlsVersion(tls.Protocol)}, cipher suite {tls.CipherSuiteName}");
+        var made = pki.Made.Select(m =>
+        {
+            var (role, d) = m;
+            var names = d.SubjectAlternativeNames.Count > 0 ? $", names {string.Join(" ", d.SubjectAlternativeNames)}" : string.Empty;
+            var issuer = d.IsSelfIssued ? "self-signed" : $"issued by {d.Issuer}";
+            return (IRenderable)new Paragraph().Append($"{role,-7}", style.Bold).Append($" {d.Subject} ({d.KeyType}, {issuer}{names}, valid until {Date(d.NotAfter)})");
+        });
+        Print(output, style, "1.", $"Certificates made in {pki.Directory}:", [.. made]);
+    }
+
+    private static void PrintTls(TextWriter output, ConsoleStyle style, MqttTlsInfo tls, Target target)
+    {
+        var title = $"TLS handshake done: {TlsVersion(tls.Protocol)}, cipher suite {tls.CipherSuiteName}";
         if (tls.ServerCertificate is null)
         {
-            output.WriteLine($"   TLS-PSK: both sides proved they hold the key of identity '{tls.PreSharedKeyIdentity}'; no certificates");
+            Print(output, style, "4.", title, new Text($"TLS-PSK: both sides proved they hold the key of identity '{tls.PreSharedKeyIdentity}'; no certificates"));
             return;
         }
 
         var server = CertificateDetails.From(tls.ServerCertificate);
-        output.WriteLine($"   server certificate: subject {server.Subject}, issuer {server.Issuer}, valid {Date(server.NotBefore)} to {Date(server.NotAfter)}");
+        var details = new List<IRenderable> { new Text($"server certificate: subject {server.Subject}, issuer {server.Issuer}, valid {Date(server.NotBefore)} to {Date(server.NotAfter)}") };
         var trust = target.CaFile is null ? "the operating system's trust store" : $"our CA ({target.CaFile})";
-        output.WriteLine(tls.ServerCertificateVerified
-            ? $"   chain verified against {trust}; host name '{tls.TargetHost}' matches the certificate"
-            : "   WARNING: the server certificate was NOT verified");
+        details.Add(tls.ServerCertificateVerified
+            ? new Text($"chain verified against {trust}; host name '{tls.TargetHost}' matches the certificate", style.Paint(Color.Green))
+            : new Text("WARNING: the server certificate was NOT verified", style.Paint(Color.Red, Decoration.Bold)));
         if (target.CertFile is not null)
         {
             using var device = PemReader.ReadCertificate(target.CertFile);
-            output.WriteLine($"   client certificate {device.Subject} sent and accepted by the broker");
+            details.Add(new Text($"client certificate {device.Subject} sent and accepted by the broker"));
         }
+
+        Print(output, style, "4.", title, [.. details]);
     }
 
     private static async Task<TimeSpan> ProbeTcpAsync(Target target, CancellationToken cancellationToken)

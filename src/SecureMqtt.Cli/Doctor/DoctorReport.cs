@@ -1,49 +1,58 @@
 using System.Text;
 using System.Text.Json;
 using SecureMqtt.Cli.Common;
+using Spectre.Console;
 
 namespace SecureMqtt.Cli.Doctor;
 
-/// <summary>Prints the walk for people (one line per step, details indented) or as JSON for machines.</summary>
+/// <summary>Prints the walk for people (a tree of steps, details and fixes below each) or as JSON for machines.</summary>
 internal static class DoctorReport
 {
+    /// <summary>
+    /// A tree: the target at the root, one branch per step with its mark, and the step's details, reason and fix
+    /// below it; then the result line. Colour and Unicode guides only on a terminal (see <see cref="ConsoleStyle"/>).
+    /// </summary>
     public static void WriteText(CliStreams streams, string target, IReadOnlyList<DoctorStep> steps)
     {
-        var text = new StringBuilder();
-        text.Append("smqtt doctor: ").Append(target).Append('\n');
+        var style = streams.Style;
+        var tree = new Tree(new Text($"smqtt doctor: {target}", style.Bold)) { Guide = style.Guide };
         var number = 0;
         foreach (var step in steps)
         {
             number++;
-            var mark = step.Status switch
+            var (mark, colour) = step.Status switch
             {
-                StepStatus.Ok => "  OK  ",
-                StepStatus.Failed => "FAILED",
-                StepStatus.Skipped => " skip ",
-                _ => "  --  ",
+                StepStatus.Ok => ("[  OK  ]", Color.Green),
+                StepStatus.Failed => ("[FAILED]", Color.Red),
+                StepStatus.Skipped => ("[ skip ]", Color.Grey),
+                _ => ("[  --  ]", Color.Grey),
             };
-            text.Append('[').Append(mark).Append("] ").Append(number).Append(". ").Append(step.Title);
+            var label = new Paragraph()
+                .Append(mark, style.Paint(colour, step.Status == StepStatus.Failed ? Decoration.Bold : Decoration.None))
+                .Append($" {number}. {step.Title}", step.Status == StepStatus.Failed ? style.Bold : Style.Plain);
             if (step.Status == StepStatus.NotReached)
             {
-                text.Append(": not reached");
+                label.Append(": not reached", style.Dim);
             }
 
-            text.Append('\n');
+            var node = tree.AddNode(label);
             foreach (var detail in step.Details)
             {
-                text.Append("           ").Append(detail).Append('\n');
+                node.AddNode(new Text(detail, step.Status == StepStatus.Skipped ? style.Dim : Style.Plain));
             }
 
             if (step.Status == StepStatus.Failed)
             {
-                text.Append("           reason: ").Append(step.Reason).Append('\n');
-                text.Append("           fix:    ").Append(step.Fix).Append('\n');
+                node.AddNode(new Paragraph().Append("reason: ", style.Paint(Color.Red, Decoration.Bold)).Append(step.Reason ?? string.Empty));
+                node.AddNode(new Paragraph().Append("fix: ", style.Paint(Color.Yellow, Decoration.Bold)).Append(step.Fix ?? string.Empty, style.Paint(Color.Yellow)));
             }
         }
 
         var failed = steps.FirstOrDefault(s => s.Status == StepStatus.Failed);
-        text.Append(failed is null ? "Result: OK, every step passed.\n" : $"Result: FAILED at step {steps.ToList().IndexOf(failed) + 1} ({failed.Title}, {failed.Kind}).\n");
-        streams.Write(Encoding.UTF8.GetBytes(text.ToString()));
+        var result = failed is null
+            ? new Text("Result: OK, every step passed.", style.Paint(Color.Green, Decoration.Bold))
+            : new Text($"Result: FAILED at step {steps.ToList().IndexOf(failed) + 1} ({failed.Title}, {failed.Kind}).", style.Paint(Color.Red, Decoration.Bold));
+        streams.Write(Encoding.UTF8.GetBytes(style.Render(tree, result, Text.NewLine)));
     }
 
     public static void WriteJson(CliStreams streams, string host, int port, IReadOnlyList<DoctorStep> steps)

@@ -36,12 +36,29 @@ internal static class PubCommand
             try
             {
                 var publisher = new Publisher(client, streams);
-                var failed = arguments.Source switch
+                bool failed;
+                if (arguments.Source == PayloadSource.StdinLines)
                 {
-                    PayloadSource.StdinLines => await publisher.PublishLinesAsync(template, streams.Input, arguments.Client.MaxInflight, cancellationToken).ConfigureAwait(false),
-                    _ => await publisher.PublishRepeatedAsync(template with { Payload = await ReadPayloadAsync(arguments, streams, cancellationToken).ConfigureAwait(false) },
-                        arguments.Repeat, arguments.RepeatDelay, arguments.Client.MaxInflight, cancellationToken).ConfigureAwait(false),
-                };
+                    publisher.Progress = ProgressLine.Start(streams.Error, ShowsLinesProgress(arguments, streams), () => publisher.LinesProgress(template.QualityOfService));
+                    try
+                    {
+                        failed = await publisher.PublishLinesAsync(template, streams.Input, arguments.Client.MaxInflight, cancellationToken).ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        if (publisher.Progress is { } progress)
+                        {
+                            await progress.DisposeAsync().ConfigureAwait(false);
+                            publisher.Progress = null;
+                        }
+                    }
+                }
+                else
+                {
+                    failed = await publisher.PublishRepeatedAsync(template with { Payload = await ReadPayloadAsync(arguments, streams, cancellationToken).ConfigureAwait(false) },
+                        arguments.Repeat, arguments.RepeatDelay, arguments.Client.MaxInflight, cancellationToken).ConfigureAwait(false);
+                }
+
                 if (arguments.Client.StorePath is not null)
                 {
                     await Publisher.WaitForEarlierRunsAsync(client, cancellationToken).ConfigureAwait(false);
@@ -59,6 +76,14 @@ internal static class PubCommand
             return ErrorReport.Report(ex, "pub", streams, arguments.Client.Quiet, arguments.Client.Version);
         }
     }
+
+    /// <summary>
+    /// -l's progress line only when stderr is a terminal and stdin is not (lines piped in, not typed: a redrawn line
+    /// would garble the typing), and neither -d's packet lines nor -q's silence were asked for. Redirected, pub's
+    /// stderr stays byte for byte mosquitto_pub's.
+    /// </summary>
+    private static bool ShowsLinesProgress(PubArguments arguments, CliStreams streams) =>
+        streams.ErrorIsTerminal && !streams.InputIsTerminal && !arguments.Client.Debug && !arguments.Client.Quiet;
 
     private static MqttMessage BuildMessage(PubArguments arguments)
     {

@@ -10,6 +10,17 @@ internal sealed class Publisher(MqttClient client, CliStreams streams)
     /// <summary>Payload bytes allowed in flight with -l: below the client's output buffer, so no publish waits for room (which could reorder them).</summary>
     private const int WindowBytes = 32 * 1024;
 
+    private long _linesRead;
+    private long _sent;
+    private long _acknowledged;
+
+    /// <summary>-l's progress line on a terminal (null elsewhere); warnings are written above it.</summary>
+    public ProgressLine? Progress { get; set; }
+
+    /// <summary>The progress line's text: lines read from stdin, handed to the client, and acknowledged (written, at QoS 0).</summary>
+    public string LinesProgress(MqttQualityOfService qos) => string.Create(System.Globalization.CultureInfo.InvariantCulture,
+        $"pub: {Interlocked.Read(ref _linesRead)} lines read, {Interlocked.Read(ref _sent)} sent, {Interlocked.Read(ref _acknowledged)} {(qos == MqttQualityOfService.AtMostOnce ? "written" : "acked")}");
+
     /// <summary>
     /// The message <paramref name="repeat"/> times. QoS 1/2 repeats are pipelined: up to <paramref name="maxInflight"/>
     /// (-M; 1 without it, one round trip per message as before) and the broker's Receive Maximum are outstanding.
@@ -66,7 +77,8 @@ internal sealed class Publisher(MqttClient client, CliStreams streams)
             }
 
             var message = template with { Payload = payload };
-            pending.Enqueue((message, client.PublishAsync(message, cancellationToken)));
+            pending.Enqueue((message, Progress is null ? client.PublishAsync(message, cancellationToken) : PublishCountedAsync(message, cancellationToken)));
+            Interlocked.Increment(ref _sent);
             pendingBytes += payload.Length;
         }
 
@@ -78,6 +90,7 @@ internal sealed class Publisher(MqttClient client, CliStreams streams)
             while ((newline = Array.IndexOf(buffer, (byte)'\n', start, read - start)) >= 0)
             {
                 line.Write(buffer.AsSpan(start, newline - start));
+                Interlocked.Increment(ref _linesRead);
                 await SendAsync(line.WrittenSpan.ToArray()).ConfigureAwait(false);
                 line.ResetWrittenCount();
                 start = newline + 1;
@@ -88,6 +101,7 @@ internal sealed class Publisher(MqttClient client, CliStreams streams)
 
         if (line.WrittenCount > 0)
         {
+            Interlocked.Increment(ref _linesRead);
             await SendAsync(line.WrittenSpan.ToArray()).ConfigureAwait(false);
         }
 
@@ -125,7 +139,28 @@ internal sealed class Publisher(MqttClient client, CliStreams streams)
             return true;
         }
 
-        streams.Error.WriteLine($"Warning: Publish {result.PacketId ?? 0} failed: {result.ReasonCode}{(result.ReasonString is null ? string.Empty : $" ({result.ReasonString})")}.");
+        var warning = $"Warning: Publish {result.PacketId ?? 0} failed: {result.ReasonCode}{(result.ReasonString is null ? string.Empty : $" ({result.ReasonString})")}.";
+        if (Progress is { } progress)
+        {
+            progress.WriteLine(warning);
+        }
+        else
+        {
+            streams.Error.WriteLine(warning);
+        }
+
         return false;
+    }
+
+    /// <summary>PublishAsync, counted for the progress line; it calls PublishAsync before its first await, so line order holds.</summary>
+    private async Task<MqttPublishResult> PublishCountedAsync(MqttMessage message, CancellationToken cancellationToken)
+    {
+        var result = await client.PublishAsync(message, cancellationToken).ConfigureAwait(false);
+        if (result.IsSuccess)
+        {
+            Interlocked.Increment(ref _acknowledged);
+        }
+
+        return result;
     }
 }

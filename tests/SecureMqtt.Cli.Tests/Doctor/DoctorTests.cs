@@ -74,11 +74,15 @@ public sealed class DoctorTests(MosquittoFixture broker) : IDisposable
         var (code, text) = await DoctorAsync("-h", "localhost", "-p", Port(broker.PlainPort), "--cafile", broker.CaCertificatePath);
 
         Assert.Equal(1, code);
-        Assert.Contains("[  OK  ] 1. TCP connect", text, StringComparison.Ordinal);
-        Assert.Contains("[FAILED] 3. Client hello / server hello", text, StringComparison.Ordinal);
-        Assert.Contains("reason: ", text, StringComparison.Ordinal);
-        Assert.Contains("fix:    Use the broker's TLS port", text, StringComparison.Ordinal);
-        Assert.Contains("Result: FAILED at step 3", text, StringComparison.Ordinal);
+        Assert.StartsWith($"smqtt doctor: localhost:{broker.PlainPort} (TLS, MQTT 3.1.1)\n|-- [  OK  ] 1. TCP connect\n", text, StringComparison.Ordinal);
+        Assert.Contains("\n|-- [FAILED] 3. Client hello / server hello\n", text, StringComparison.Ordinal);
+        Assert.Contains("\n|   |-- reason: ", text, StringComparison.Ordinal);
+        Assert.Contains("\n|   `-- fix: Use the broker's TLS port", text, StringComparison.Ordinal);
+        Assert.Contains("\n`-- [  --  ] 9. MQTT CONNECT / CONNACK: not reached\n", text, StringComparison.Ordinal);
+        Assert.Contains("\nResult: FAILED at step 3 (Client hello / server hello, ", text, StringComparison.Ordinal);
+        // Redirected (a memory stream here): no colour and no box-drawing characters for grep to trip over.
+        Assert.DoesNotContain('\u001b', text);
+        Assert.All(text, c => Assert.True(c < 0x80, $"U+{(int)c:X4} is not ASCII"));
     }
 
     [Fact]
