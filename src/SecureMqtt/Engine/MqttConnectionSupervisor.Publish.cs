@@ -25,7 +25,8 @@ internal sealed partial class MqttConnectionSupervisor
             try
             {
                 ValidateTopic(message);
-                written = connection.WritePublishAsync(message, 0, duplicate: false, connection.CheckAllowed(message), cancellationToken);
+                connection.CheckAllowed(message);
+                written = connection.WritePublishAsync(message, 0, duplicate: false, cancellationToken);
             }
 #pragma warning disable CA1031 // Not swallowed: handed to the caller in the task, as the async path would.
             catch (Exception ex)
@@ -148,13 +149,12 @@ internal sealed partial class MqttConnectionSupervisor
     private async ValueTask<Task<MqttPublishResult>?> SendAsync(MqttProtocolConnection connection, MqttMessage message,
         TaskCompletionSource<MqttPublishResult>? waiter, CancellationToken cancellationToken, long? queuedSequence = null, bool queuedDurably = false)
     {
-        var sized = connection.CheckAllowed(message);
+        connection.CheckAllowed(message);
         if (message.QualityOfService == MqttQualityOfService.AtMostOnce)
         {
             try
             {
-                // The packet built for the size check is the one to send (id 0, no DUP) unless a topic alias applies.
-                await connection.WritePublishAsync(message, 0, duplicate: false, sized, cancellationToken).ConfigureAwait(false);
+                await connection.WritePublishAsync(message, 0, duplicate: false, cancellationToken).ConfigureAwait(false);
                 return s_sentAtMostOnce;
             }
             catch (MqttConnectionLostException) when (!connection.IsAlive && WillReconnect)
@@ -187,7 +187,7 @@ internal sealed partial class MqttConnectionSupervisor
 
         try
         {
-            await connection.WritePublishAsync(message, packetId, duplicate: false, prebuilt: null, cancellationToken).ConfigureAwait(false);
+            await connection.WritePublishAsync(message, packetId, duplicate: false, cancellationToken).ConfigureAwait(false);
             return completion;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested || connection.IsAlive)
