@@ -148,7 +148,7 @@ internal sealed class ThroughputRuns(BenchOptions options, int? brokerPid, Func<
         var pending = new Task[count];
         for (var i = 0; i < count; i++)
         {
-            pending[i] = publisher.PublishAsync(topic, payload, qos, cancellationToken: cancellationToken);
+            pending[i] = publisher.PublishAsync(topic, payload, qos, cancellationToken: cancellationToken).AsTask();
         }
 
         await Task.WhenAll(pending);
@@ -163,7 +163,7 @@ internal sealed class ThroughputRuns(BenchOptions options, int? brokerPid, Func<
         for (var i = 0; i < count; i++)
         {
             await gate.WaitAsync(cancellationToken);
-            pending[i] = ReleaseWhenDoneAsync(publisher.PublishAsync(topic, payload, qos, cancellationToken: cancellationToken), gate);
+            pending[i] = ReleaseWhenDoneAsync(publisher.PublishAsync(topic, payload, qos, cancellationToken: cancellationToken).AsTask(), gate);
         }
 
         await Task.WhenAll(pending);
