@@ -160,7 +160,7 @@ public sealed class MqttClient : IAsyncDisposable
     /// <returns>The broker's answer once the QoS flow completed; await it once (see <see cref="PublishAsync(MqttMessage, CancellationToken)"/>).</returns>
     public ValueTask<MqttPublishResult> PublishAsync(string topic, ReadOnlyMemory<byte> payload, MqttQualityOfService qualityOfService = MqttQualityOfService.AtMostOnce,
         bool retain = false, CancellationToken cancellationToken = default) =>
-        PublishAsync(new MqttMessage { Topic = topic, Payload = payload, QualityOfService = qualityOfService, Retain = retain }, cancellationToken);
+        _supervisor.PublishAsync(topic, payload, qualityOfService, retain, cancellationToken);
 
     /// <summary>
     /// Publishes a message and completes when its QoS flow completed: at once for QoS 0 (once buffered), on

@@ -31,6 +31,43 @@ internal sealed partial class MqttConnectionSupervisor
         return new ValueTask<MqttPublishResult>(PublishCoreAsync(message, cancellationToken));
     }
 
+    /// <summary>
+    /// The topic-and-payload overload: at QoS 0 on a connection it is written without a message object; otherwise
+    /// it becomes a message and goes the usual way.
+    /// </summary>
+    public ValueTask<MqttPublishResult> PublishAsync(string topic, ReadOnlyMemory<byte> payload, MqttQualityOfService qualityOfService, bool retain,
+        CancellationToken cancellationToken)
+    {
+        if (qualityOfService != MqttQualityOfService.AtMostOnce || MqttMetrics.ActivitySource.HasListeners() || DirectConnection is not { } connection)
+        {
+            return PublishAsync(new MqttMessage { Topic = topic, Payload = payload, QualityOfService = qualityOfService, Retain = retain }, cancellationToken);
+        }
+
+        ValueTask written;
+        try
+        {
+            ValidateTopic(topic, nameof(topic));
+            connection.CheckAllowedAtMostOnce(topic, payload, retain);
+            written = connection.WriteAtMostOnceAsync(topic, payload, retain, cancellationToken);
+        }
+#pragma warning disable CA1031 // Not swallowed: handed to the caller in the task, as the async path would.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            return ValueTask.FromException<MqttPublishResult>(ex);
+        }
+
+        if (written.IsCompletedSuccessfully)
+        {
+            written.GetAwaiter().GetResult();
+            return new ValueTask<MqttPublishResult>(s_sentAtMostOnce);
+        }
+
+        // Only a write that has to wait needs the message: to be queued for the next connection if this one goes.
+        return new ValueTask<MqttPublishResult>(AwaitAtMostOnceAsync(written, connection,
+            new MqttMessage { Topic = topic, Payload = payload, Retain = retain }, cancellationToken));
+    }
+
     private ValueTask<MqttPublishResult> PublishAtMostOnceDirectAsync(MqttProtocolConnection connection, MqttMessage message, CancellationToken cancellationToken)
     {
         ValueTask written;
@@ -487,11 +524,13 @@ internal sealed partial class MqttConnectionSupervisor
         return false;
     }
 
-    private static void ValidateTopic(MqttMessage message)
+    private static void ValidateTopic(MqttMessage message) => ValidateTopic(message.Topic, nameof(message));
+
+    private static void ValidateTopic(string topic, string parameter)
     {
-        if (!MqttTopic.IsValidTopicName(message.Topic, out var error))
+        if (!MqttTopic.IsValidTopicName(topic, out var error))
         {
-            throw new ArgumentException($"Invalid topic name '{message.Topic}': {error}", nameof(message));
+            throw new ArgumentException($"Invalid topic name '{topic}': {error}", parameter);
         }
     }
 }

@@ -23,13 +23,21 @@ internal sealed partial class MqttProtocolConnection
                 $"The broker supports QoS up to {MaximumQoS}; this message asks for {message.QualityOfService}", "MQTT-3.2.2-11");
         }
 
-        if (message.Retain && !RetainAvailable)
+        // A QoS 1/2 packet id is taken only after these checks, so 1 stands in for it: the id's value does not change the size.
+        CheckRetainAndSize(ToFields(message, message.QualityOfService == MqttQualityOfService.AtMostOnce ? (ushort)0 : (ushort)1, false, message.Topic, null));
+    }
+
+    /// <summary>The same checks for a QoS 0 publish given as topic, payload and retain (no message object).</summary>
+    public void CheckAllowedAtMostOnce(string topic, ReadOnlyMemory<byte> payload, bool retain) =>
+        CheckRetainAndSize(AtMostOnceFields(topic, null, payload, retain));
+
+    private void CheckRetainAndSize(in MqttPublishFields fields)
+    {
+        if (fields.Retain && !RetainAvailable)
         {
             throw new MqttProtocolException(MqttReasonCode.RetainNotSupported, "The broker does not support retained messages", "MQTT-3.2.2-14");
         }
 
-        // A QoS 1/2 packet id is taken only after these checks, so 1 stands in for it: the id's value does not change the size.
-        var fields = ToFields(message, message.QualityOfService == MqttQualityOfService.AtMostOnce ? (ushort)0 : (ushort)1, false, message.Topic, null);
         var size = MqttPacketWriter.GetPublishSize(fields, Version);
         if ((uint)size > BrokerMaximumPacketSize)
         {
@@ -37,6 +45,30 @@ internal sealed partial class MqttProtocolConnection
                 $"The PUBLISH would be {size} bytes, more than the broker's Maximum Packet Size of {BrokerMaximumPacketSize} bytes; nothing was sent", "MQTT-3.1.2-24");
         }
     }
+
+    /// <summary>Writes a QoS 0 PUBLISH of only topic, payload and retain: the bytes a message with just those would give.</summary>
+    public ValueTask WriteAtMostOnceAsync(string topic, ReadOnlyMemory<byte> payload, bool retain, CancellationToken cancellationToken)
+    {
+        if (MqttMetrics.SentMessages.Enabled || MqttMetrics.SentPayload.Enabled)
+        {
+            MqttMetrics.RecordSent(MqttQualityOfService.AtMostOnce, payload.Length, Tags);
+        }
+
+        PacketTrace.SentPublish(Logger, topic, MqttQualityOfService.AtMostOnce, retain, payload.Length);
+        return Output.WriteAsync((connection: this, topic, payload, retain), static (writer, state) =>
+        {
+            var (wireTopic, alias) = state.connection.OutboundAliases.Apply(state.topic);
+            MqttPacketWriter.WritePublish(writer, AtMostOnceFields(wireTopic, alias, state.payload, state.retain), state.connection.Version);
+        }, cancellationToken);
+    }
+
+    private static MqttPublishFields AtMostOnceFields(string topic, ushort? alias, ReadOnlyMemory<byte> payload, bool retain) => new()
+    {
+        Topic = topic,
+        TopicAlias = alias,
+        Payload = payload,
+        Retain = retain,
+    };
 
     // The PUBLISH is encoded from the message's fields straight into the output buffer: no packet object per message.
     public ValueTask WritePublishAsync(MqttMessage message, ushort packetId, bool duplicate, CancellationToken cancellationToken)
