@@ -163,12 +163,12 @@ internal sealed class ThroughputRuns(BenchOptions options, int? brokerPid, Func<
         for (var i = 0; i < count; i++)
         {
             await gate.WaitAsync(cancellationToken);
-            pending[i] = ReleaseWhenDoneAsync(publisher.PublishAsync(topic, payload, qos, cancellationToken: cancellationToken).AsTask(), gate);
+            pending[i] = ReleaseWhenDoneAsync(publisher.PublishAsync(topic, payload, qos, cancellationToken: cancellationToken), gate);
         }
 
         await Task.WhenAll(pending);
 
-        static async Task ReleaseWhenDoneAsync(Task publish, SemaphoreSlim gate)
+        static async Task ReleaseWhenDoneAsync(ValueTask<MqttPublishResult> publish, SemaphoreSlim gate)
         {
             try
             {
