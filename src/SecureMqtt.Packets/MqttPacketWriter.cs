@@ -59,6 +59,26 @@ public static partial class MqttPacketWriter
         };
     }
 
+    /// <summary>The exact number of bytes <see cref="WritePublish"/> produces for these fields.</summary>
+    /// <param name="publish">The PUBLISH to size.</param>
+    /// <param name="version">The protocol version of the connection.</param>
+    /// <returns>Fixed header plus body, in bytes.</returns>
+    /// <exception cref="ArgumentException">The packet cannot be valid on the wire.</exception>
+    public static int GetPublishSize(in MqttPublishFields publish, MqttProtocolVersion version) =>
+        WireSize.Packet(PublishCodec.GetRemainingLength(publish, version, out _), "PUBLISH");
+
+    /// <summary>Writes a PUBLISH from its fields without allocating; the bytes equal <see cref="Write"/>'s for the same packet.</summary>
+    /// <param name="writer">Where to write.</param>
+    /// <param name="publish">The PUBLISH to write.</param>
+    /// <param name="version">The protocol version of the connection.</param>
+    /// <returns>The number of bytes written.</returns>
+    /// <exception cref="ArgumentException">The packet cannot be valid on the wire (string too long, packet id 0 at QoS 1/2, ...).</exception>
+    public static int WritePublish(IBufferWriter<byte> writer, in MqttPublishFields publish, MqttProtocolVersion version)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        return PublishCodec.Write(writer, publish, version);
+    }
+
     /// <summary>Writes PUBACK, PUBREC, PUBREL or PUBCOMP without allocating.</summary>
     /// <param name="writer">Where to write.</param>
     /// <param name="ack">The acknowledgement.</param>

@@ -157,10 +157,10 @@ public sealed class MqttClient : IAsyncDisposable
     /// <param name="qualityOfService">The QoS.</param>
     /// <param name="retain">Whether the broker keeps the message for later subscribers.</param>
     /// <param name="cancellationToken">Stops waiting; a QoS 1/2 message already sent still completes its flow in the session.</param>
-    /// <returns>The broker's answer once the QoS flow completed.</returns>
-    public Task<MqttPublishResult> PublishAsync(string topic, ReadOnlyMemory<byte> payload, MqttQualityOfService qualityOfService = MqttQualityOfService.AtMostOnce,
+    /// <returns>The broker's answer once the QoS flow completed; await it once (see <see cref="PublishAsync(MqttMessage, CancellationToken)"/>).</returns>
+    public ValueTask<MqttPublishResult> PublishAsync(string topic, ReadOnlyMemory<byte> payload, MqttQualityOfService qualityOfService = MqttQualityOfService.AtMostOnce,
         bool retain = false, CancellationToken cancellationToken = default) =>
-        PublishAsync(new MqttMessage { Topic = topic, Payload = payload, QualityOfService = qualityOfService, Retain = retain }, cancellationToken);
+        _supervisor.PublishAsync(topic, payload, qualityOfService, retain, cancellationToken);
 
     /// <summary>
     /// Publishes a message and completes when its QoS flow completed: at once for QoS 0 (once buffered), on
@@ -169,6 +169,11 @@ public sealed class MqttClient : IAsyncDisposable
     /// reconnecting the message is queued (<see cref="MqttClientOptions.OfflineQueue"/>) and sent, in order, once
     /// a connection is up.
     /// </summary>
+    /// <remarks>
+    /// The value task may be backed by a waiter the client reuses once it was awaited, so that a publish allocates
+    /// nothing of its own: await it once, or call <see cref="ValueTask{TResult}.AsTask"/> to await it several times or
+    /// to combine it with <see cref="Task.WhenAll(Task[])"/>.
+    /// </remarks>
     /// <param name="message">The message.</param>
     /// <param name="cancellationToken">Stops waiting; a queued message is taken back, a QoS 1/2 message already sent still completes its flow in the session.</param>
     /// <returns>The broker's answer (reason code) once the QoS flow completed.</returns>
@@ -176,7 +181,7 @@ public sealed class MqttClient : IAsyncDisposable
     /// <exception cref="MqttProtocolException">The broker does not allow this message (packet too large, QoS or retain not supported); nothing was sent.</exception>
     /// <exception cref="MqttOfflineQueueFullException">Not connected, the offline queue is full, and its FullMode is Fail.</exception>
     /// <exception cref="MqttConnectionLostException">Not connected and not reconnecting, or the connection ended for good before the flow completed.</exception>
-    public Task<MqttPublishResult> PublishAsync(MqttMessage message, CancellationToken cancellationToken = default) =>
+    public ValueTask<MqttPublishResult> PublishAsync(MqttMessage message, CancellationToken cancellationToken = default) =>
         _supervisor.PublishAsync(message, cancellationToken);
 
     /// <summary>
@@ -218,9 +223,9 @@ public sealed class MqttClient : IAsyncDisposable
     /// <param name="request">The request as received.</param>
     /// <param name="payload">The reply payload.</param>
     /// <param name="cancellationToken">Stops waiting.</param>
-    /// <returns>The broker's answer once the QoS flow completed.</returns>
+    /// <returns>The broker's answer once the QoS flow completed; await it once, as <see cref="PublishAsync(MqttMessage, CancellationToken)"/>'s.</returns>
     /// <exception cref="ArgumentException">The request has no Response Topic.</exception>
-    public Task<MqttPublishResult> RespondAsync(MqttMessage request, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default) =>
+    public ValueTask<MqttPublishResult> RespondAsync(MqttMessage request, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default) =>
         _supervisor.RespondAsync(request, payload, cancellationToken);
 
     /// <summary>Subscribes to one topic filter.</summary>

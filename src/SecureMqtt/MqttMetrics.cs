@@ -105,11 +105,13 @@ internal static class MqttMetrics
 
     public static void Unregister(MqttConnectionSupervisor client) => s_clients.Remove(client);
 
-    public static void RecordSent(MqttMessage message, EndpointTags endpoint)
+    public static void RecordSent(MqttMessage message, EndpointTags endpoint) => RecordSent(message.QualityOfService, message.Payload.Length, endpoint);
+
+    public static void RecordSent(MqttQualityOfService qos, int payloadLength, EndpointTags endpoint)
     {
-        var tags = new TagList { MessagingSystem, s_publishName, s_sendType, QoS(message.QualityOfService), endpoint.Address, endpoint.Port };
+        var tags = new TagList { MessagingSystem, s_publishName, s_sendType, QoS(qos), endpoint.Address, endpoint.Port };
         SentMessages.Add(1, tags);
-        SentPayload.Add(message.Payload.Length, tags);
+        SentPayload.Add(payloadLength, tags);
     }
 
     public static void RecordReceived(MqttQualityOfService qos, int payloadLength, EndpointTags endpoint)

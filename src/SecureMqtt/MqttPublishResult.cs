@@ -3,8 +3,11 @@ using SecureMqtt.Packets;
 namespace SecureMqtt;
 
 /// <summary>How the broker answered a PUBLISH: for QoS 0 always Success (nothing comes back).</summary>
-public sealed record MqttPublishResult
+/// <remarks>A value, so that answering a publish allocates nothing; <c>default</c> is a QoS 0 Success.</remarks>
+public readonly record struct MqttPublishResult
 {
+    private readonly IReadOnlyList<MqttUserProperty>? _userProperties;
+
     /// <summary>The packet id used (QoS 1/2), or null for QoS 0.</summary>
     public ushort? PacketId { get; init; }
 
@@ -14,8 +17,8 @@ public sealed record MqttPublishResult
     /// <summary>The broker's human-readable reason (MQTT 5), if any.</summary>
     public string? ReasonString { get; init; }
 
-    /// <summary>User properties of the acknowledgement (MQTT 5).</summary>
-    public IReadOnlyList<MqttUserProperty> UserProperties { get; init; } = [];
+    /// <summary>User properties of the acknowledgement (MQTT 5); none when the broker sent none.</summary>
+    public IReadOnlyList<MqttUserProperty> UserProperties { get => _userProperties ?? []; init => _userProperties = value; }
 
     /// <summary>
     /// True when a QoS 0 message was dropped while the client was not connected, as

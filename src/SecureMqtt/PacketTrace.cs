@@ -37,6 +37,14 @@ internal static class PacketTrace
         }
     }
 
+    public static void SentPublish(ILogger logger, string topic, MqttQualityOfService qos, bool retain, int length)
+    {
+        if (IsOn(logger))
+        {
+            Log.PacketSent(logger, Publish(false, qos, retain, 0, topic, length));
+        }
+    }
+
     public static void ReceivedPublish(ILogger logger, MqttPublishPacket publish, string topic)
     {
         if (IsOn(logger))

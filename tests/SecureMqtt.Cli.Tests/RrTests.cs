@@ -29,7 +29,7 @@ public sealed class RrTests(MosquittoFixture broker) : IAsyncLifetime
             var answer = Encoding.UTF8.GetBytes("re:" + Encoding.UTF8.GetString(request.Payload.Span));
             if (request.ResponseTopic is not null)
             {
-                _ = _responder.RespondAsync(request, answer, CancellationToken.None);
+                _ = _responder.RespondAsync(request, answer, CancellationToken.None).AsTask();
             }
 
             return ValueTask.CompletedTask;

@@ -205,7 +205,7 @@ public class ProtocolFeatureTests(MosquittoFixture fixture)
         var receiveMaximum = client.ConnectResult!.ReceiveMaximum;
         Assert.True(receiveMaximum < 500, $"Mosquitto announces a receive maximum ({receiveMaximum}) below the burst");
 
-        var results = await Task.WhenAll(Enumerable.Range(0, 500).Select(i => client.PublishAsync(topic, BitConverter.GetBytes(i), MqttQualityOfService.AtLeastOnce)))
+        var results = await Task.WhenAll(Enumerable.Range(0, 500).Select(i => client.PublishAsync(topic, BitConverter.GetBytes(i), MqttQualityOfService.AtLeastOnce).AsTask()))
             .WaitAsync(TimeSpan.FromSeconds(30));
         Assert.All(results, r => Assert.True(r.IsSuccess));
         Assert.Equal(500, results.Length);

@@ -90,7 +90,7 @@ public class RequestResponseTests(MosquittoFixture fixture)
     {
         await using var responder = await Broker.ConnectAsync(Broker.Options(fixture, Listener.Plain));
 
-        await Assert.ThrowsAsync<ArgumentException>(() => responder.RespondAsync(new MqttMessage { Topic = "t" }, "x"u8.ToArray()));
+        await Assert.ThrowsAsync<ArgumentException>(() => responder.RespondAsync(new MqttMessage { Topic = "t" }, "x"u8.ToArray()).AsTask());
     }
 
     private async Task<MqttClient> StartResponderAsync(string requestTopic, Func<string, string> answer)
@@ -99,7 +99,7 @@ public class RequestResponseTests(MosquittoFixture fixture)
         await responder.SubscribeAsync(requestTopic, MqttQualityOfService.AtLeastOnce, (request, handlerToken) =>
         {
             // Not awaited: a handler awaiting a QoS 1 publish can stall the incoming queue (MqttClient.MessageHandler).
-            _ = responder.RespondAsync(request, Encoding.UTF8.GetBytes(answer(Encoding.UTF8.GetString(request.Payload.Span))), CancellationToken.None);
+            _ = responder.RespondAsync(request, Encoding.UTF8.GetBytes(answer(Encoding.UTF8.GetString(request.Payload.Span))), CancellationToken.None).AsTask();
             return ValueTask.CompletedTask;
         });
         return responder;

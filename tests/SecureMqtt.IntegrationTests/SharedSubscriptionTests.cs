@@ -101,7 +101,7 @@ public class SharedSubscriptionTests(MosquittoFixture fixture, ITestOutputHelper
         for (var start = first; start < first + count; start += Window)
         {
             var batch = Enumerable.Range(start, Math.Min(Window, first + count - start))
-                .Select(i => publisher.PublishAsync(topic, Encoding.ASCII.GetBytes(i.ToString(CultureInfo.InvariantCulture)), MqttQualityOfService.AtLeastOnce));
+                .Select(i => publisher.PublishAsync(topic, Encoding.ASCII.GetBytes(i.ToString(CultureInfo.InvariantCulture)), MqttQualityOfService.AtLeastOnce).AsTask());
             var results = await Task.WhenAll(batch).WaitAsync(StreamTimeout);
             Assert.All(results, r => Assert.Equal(MqttReasonCode.Success, r.ReasonCode));
         }

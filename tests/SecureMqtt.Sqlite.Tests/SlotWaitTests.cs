@@ -36,11 +36,11 @@ public sealed class SlotWaitTests(MosquittoFixture broker) : IDisposable
 
         // The broker never answers from here on: the first message keeps the only slot.
         proxy.Stall(true);
-        var first = client.PublishAsync(Message(0));
+        var first = client.PublishAsync(Message(0)).AsTask();
         await UntilAsync(async () => (await store.LoadOutgoingAsync(clientId)).Count == 1);
 
         using var giveUp = new CancellationTokenSource();
-        var waiting = client.PublishAsync(Message(1), giveUp.Token);
+        var waiting = client.PublishAsync(Message(1), giveUp.Token).AsTask();
         await UntilAsync(async () => (await store.LoadQueuedAsync(clientId)).Any(q => q.Message.Payload.Span[0] == 1));
         var flights = await store.LoadOutgoingAsync(clientId);
         Assert.Equal([(byte)0], flights.Select(f => f.Message.Payload.Span[0]));
@@ -89,7 +89,7 @@ public sealed class SlotWaitTests(MosquittoFixture broker) : IDisposable
         await client.ConnectAsync();
 
         // 50 at once over 2 slots: 48 wait, each stored as queued first, then moved to a flight when it is sent.
-        var publishes = Enumerable.Range(0, 50).Select(i => client.PublishAsync(Message(i, topic))).ToList();
+        var publishes = Enumerable.Range(0, 50).Select(i => client.PublishAsync(Message(i, topic)).AsTask()).ToList();
         var results = await Task.WhenAll(publishes).WaitAsync(s_timeout);
         await all.Task.WaitAsync(s_timeout);
 

@@ -88,10 +88,10 @@ public class ConnectFailureTests
         await client.ConnectAsync();
         await accept;
 
-        var first = client.PublishAsync("a", new byte[] { 1 }, MqttQualityOfService.AtLeastOnce);
+        var first = client.PublishAsync("a", new byte[] { 1 }, MqttQualityOfService.AtLeastOnce).AsTask();
         var p1 = await broker.ReadAsync<MqttPublishPacket>();
         using var cts = new CancellationTokenSource();
-        var second = client.PublishAsync("b", new byte[] { 2 }, MqttQualityOfService.AtLeastOnce, cancellationToken: cts.Token);
+        var second = client.PublishAsync("b", new byte[] { 2 }, MqttQualityOfService.AtLeastOnce, cancellationToken: cts.Token).AsTask();
         await cts.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => second);
 
@@ -99,7 +99,7 @@ public class ConnectFailureTests
         await first.WaitAsync(TimeSpan.FromSeconds(10));
 
         // The cancelled publish never went out and its slot was not lost: the next one flows.
-        var third = client.PublishAsync("c", new byte[] { 3 }, MqttQualityOfService.AtLeastOnce);
+        var third = client.PublishAsync("c", new byte[] { 3 }, MqttQualityOfService.AtLeastOnce).AsTask();
         var p3 = await broker.ReadAsync<MqttPublishPacket>();
         Assert.Equal("c", p3.Topic);
         await broker.SendAckAsync(MqttPacketType.PubAck, p3.PacketId);

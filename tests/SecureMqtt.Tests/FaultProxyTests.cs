@@ -181,7 +181,7 @@ public sealed class FaultProxyTests(PlainMosquitto mosquitto) : IClassFixture<Pl
         var lost = WatchConnectionLost(client);
         var cut = proxy.CutAfterNextPacket(ProxyDirection.UpstreamToClient, b => b >> 4 == 5);
 
-        var publish = client.PublishAsync("proxy/qos2/" + Guid.NewGuid().ToString("N"), "x"u8.ToArray(), MqttQualityOfService.ExactlyOnce);
+        var publish = client.PublishAsync("proxy/qos2/" + Guid.NewGuid().ToString("N"), "x"u8.ToArray(), MqttQualityOfService.ExactlyOnce).AsTask();
 
         await cut.WaitAsync(Timeout);
         await Assert.ThrowsAnyAsync<MqttException>(() => publish.WaitAsync(Timeout));

@@ -161,7 +161,7 @@ public class MetricsTests
         await client.ConnectAsync();
         await accept;
 
-        var publish = client.PublishAsync("latency", new byte[] { 1 }, qos);
+        var publish = client.PublishAsync("latency", new byte[] { 1 }, qos).AsTask();
         var packet = await broker.ReadAsync<MqttPublishPacket>();
         time.Advance(TimeSpan.FromMilliseconds(250));
         if (qos == MqttQualityOfService.ExactlyOnce)
@@ -195,7 +195,7 @@ public class MetricsTests
         await client.ConnectAsync();
         await accept;
 
-        var publish = client.PublishAsync("refused", new byte[] { 1 }, MqttQualityOfService.AtLeastOnce);
+        var publish = client.PublishAsync("refused", new byte[] { 1 }, MqttQualityOfService.AtLeastOnce).AsTask();
         var packet = await broker.ReadAsync<MqttPublishPacket>();
         await broker.SendAckAsync(MqttPacketType.PubAck, packet.PacketId, MqttReasonCode.NotAuthorized);
 

@@ -70,7 +70,7 @@ public class MisbehavingBrokerTests
         var e = await lost.Task.WaitAsync(Timeout);
         Assert.Equal(MqttReasonCode.ServerShuttingDown, e.DisconnectReasonCode);
         Assert.Contains("maintenance", e.Exception.Message, StringComparison.Ordinal);
-        await Assert.ThrowsAsync<MqttConnectionLostException>(() => client.PublishAsync("t", new byte[] { 1 }));
+        await Assert.ThrowsAsync<MqttConnectionLostException>(() => client.PublishAsync("t", new byte[] { 1 }).AsTask());
     }
 
     [Fact]
@@ -112,7 +112,7 @@ public class MisbehavingBrokerTests
         var (broker, client, _) = await ConnectAsync(connAck: new MqttConnAckPacket { ReasonCode = MqttReasonCode.Success, ReceiveMaximum = 2 });
         await using var b = broker;
         await using var c = client;
-        var publishes = Enumerable.Range(0, 6).Select(i => client.PublishAsync($"t/{i}", new byte[] { (byte)i }, MqttQualityOfService.AtLeastOnce)).ToList();
+        var publishes = Enumerable.Range(0, 6).Select(i => client.PublishAsync($"t/{i}", new byte[] { (byte)i }, MqttQualityOfService.AtLeastOnce).AsTask()).ToList();
 
         var seen = new List<MqttPublishPacket>();
         seen.Add(await broker.ReadAsync<MqttPublishPacket>());
@@ -142,12 +142,12 @@ public class MisbehavingBrokerTests
         var (broker, client, _) = await ConnectAsync(connAck: new MqttConnAckPacket { ReasonCode = MqttReasonCode.Success, MaximumPacketSize = 200 });
         await using var b = broker;
         await using var c = client;
-        var error = await Assert.ThrowsAsync<MqttProtocolException>(() => client.PublishAsync("big", new byte[500], MqttQualityOfService.AtLeastOnce));
+        var error = await Assert.ThrowsAsync<MqttProtocolException>(() => client.PublishAsync("big", new byte[500], MqttQualityOfService.AtLeastOnce).AsTask());
         Assert.Equal(MqttReasonCode.PacketTooLarge, error.ReasonCode);
         Assert.Contains("200", error.Message, StringComparison.Ordinal);
 
         // The connection is still usable and the refused message never went out.
-        var small = client.PublishAsync("small", new byte[10], MqttQualityOfService.AtLeastOnce);
+        var small = client.PublishAsync("small", new byte[10], MqttQualityOfService.AtLeastOnce).AsTask();
         var sent = await broker.ReadAsync<MqttPublishPacket>();
         Assert.Equal("small", sent.Topic);
         await broker.SendAckAsync(MqttPacketType.PubAck, sent.PacketId);

@@ -154,7 +154,7 @@ public class OptionsValidationTests
     public async Task Publishing_before_connect_fails_with_connection_lost_not_a_null_reference()
     {
         await using var client = new MqttClient(new MqttClientOptions());
-        var error = await Assert.ThrowsAsync<MqttConnectionLostException>(() => client.PublishAsync("t", new byte[] { 1 }));
+        var error = await Assert.ThrowsAsync<MqttConnectionLostException>(() => client.PublishAsync("t", new byte[] { 1 }).AsTask());
         Assert.Contains("ConnectAsync", error.Message, StringComparison.Ordinal);
     }
 }

@@ -16,7 +16,7 @@ public class PacketTraceTests
         await client.ConnectAsync();
         await accept;
 
-        var publish = client.PublishAsync("t/1", new byte[] { 1, 2, 3, 4, 5 }, MqttQualityOfService.AtLeastOnce);
+        var publish = client.PublishAsync("t/1", new byte[] { 1, 2, 3, 4, 5 }, MqttQualityOfService.AtLeastOnce).AsTask();
         var sent = await broker.ReadAsync<MqttPublishPacket>();
         await broker.SendAckAsync(MqttPacketType.PubAck, sent.PacketId);
         await publish;

@@ -40,7 +40,7 @@ public class PublishAtMostOnceTests
         await using var client = await broker.ConnectClientAsync();
 
         // Calling must not throw: callers that start several publishes and await them together rely on it.
-        var publishing = client.PublishAsync("a/+/b", new byte[] { 1 });
+        var publishing = client.PublishAsync("a/+/b", new byte[] { 1 }).AsTask();
         var error = await Assert.ThrowsAsync<ArgumentException>(() => publishing);
         Assert.Contains("a/+/b", error.Message, StringComparison.Ordinal);
     }
@@ -49,7 +49,7 @@ public class PublishAtMostOnceTests
     public async Task Publishing_before_connecting_fails_the_returned_task_with_connection_lost()
     {
         await using var client = new MqttClient(new MqttClientOptions { Host = "127.0.0.1", Port = 1 });
-        var publishing = client.PublishAsync("t", new byte[] { 1 });
+        var publishing = client.PublishAsync("t", new byte[] { 1 }).AsTask();
         var error = await Assert.ThrowsAsync<MqttConnectionLostException>(() => publishing);
         Assert.Contains("ConnectAsync", error.Message, StringComparison.Ordinal);
     }
@@ -60,7 +60,7 @@ public class PublishAtMostOnceTests
         await using var broker = new FakeBroker();
         await using var client = await broker.ConnectClientAsync(new MqttConnAckPacket { ReasonCode = MqttReasonCode.Success, MaximumPacketSize = 100 });
 
-        var tooBig = client.PublishAsync("big", new byte[200]);
+        var tooBig = client.PublishAsync("big", new byte[200]).AsTask();
         Assert.Equal(MqttReasonCode.PacketTooLarge, (await Assert.ThrowsAsync<MqttProtocolException>(() => tooBig)).ReasonCode);
 
         await client.PublishAsync("small", new byte[10]);
@@ -73,7 +73,7 @@ public class PublishAtMostOnceTests
         await using var broker = new FakeBroker();
         await using var client = await broker.ConnectClientAsync();
 
-        var cancelled = client.PublishAsync("never", new byte[] { 1 }, cancellationToken: new CancellationToken(canceled: true));
+        var cancelled = client.PublishAsync("never", new byte[] { 1 }, cancellationToken: new CancellationToken(canceled: true)).AsTask();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled);
         Assert.True(cancelled.IsCanceled);
 

@@ -36,7 +36,7 @@ public sealed class ReconnectPolicyTests
         await client.ConnectAsync();
         await accept;
 
-        var pending = client.PublishAsync("t", new byte[] { 1 }, MqttQualityOfService.AtLeastOnce);
+        var pending = client.PublishAsync("t", new byte[] { 1 }, MqttQualityOfService.AtLeastOnce).AsTask();
         await broker.ReadAsync<MqttPublishPacket>();
         var refused = broker.AcceptAsync(new MqttConnAckPacket { ReasonCode = MqttReasonCode.NotAuthorized });
         await broker.DropConnectionAsync();
@@ -47,7 +47,7 @@ public sealed class ReconnectPolicyTests
         Assert.Equal(MqttReasonCode.NotAuthorized, failure.ReasonCode);
         Assert.Equal(MqttClientState.Disconnected, client.State);
         Assert.Equal([true, false], disconnected.Select(d => d.WillRetry));
-        await Assert.ThrowsAsync<MqttConnectionLostException>(() => client.PublishAsync("t", new byte[] { 2 }, MqttQualityOfService.AtLeastOnce));
+        await Assert.ThrowsAsync<MqttConnectionLostException>(() => client.PublishAsync("t", new byte[] { 2 }, MqttQualityOfService.AtLeastOnce).AsTask());
     }
 
     [Fact]
@@ -117,10 +117,10 @@ public sealed class ReconnectPolicyTests
 
         var queued = new[]
         {
-            client.PublishAsync("t", new byte[] { 1 }, MqttQualityOfService.AtLeastOnce),
-            client.PublishAsync("t", new byte[] { 2 }, MqttQualityOfService.ExactlyOnce),
+            client.PublishAsync("t", new byte[] { 1 }, MqttQualityOfService.AtLeastOnce).AsTask(),
+            client.PublishAsync("t", new byte[] { 2 }, MqttQualityOfService.ExactlyOnce).AsTask(),
         };
-        await Assert.ThrowsAsync<MqttOfflineQueueFullException>(() => client.PublishAsync("t", new byte[] { 3 }, MqttQualityOfService.AtLeastOnce));
+        await Assert.ThrowsAsync<MqttOfflineQueueFullException>(() => client.PublishAsync("t", new byte[] { 3 }, MqttQualityOfService.AtLeastOnce).AsTask());
         Assert.Equal(2, client.QueuedMessageCount);
         Assert.DoesNotContain(queued, q => q.IsCompleted);
 
@@ -150,13 +150,13 @@ public sealed class ReconnectPolicyTests
         await broker.DropConnectionAsync();
         await lost.Task.WaitAsync(Timeout);
 
-        var dropped = await client.PublishAsync("t", new byte[] { 1 }).WaitAsync(Timeout);
+        var dropped = await client.PublishAsync("t", new byte[] { 1 }).AsTask().WaitAsync(Timeout);
         Assert.True(dropped.Dropped);
         Assert.False(dropped.IsSuccess);
         Assert.Equal(0, client.QueuedMessageCount);
 
         // QoS 1 is never dropped: it waits in the queue.
-        var kept = client.PublishAsync("t", new byte[] { 2 }, MqttQualityOfService.AtLeastOnce);
+        var kept = client.PublishAsync("t", new byte[] { 2 }, MqttQualityOfService.AtLeastOnce).AsTask();
         Assert.Equal(1, client.QueuedMessageCount);
         Assert.False(kept.IsCompleted);
         await client.DisposeAsync();

@@ -21,8 +21,8 @@ public class SessionResumeTests
             await client.ConnectAsync();
             Assert.False((await accept).CleanStart);
 
-            qos1 = client.PublishAsync("one", new byte[] { 1 }, MqttQualityOfService.AtLeastOnce);
-            qos2 = client.PublishAsync("two", new byte[] { 2 }, MqttQualityOfService.ExactlyOnce);
+            qos1 = client.PublishAsync("one", new byte[] { 1 }, MqttQualityOfService.AtLeastOnce).AsTask();
+            qos2 = client.PublishAsync("two", new byte[] { 2 }, MqttQualityOfService.ExactlyOnce).AsTask();
             var p1 = await broker.ReadAsync<MqttPublishPacket>();
             var p2 = await broker.ReadAsync<MqttPublishPacket>();
             (qos1Id, qos2Id) = p1.Topic == "one" ? (p1.PacketId, p2.PacketId) : (p2.PacketId, p1.PacketId);
@@ -54,7 +54,7 @@ public class SessionResumeTests
         // Once acknowledged the store is empty. The acks are processed in order, so when the PUBACK of a later
         // publish has completed its call, the earlier ones have been handled too. (The later publish may reuse
         // id 1 or 2 if their acks were processed before it took an id: that is correct, so it is not asserted.)
-        var next = resumed.PublishAsync("three", new byte[] { 3 }, MqttQualityOfService.AtLeastOnce);
+        var next = resumed.PublishAsync("three", new byte[] { 3 }, MqttQualityOfService.AtLeastOnce).AsTask();
         var p3 = await broker2.ReadAsync<MqttPublishPacket>();
         Assert.Equal("three", p3.Topic);
         await broker2.SendAckAsync(MqttPacketType.PubAck, p3.PacketId);
@@ -75,7 +75,7 @@ public class SessionResumeTests
 
         // The broker forgot the flight, but the broker never acknowledged the message either: it goes out again as
         // a new PUBLISH (no DUP: this broker never saw it under this session), ahead of what is published now.
-        var publish = client.PublishAsync("new", new byte[] { 1 }, MqttQualityOfService.AtLeastOnce);
+        var publish = client.PublishAsync("new", new byte[] { 1 }, MqttQualityOfService.AtLeastOnce).AsTask();
         var again = await broker.ReadAsync<MqttPublishPacket>();
         Assert.Equal(("old", false), (again.Topic, again.Duplicate));
         var sent = await broker.ReadAsync<MqttPublishPacket>();
@@ -100,7 +100,7 @@ public class SessionResumeTests
         await client.ConnectAsync();
         await accept;
 
-        var pending = client.PublishAsync("kept", new byte[] { 1 }, MqttQualityOfService.AtLeastOnce);
+        var pending = client.PublishAsync("kept", new byte[] { 1 }, MqttQualityOfService.AtLeastOnce).AsTask();
         var first = await broker.ReadAsync<MqttPublishPacket>();
         await broker.DropConnectionAsync();
         Assert.IsType<MqttConnectionLostException>((await lost.Task.WaitAsync(Timeout)).Exception);

@@ -27,7 +27,7 @@ public class SessionStateTests
         Assert.False(completion.IsCompleted);
 
         Assert.Equal(AckOutcome.Completed, await state.OnPubAckAsync(new MqttAck(MqttPacketType.PubAck, id, MqttReasonCode.NoMatchingSubscribers)));
-        var result = await completion;
+        var result = await completion.WaitAsync(CancellationToken.None);
         Assert.Equal(MqttReasonCode.NoMatchingSubscribers, result.ReasonCode);
         Assert.Equal(id, result.PacketId);
         Assert.Empty(await store.LoadOutgoingAsync("c1"));
@@ -61,7 +61,7 @@ public class SessionStateTests
         Assert.Equal(AckOutcome.SendPubRel, await state.OnPubRecAsync(new MqttAck(MqttPacketType.PubRec, id)));
 
         Assert.Equal(AckOutcome.Completed, await state.OnPubCompAsync(new MqttAck(MqttPacketType.PubComp, id)));
-        Assert.Equal(MqttReasonCode.Success, (await completion).ReasonCode);
+        Assert.Equal(MqttReasonCode.Success, (await completion.WaitAsync(CancellationToken.None)).ReasonCode);
         Assert.Empty(await store.LoadOutgoingAsync("c1"));
     }
 
@@ -71,8 +71,9 @@ public class SessionStateTests
         var (state, store) = await StartedAsync();
         var (id, completion) = await state.BeginPublishAsync(QoS2, CancellationToken.None);
         Assert.Equal(AckOutcome.Completed, await state.OnPubRecAsync(new MqttAck(MqttPacketType.PubRec, id, MqttReasonCode.QuotaExceeded)));
-        Assert.Equal(MqttReasonCode.QuotaExceeded, (await completion).ReasonCode);
-        Assert.False((await completion).IsSuccess);
+        var result = await completion.WaitAsync(CancellationToken.None);
+        Assert.Equal(MqttReasonCode.QuotaExceeded, result.ReasonCode);
+        Assert.False(result.IsSuccess);
         Assert.Empty(await store.LoadOutgoingAsync("c1"));
     }
 
@@ -119,7 +120,7 @@ public class SessionStateTests
         await state.OnPubRecAsync(new MqttAck(MqttPacketType.PubRec, id2));
 
         state.FailPending(new MqttConnectionLostException("gone"));
-        await Assert.ThrowsAsync<MqttConnectionLostException>(() => c1);
+        await Assert.ThrowsAsync<MqttConnectionLostException>(() => c1.WaitAsync(CancellationToken.None).AsTask());
 
         var flights = (await state.StartAsync("c1", sessionPresent: true, CancellationToken.None)).Retransmit;
         Assert.Equal([(id1, MqttOutgoingFlightState.AwaitingPubAck), (id2, MqttOutgoingFlightState.AwaitingPubComp)], flights.Select(f => (f.PacketId, f.State)));
@@ -145,8 +146,8 @@ public class SessionStateTests
         // Both come back in publish order with their callers still waiting: the QoS 1 message was never
         // acknowledged, and a broker may hold a QoS 2 message until PUBREL before delivering it (Mosquitto does).
         Assert.Equal([QoS1.QualityOfService, QoS2.QualityOfService], start.Resend.Select(r => r.Message.QualityOfService));
-        Assert.Same(waiting, start.Resend[0].Waiter!.Task);
-        Assert.Same(pastPubRec, start.Resend[1].Waiter!.Task);
+        Assert.Same(waiting, start.Resend[0].Waiter);
+        Assert.Same(pastPubRec, start.Resend[1].Waiter);
         Assert.False(waiting.IsCompleted || pastPubRec.IsCompleted);
         Assert.Empty(await store.LoadOutgoingAsync("c1"));
         Assert.Empty(await store.LoadIncomingAsync("c1"));

@@ -148,7 +148,7 @@ internal sealed class ThroughputRuns(BenchOptions options, int? brokerPid, Func<
         var pending = new Task[count];
         for (var i = 0; i < count; i++)
         {
-            pending[i] = publisher.PublishAsync(topic, payload, qos, cancellationToken: cancellationToken);
+            pending[i] = publisher.PublishAsync(topic, payload, qos, cancellationToken: cancellationToken).AsTask();
         }
 
         await Task.WhenAll(pending);
@@ -168,7 +168,7 @@ internal sealed class ThroughputRuns(BenchOptions options, int? brokerPid, Func<
 
         await Task.WhenAll(pending);
 
-        static async Task ReleaseWhenDoneAsync(Task publish, SemaphoreSlim gate)
+        static async Task ReleaseWhenDoneAsync(ValueTask<MqttPublishResult> publish, SemaphoreSlim gate)
         {
             try
             {

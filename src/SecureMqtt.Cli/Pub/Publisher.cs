@@ -28,7 +28,7 @@ internal sealed class Publisher(MqttClient client, CliStreams streams)
     public async Task<bool> PublishRepeatedAsync(MqttMessage message, int repeat, TimeSpan delay, int? maxInflight, CancellationToken cancellationToken)
     {
         var window = Window(maxInflight ?? 1);
-        var pending = new Queue<Task<MqttPublishResult>>();
+        var pending = new Queue<ValueTask<MqttPublishResult>>();
         var failed = false;
         for (var i = 0; i < repeat; i++)
         {
@@ -61,7 +61,7 @@ internal sealed class Publisher(MqttClient client, CliStreams streams)
     public async Task<bool> PublishLinesAsync(MqttMessage template, Stream input, int? maxInflight, CancellationToken cancellationToken)
     {
         var window = Window(maxInflight ?? int.MaxValue);
-        var pending = new Queue<(MqttMessage Message, Task<MqttPublishResult> Task)>();
+        var pending = new Queue<(MqttMessage Message, ValueTask<MqttPublishResult> Task)>();
         var pendingBytes = 0L;
         var failed = false;
         var line = new ArrayBufferWriter<byte>(256);

@@ -164,7 +164,7 @@ internal sealed partial class Subscriber(SubArguments arguments, MqttClient clie
             // An empty retained message clears the broker's copy [MQTT-3.3.1-10].
             lock (_removals)
             {
-                _removals.Add(client.PublishAsync(message.Topic, ReadOnlyMemory<byte>.Empty, MqttQualityOfService.AtLeastOnce, retain: true, CancellationToken.None));
+                _removals.Add(client.PublishAsync(message.Topic, ReadOnlyMemory<byte>.Empty, MqttQualityOfService.AtLeastOnce, retain: true, CancellationToken.None).AsTask());
             }
         }
 

@@ -76,6 +76,18 @@ internal static class PublishCodec
 
     public static long GetRemainingLength(MqttPublishPacket packet, MqttProtocolVersion version, out int propertiesLength)
     {
+        var fields = MqttPublishFields.From(packet);
+        return GetRemainingLength(fields, version, out propertiesLength);
+    }
+
+    public static int Write(IBufferWriter<byte> output, MqttPublishPacket packet, MqttProtocolVersion version)
+    {
+        var fields = MqttPublishFields.From(packet);
+        return Write(output, fields, version);
+    }
+
+    public static long GetRemainingLength(in MqttPublishFields packet, MqttProtocolVersion version, out int propertiesLength)
+    {
         Validate(packet, version);
         long length = WireSize.String(packet.Topic, nameof(packet.Topic));
         if (packet.QualityOfService != MqttQualityOfService.AtMostOnce)
@@ -93,7 +105,7 @@ internal static class PublishCodec
         return length + packet.Payload.Length;
     }
 
-    public static int Write(IBufferWriter<byte> output, MqttPublishPacket packet, MqttProtocolVersion version)
+    public static int Write(IBufferWriter<byte> output, in MqttPublishFields packet, MqttProtocolVersion version)
     {
         var remainingLength = GetRemainingLength(packet, version, out var propertiesLength);
         var size = WireSize.Packet(remainingLength, "PUBLISH");
@@ -131,7 +143,7 @@ internal static class PublishCodec
         return size;
     }
 
-    private static int GetPropertiesLength(MqttPublishPacket packet)
+    private static int GetPropertiesLength(in MqttPublishFields packet)
     {
         var length = PropertySize.Byte((byte?)packet.PayloadFormatIndicator)
             + PropertySize.UInt32(packet.MessageExpiryInterval)
@@ -149,7 +161,7 @@ internal static class PublishCodec
         return length;
     }
 
-    private static void Validate(MqttPublishPacket packet, MqttProtocolVersion version)
+    private static void Validate(in MqttPublishFields packet, MqttProtocolVersion version)
     {
         if (packet.QualityOfService > MqttQualityOfService.ExactlyOnce)
         {

@@ -195,7 +195,7 @@ internal sealed partial class MqttConnectionSupervisor
             if (sessionStart.Resend.Count > 0)
             {
                 Queue.PrependRange([.. sessionStart.Resend.Select(r => new QueuedPublish(r.Message,
-                    r.Waiter ?? new TaskCompletionSource<MqttPublishResult>(TaskCreationOptions.RunContinuationsAsynchronously), OfflineQueue.SizeOf(r.Message))
+                    r.Waiter ?? new PublishWaiter(), OfflineQueue.SizeOf(r.Message))
                     { StoreSequence = r.Sequence })], persist: false);
             }
 

@@ -1,10 +1,11 @@
 using SecureMqtt.Packets;
+using SecureMqtt.Session;
 
 namespace SecureMqtt.Engine;
 
 internal sealed partial class MqttConnectionSupervisor
 {
-    private static readonly Task<MqttPublishResult> s_sentAtMostOnce = Task.FromResult(new MqttPublishResult { ReasonCode = MqttReasonCode.Success });
+    private static readonly MqttPublishResult s_sentAtMostOnce = new() { ReasonCode = MqttReasonCode.Success };
     private int _draining;
 
     /// <summary>
@@ -13,37 +14,83 @@ internal sealed partial class MqttConnectionSupervisor
     /// </summary>
     private MqttProtocolConnection? DirectConnection => Volatile.Read(ref _draining) == 0 && Queue.Count == 0 && _current is { IsAlive: true } c ? c : null;
 
-    public Task<MqttPublishResult> PublishAsync(MqttMessage message, CancellationToken cancellationToken)
+    public ValueTask<MqttPublishResult> PublishAsync(MqttMessage message, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
 
-        // QoS 0 on a connection, with nobody tracing: no async state machine and no result object per message. When
-        // the output buffer takes the packet at once (the usual case) the caller gets one cached, completed task.
-        if (message.QualityOfService == MqttQualityOfService.AtMostOnce && !MqttMetrics.ActivitySource.HasListeners() && DirectConnection is { } connection)
+        // On a connection, with nobody tracing, a publish is no async state machine and no task: QoS 0 completes once
+        // buffered, QoS 1/2 returns the pooled waiter of its flight. Anything that has to wait (a slot, a store that
+        // saves asynchronously, a full output buffer, a reconnect) takes the async path from where it stands.
+        if (!MqttMetrics.ActivitySource.HasListeners() && DirectConnection is { } connection)
         {
-            ValueTask written;
-            try
-            {
-                ValidateTopic(message);
-                written = connection.WritePublishAsync(message, 0, duplicate: false, connection.CheckAllowed(message), cancellationToken);
-            }
-#pragma warning disable CA1031 // Not swallowed: handed to the caller in the task, as the async path would.
-            catch (Exception ex)
-#pragma warning restore CA1031
-            {
-                return Task.FromException<MqttPublishResult>(ex);
-            }
-
-            if (written.IsCompletedSuccessfully)
-            {
-                written.GetAwaiter().GetResult();
-                return s_sentAtMostOnce;
-            }
-
-            return AwaitAtMostOnceAsync(written, connection, message, cancellationToken);
+            return message.QualityOfService == MqttQualityOfService.AtMostOnce
+                ? PublishAtMostOnceDirectAsync(connection, message, cancellationToken)
+                : PublishDirectAsync(connection, message, cancellationToken);
         }
 
-        return PublishCoreAsync(message, cancellationToken);
+        return new ValueTask<MqttPublishResult>(PublishCoreAsync(message, cancellationToken));
+    }
+
+    /// <summary>
+    /// The topic-and-payload overload: at QoS 0 on a connection it is written without a message object; otherwise
+    /// it becomes a message and goes the usual way.
+    /// </summary>
+    public ValueTask<MqttPublishResult> PublishAsync(string topic, ReadOnlyMemory<byte> payload, MqttQualityOfService qualityOfService, bool retain,
+        CancellationToken cancellationToken)
+    {
+        if (qualityOfService != MqttQualityOfService.AtMostOnce || MqttMetrics.ActivitySource.HasListeners() || DirectConnection is not { } connection)
+        {
+            return PublishAsync(new MqttMessage { Topic = topic, Payload = payload, QualityOfService = qualityOfService, Retain = retain }, cancellationToken);
+        }
+
+        ValueTask written;
+        try
+        {
+            ValidateTopic(topic, nameof(topic));
+            connection.CheckAllowedAtMostOnce(topic, payload, retain);
+            written = connection.WriteAtMostOnceAsync(topic, payload, retain, cancellationToken);
+        }
+#pragma warning disable CA1031 // Not swallowed: handed to the caller in the task, as the async path would.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            return ValueTask.FromException<MqttPublishResult>(ex);
+        }
+
+        if (written.IsCompletedSuccessfully)
+        {
+            written.GetAwaiter().GetResult();
+            return new ValueTask<MqttPublishResult>(s_sentAtMostOnce);
+        }
+
+        // Only a write that has to wait needs the message: to be queued for the next connection if this one goes.
+        return new ValueTask<MqttPublishResult>(AwaitAtMostOnceAsync(written, connection,
+            new MqttMessage { Topic = topic, Payload = payload, Retain = retain }, cancellationToken));
+    }
+
+    private ValueTask<MqttPublishResult> PublishAtMostOnceDirectAsync(MqttProtocolConnection connection, MqttMessage message, CancellationToken cancellationToken)
+    {
+        ValueTask written;
+        try
+        {
+            ValidateTopic(message);
+            connection.CheckAllowed(message);
+            written = connection.WritePublishAsync(message, 0, duplicate: false, cancellationToken);
+        }
+#pragma warning disable CA1031 // Not swallowed: handed to the caller in the task, as the async path would.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            return ValueTask.FromException<MqttPublishResult>(ex);
+        }
+
+        if (written.IsCompletedSuccessfully)
+        {
+            written.GetAwaiter().GetResult();
+            return new ValueTask<MqttPublishResult>(s_sentAtMostOnce);
+        }
+
+        return new ValueTask<MqttPublishResult>(AwaitAtMostOnceAsync(written, connection, message, cancellationToken));
     }
 
     private async Task<MqttPublishResult> AwaitAtMostOnceAsync(ValueTask written, MqttProtocolConnection connection, MqttMessage message, CancellationToken cancellationToken)
@@ -51,13 +98,99 @@ internal sealed partial class MqttConnectionSupervisor
         try
         {
             await written.ConfigureAwait(false);
-            return await s_sentAtMostOnce.ConfigureAwait(false);
+            return s_sentAtMostOnce;
         }
         catch (MqttConnectionLostException) when (!connection.IsAlive && WillReconnect)
         {
             // The buffer failed before the packet was in it: not sent, so it waits for the next connection.
             return await PublishCoreAsync(message, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// QoS 1/2 with a free slot: the same steps as <see cref="SendAsync"/>, taken synchronously while each completes at
+    /// once (the usual case with the in-memory store), so the publisher gets the waiter itself as its value task.
+    /// </summary>
+    private ValueTask<MqttPublishResult> PublishDirectAsync(MqttProtocolConnection connection, MqttMessage message, CancellationToken cancellationToken)
+    {
+        try
+        {
+            ValidateTopic(message);
+            connection.CheckAllowed(message);
+        }
+#pragma warning disable CA1031 // Not swallowed: handed to the caller in the task, as the async path would.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            return ValueTask.FromException<MqttPublishResult>(ex);
+        }
+
+        if (cancellationToken.IsCancellationRequested || !connection.Quota.TryAcquire())
+        {
+            return new ValueTask<MqttPublishResult>(PublishCoreAsync(message, cancellationToken));
+        }
+
+        var waiter = Session.RentWaiter();
+        ValueTask<(ushort PacketId, long Epoch)> begun;
+        try
+        {
+            begun = Session.BeginPublishAsync(message, waiter, cancellationToken);
+        }
+#pragma warning disable CA1031 // Not swallowed: handed to the caller in the task, as the async path would.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            connection.Quota.Release();
+            return ValueTask.FromException<MqttPublishResult>(ex);
+        }
+
+        if (!begun.IsCompletedSuccessfully)
+        {
+            return new ValueTask<MqttPublishResult>(ContinueDirectAsync(connection, message, waiter, begun, cancellationToken));
+        }
+
+#pragma warning disable VSTHRD103 // Completed successfully (checked above): reading it does not block.
+        var (packetId, epoch) = begun.Result;
+#pragma warning restore VSTHRD103
+        var written = StartWriteAsync(connection, message, packetId, cancellationToken);
+        if (written.IsCompletedSuccessfully)
+        {
+            written.GetAwaiter().GetResult();
+            return waiter.WaitAsync(cancellationToken);
+        }
+
+        return new ValueTask<MqttPublishResult>(FinishDirectAsync(connection, message, waiter, packetId, epoch, written, cancellationToken));
+    }
+
+    private async Task<MqttPublishResult> ContinueDirectAsync(MqttProtocolConnection connection, MqttMessage message, PublishWaiter waiter,
+        ValueTask<(ushort PacketId, long Epoch)> begun, CancellationToken cancellationToken)
+    {
+        (ushort PacketId, long Epoch) flight;
+        try
+        {
+            flight = await begun.ConfigureAwait(false);
+        }
+        catch
+        {
+            connection.Quota.Release();
+            throw;
+        }
+
+        var written = StartWriteAsync(connection, message, flight.PacketId, cancellationToken);
+        return await FinishDirectAsync(connection, message, waiter, flight.PacketId, flight.Epoch, written, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<MqttPublishResult> FinishDirectAsync(MqttProtocolConnection connection, MqttMessage message, PublishWaiter waiter,
+        ushort packetId, long epoch, ValueTask written, CancellationToken cancellationToken)
+    {
+        var completion = await AwaitWrittenAsync(connection, waiter, packetId, epoch, written, cancellationToken).ConfigureAwait(false);
+        if (completion is null)
+        {
+            // Not sent: the connection was lost before the packet was buffered, and the client reconnects.
+            return await PublishCoreAsync(message, cancellationToken).ConfigureAwait(false);
+        }
+
+        return await completion.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Whether a message not sent now will have another connection to go out on (the client is not giving up or leaving).</summary>
@@ -122,11 +255,11 @@ internal sealed partial class MqttConnectionSupervisor
                     stored = await Queue.StoreAcceptedAsync(message, cancellationToken).ConfigureAwait(false);
                 }
 
-                var completion = await SendAsync(connection, message, null, cancellationToken, stored, queuedDurably: true).ConfigureAwait(false);
-                if (completion is not null)
+                var (sent, completion) = await SendAsync(connection, message, null, cancellationToken, stored, queuedDurably: true).ConfigureAwait(false);
+                if (sent)
                 {
                     stored = null;
-                    return await completion.WaitAsync(cancellationToken).ConfigureAwait(false);
+                    return completion is null ? s_sentAtMostOnce : await completion.WaitAsync(cancellationToken).ConfigureAwait(false);
                 }
 
                 // Not sent: the connection was lost before the packet was buffered, and the client reconnects.
@@ -141,25 +274,24 @@ internal sealed partial class MqttConnectionSupervisor
     }
 
     /// <summary>
-    /// Puts one message into <paramref name="connection"/>'s output buffer. Returns the task of its QoS flow (a
-    /// completed one for QoS 0), or null when the connection was lost before the packet was buffered while the client
-    /// reconnects: then nothing was sent and the caller queues it again. Checks that fail throw; nothing was sent.
+    /// Puts one message into <paramref name="connection"/>'s output buffer. Returns whether it was buffered, with the
+    /// waiter of its QoS 1/2 flow (none for QoS 0); not sent means the connection was lost before the packet was
+    /// buffered while the client reconnects, and the caller queues it again. Checks that fail throw; nothing was sent.
     /// </summary>
-    private async ValueTask<Task<MqttPublishResult>?> SendAsync(MqttProtocolConnection connection, MqttMessage message,
-        TaskCompletionSource<MqttPublishResult>? waiter, CancellationToken cancellationToken, long? queuedSequence = null, bool queuedDurably = false)
+    private async ValueTask<(bool Sent, PublishWaiter? Completion)> SendAsync(MqttProtocolConnection connection, MqttMessage message,
+        PublishWaiter? waiter, CancellationToken cancellationToken, long? queuedSequence = null, bool queuedDurably = false)
     {
-        var sized = connection.CheckAllowed(message);
+        connection.CheckAllowed(message);
         if (message.QualityOfService == MqttQualityOfService.AtMostOnce)
         {
             try
             {
-                // The packet built for the size check is the one to send (id 0, no DUP) unless a topic alias applies.
-                await connection.WritePublishAsync(message, 0, duplicate: false, sized, cancellationToken).ConfigureAwait(false);
-                return s_sentAtMostOnce;
+                await connection.WritePublishAsync(message, 0, duplicate: false, cancellationToken).ConfigureAwait(false);
+                return (true, null);
             }
             catch (MqttConnectionLostException) when (!connection.IsAlive && WillReconnect)
             {
-                return null;
+                return (false, null);
             }
         }
 
@@ -169,15 +301,15 @@ internal sealed partial class MqttConnectionSupervisor
         }
         catch (MqttConnectionLostException) when (!connection.IsAlive && WillReconnect)
         {
-            return null;
+            return (false, null);
         }
 
+        waiter ??= Session.RentWaiter();
         ushort packetId;
-        Task<MqttPublishResult> completion;
         long epoch;
         try
         {
-            (packetId, completion, epoch) = await Session.BeginPublishAsync(message, waiter, cancellationToken, queuedSequence, queuedDurably).ConfigureAwait(false);
+            (packetId, epoch) = await Session.BeginPublishAsync(message, waiter, cancellationToken, queuedSequence, queuedDurably).ConfigureAwait(false);
         }
         catch
         {
@@ -185,10 +317,36 @@ internal sealed partial class MqttConnectionSupervisor
             throw;
         }
 
+        var completion = await AwaitWrittenAsync(connection, waiter, packetId, epoch, StartWriteAsync(connection, message, packetId, cancellationToken), cancellationToken)
+            .ConfigureAwait(false);
+        return (completion is not null, completion);
+    }
+
+    private static ValueTask StartWriteAsync(MqttProtocolConnection connection, MqttMessage message, ushort packetId, CancellationToken cancellationToken)
+    {
         try
         {
-            await connection.WritePublishAsync(message, packetId, duplicate: false, prebuilt: null, cancellationToken).ConfigureAwait(false);
-            return completion;
+            return connection.WritePublishAsync(message, packetId, duplicate: false, cancellationToken);
+        }
+#pragma warning disable CA1031 // Not swallowed: the awaiting side handles it as a failed write.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            return ValueTask.FromException(ex);
+        }
+    }
+
+    /// <summary>
+    /// Waits until a begun flight's PUBLISH is buffered. Returns its waiter, or null when the connection was lost
+    /// before the packet was buffered, the flight was taken back and the client reconnects (nothing was sent).
+    /// </summary>
+    private async ValueTask<PublishWaiter?> AwaitWrittenAsync(MqttProtocolConnection connection, PublishWaiter waiter, ushort packetId, long epoch,
+        ValueTask written, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await written.ConfigureAwait(false);
+            return waiter;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested || connection.IsAlive)
         {
@@ -204,7 +362,7 @@ internal sealed partial class MqttConnectionSupervisor
             // and its flow goes on; otherwise it is taken back, to be queued again (reconnect) or failed (not).
             if (!await Session.TryAbandonPublishAsync(packetId, epoch).ConfigureAwait(false))
             {
-                return completion;
+                return waiter;
             }
 
             if (WillReconnect)
@@ -232,7 +390,7 @@ internal sealed partial class MqttConnectionSupervisor
             return new MqttPublishResult { ReasonCode = MqttReasonCode.Success, Dropped = true };
         }
 
-        var item = new QueuedPublish(message, new TaskCompletionSource<MqttPublishResult>(TaskCreationOptions.RunContinuationsAsynchronously), OfflineQueue.SizeOf(message))
+        var item = new QueuedPublish(message, new PublishWaiter(), OfflineQueue.SizeOf(message))
         {
             StoreSequence = storedSequence,
         };
@@ -276,7 +434,7 @@ internal sealed partial class MqttConnectionSupervisor
             StartDraining(connection);
         }
 
-        return await item.Completion.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        return await item.Completion.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -306,10 +464,10 @@ internal sealed partial class MqttConnectionSupervisor
                     continue;
                 }
 
-                Task<MqttPublishResult>? completion;
+                bool sent;
                 try
                 {
-                    completion = await SendAsync(connection, item.Message, item.Completion, CancellationToken.None, item.StoreSequence, item.StoredDurably).ConfigureAwait(false);
+                    (sent, _) = await SendAsync(connection, item.Message, item.Completion, CancellationToken.None, item.StoreSequence, item.StoredDurably).ConfigureAwait(false);
                 }
                 catch (Exception ex) when (!connection.IsAlive && WillReconnect && ex is MqttException or ObjectDisposedException or OperationCanceledException)
                 {
@@ -325,11 +483,11 @@ internal sealed partial class MqttConnectionSupervisor
                     // This broker refuses the message (QoS, retain, size): it fails alone, the rest go on.
                     Log.QueuedMessageRefused(Logger, item.Message.Topic, ex.Message);
                     Queue.Forget(item);
-                    _ = item.Completion.TrySetException(ex) ? item.Completion.Task.Exception : null;
+                    item.Completion.TrySetException(ex);
                     continue;
                 }
 
-                if (completion is null)
+                if (!sent)
                 {
                     // Lost before it was buffered: it goes back first in the queue, for the next connection.
                     Queue.PrependRange([item]);
@@ -338,7 +496,7 @@ internal sealed partial class MqttConnectionSupervisor
 
                 if (item.Message.QualityOfService == MqttQualityOfService.AtMostOnce)
                 {
-                    item.Completion.TrySetResult(await completion.ConfigureAwait(false));
+                    item.Completion.TrySetResult(s_sentAtMostOnce);
                 }
             }
         }
@@ -366,11 +524,13 @@ internal sealed partial class MqttConnectionSupervisor
         return false;
     }
 
-    private static void ValidateTopic(MqttMessage message)
+    private static void ValidateTopic(MqttMessage message) => ValidateTopic(message.Topic, nameof(message));
+
+    private static void ValidateTopic(string topic, string parameter)
     {
-        if (!MqttTopic.IsValidTopicName(message.Topic, out var error))
+        if (!MqttTopic.IsValidTopicName(topic, out var error))
         {
-            throw new ArgumentException($"Invalid topic name '{message.Topic}': {error}", nameof(message));
+            throw new ArgumentException($"Invalid topic name '{topic}': {error}", parameter);
         }
     }
 }

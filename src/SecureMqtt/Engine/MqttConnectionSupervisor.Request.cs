@@ -56,7 +56,7 @@ internal sealed partial class MqttConnectionSupervisor
         }
     }
 
-    public Task<MqttPublishResult> RespondAsync(MqttMessage request, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
+    public ValueTask<MqttPublishResult> RespondAsync(MqttMessage request, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         var topic = request.ResponseTopic

@@ -15,8 +15,7 @@ internal sealed partial class MqttProtocolConnection
     /// <summary>
     /// Checks a message against what this broker allows (QoS, retain, Maximum Packet Size) before anything is sent.
     /// </summary>
-    /// <returns>The packet that was sized: for QoS 0 it is exactly the packet to send without an alias.</returns>
-    public MqttPublishPacket CheckAllowed(MqttMessage message)
+    public void CheckAllowed(MqttMessage message)
     {
         if (message.QualityOfService > MaximumQoS)
         {
@@ -24,29 +23,55 @@ internal sealed partial class MqttProtocolConnection
                 $"The broker supports QoS up to {MaximumQoS}; this message asks for {message.QualityOfService}", "MQTT-3.2.2-11");
         }
 
-        if (message.Retain && !RetainAvailable)
+        // A QoS 1/2 packet id is taken only after these checks, so 1 stands in for it: the id's value does not change the size.
+        CheckRetainAndSize(ToFields(message, message.QualityOfService == MqttQualityOfService.AtMostOnce ? (ushort)0 : (ushort)1, false, message.Topic, null));
+    }
+
+    /// <summary>The same checks for a QoS 0 publish given as topic, payload and retain (no message object).</summary>
+    public void CheckAllowedAtMostOnce(string topic, ReadOnlyMemory<byte> payload, bool retain) =>
+        CheckRetainAndSize(AtMostOnceFields(topic, null, payload, retain));
+
+    private void CheckRetainAndSize(in MqttPublishFields fields)
+    {
+        if (fields.Retain && !RetainAvailable)
         {
             throw new MqttProtocolException(MqttReasonCode.RetainNotSupported, "The broker does not support retained messages", "MQTT-3.2.2-14");
         }
 
-        // A QoS 1/2 packet id is taken only after these checks, so 1 stands in for it: the id's value does not change the size.
-        var packet = ToPacket(message, message.QualityOfService == MqttQualityOfService.AtMostOnce ? (ushort)0 : (ushort)1, false, message.Topic, null);
-        var size = MqttPacketWriter.GetSize(packet, Version);
+        var size = MqttPacketWriter.GetPublishSize(fields, Version);
         if ((uint)size > BrokerMaximumPacketSize)
         {
             throw new MqttProtocolException(MqttReasonCode.PacketTooLarge,
                 $"The PUBLISH would be {size} bytes, more than the broker's Maximum Packet Size of {BrokerMaximumPacketSize} bytes; nothing was sent", "MQTT-3.1.2-24");
         }
-
-        return packet;
     }
 
-    public ValueTask WritePublishAsync(MqttMessage message, ushort packetId, bool duplicate, CancellationToken cancellationToken) =>
-        WritePublishAsync(message, packetId, duplicate, prebuilt: null, cancellationToken);
+    /// <summary>Writes a QoS 0 PUBLISH of only topic, payload and retain: the bytes a message with just those would give.</summary>
+    public ValueTask WriteAtMostOnceAsync(string topic, ReadOnlyMemory<byte> payload, bool retain, CancellationToken cancellationToken)
+    {
+        if (MqttMetrics.SentMessages.Enabled || MqttMetrics.SentPayload.Enabled)
+        {
+            MqttMetrics.RecordSent(MqttQualityOfService.AtMostOnce, payload.Length, Tags);
+        }
 
-    // prebuilt: a packet already built for this message with this id, DUP flag and the full topic; sent as it is
-    // when no alias applies, so the hot QoS 0 path does not build the same packet twice.
-    public ValueTask WritePublishAsync(MqttMessage message, ushort packetId, bool duplicate, MqttPublishPacket? prebuilt, CancellationToken cancellationToken)
+        PacketTrace.SentPublish(Logger, topic, MqttQualityOfService.AtMostOnce, retain, payload.Length);
+        return Output.WriteAsync((connection: this, topic, payload, retain), static (writer, state) =>
+        {
+            var (wireTopic, alias) = state.connection.OutboundAliases.Apply(state.topic);
+            MqttPacketWriter.WritePublish(writer, AtMostOnceFields(wireTopic, alias, state.payload, state.retain), state.connection.Version);
+        }, cancellationToken);
+    }
+
+    private static MqttPublishFields AtMostOnceFields(string topic, ushort? alias, ReadOnlyMemory<byte> payload, bool retain) => new()
+    {
+        Topic = topic,
+        TopicAlias = alias,
+        Payload = payload,
+        Retain = retain,
+    };
+
+    // The PUBLISH is encoded from the message's fields straight into the output buffer: no packet object per message.
+    public ValueTask WritePublishAsync(MqttMessage message, ushort packetId, bool duplicate, CancellationToken cancellationToken)
     {
         if (!duplicate && (MqttMetrics.SentMessages.Enabled || MqttMetrics.SentPayload.Enabled))
         {
@@ -59,13 +84,12 @@ internal sealed partial class MqttProtocolConnection
         }
 
         PacketTrace.SentPublish(Logger, message, packetId, duplicate);
-        return Output.WriteAsync((connection: this, message, packetId, duplicate, prebuilt), static (writer, state) =>
+        return Output.WriteAsync((connection: this, message, packetId, duplicate), static (writer, state) =>
         {
             // Aliases are chosen here, under the output buffer's lock, so an alias is always defined on the wire
             // before a PUBLISH uses it alone. A retransmission always carries the full topic.
             var (topic, alias) = state.duplicate ? (state.message.Topic, (ushort?)null) : state.connection.OutboundAliases.Apply(state.message.Topic);
-            var packet = alias is null && state.prebuilt is not null ? state.prebuilt : ToPacket(state.message, state.packetId, state.duplicate, topic, alias);
-            MqttPacketWriter.Write(writer, packet, state.connection.Version);
+            MqttPacketWriter.WritePublish(writer, ToFields(state.message, state.packetId, state.duplicate, topic, alias), state.connection.Version);
         }, cancellationToken);
     }
 
@@ -78,7 +102,7 @@ internal sealed partial class MqttProtocolConnection
     public ValueTask WritePacketAsync(MqttPacket packet, CancellationToken cancellationToken) =>
         Output.WriteAsync((packet, Version), static (writer, state) => MqttPacketWriter.Write(writer, state.packet, state.Version), cancellationToken);
 
-    private static MqttPublishPacket ToPacket(MqttMessage message, ushort packetId, bool duplicate, string topic, ushort? alias) => new()
+    private static MqttPublishFields ToFields(MqttMessage message, ushort packetId, bool duplicate, string topic, ushort? alias) => new()
     {
         Topic = topic,
         TopicAlias = alias,

@@ -2,12 +2,12 @@ using SecureMqtt.Session;
 
 namespace SecureMqtt.Engine;
 
-/// <summary>A message waiting for a connection, with the task its publisher awaits.</summary>
-internal sealed class QueuedPublish(MqttMessage message, TaskCompletionSource<MqttPublishResult> completion, long size)
+/// <summary>A message waiting for a connection, with the waiter its publisher awaits.</summary>
+internal sealed class QueuedPublish(MqttMessage message, PublishWaiter completion, long size)
 {
     public MqttMessage Message { get; } = message;
 
-    public TaskCompletionSource<MqttPublishResult> Completion { get; } = completion;
+    public PublishWaiter Completion { get; } = completion;
 
     public long Size { get; } = size;
 
@@ -119,7 +119,7 @@ internal sealed class OfflineQueue(MqttOfflineQueueOptions options, IMqttSession
     /// <summary>
     /// Stores a QoS 1 message that is about to be published on a live connection before it waits for an in-flight
     /// slot, and returns its place in the stored queue (null without a durable store). Its PUBLISH may then go out as
-    /// soon as it has a slot, without waiting for another commit (see <see cref="MqttSessionState.BeginPublishAsync(MqttMessage, TaskCompletionSource{MqttPublishResult}?, CancellationToken, long?, bool)"/>):
+    /// soon as it has a slot, without waiting for another commit (see <see cref="MqttSessionState.BeginPublishAsync(MqttMessage, PublishWaiter, CancellationToken, long?, bool)"/>):
     /// the saves of every publisher waiting for a slot share one commit, where saving after taking the slot made each
     /// slot's turn cost a commit, which bounded throughput at a small Receive Maximum.
     /// </summary>
@@ -163,7 +163,7 @@ internal sealed class OfflineQueue(MqttOfflineQueueOptions options, IMqttSession
         foreach (var s in stored)
         {
             // Nobody of this process waits for these: their publisher died with the process that accepted them.
-            items.Add(new QueuedPublish(s.Message, new TaskCompletionSource<MqttPublishResult>(TaskCreationOptions.RunContinuationsAsynchronously), SizeOf(s.Message))
+            items.Add(new QueuedPublish(s.Message, new PublishWaiter(), SizeOf(s.Message))
             {
                 StoreSequence = s.Sequence,
                 StoredDurably = true,
@@ -302,7 +302,7 @@ internal sealed class OfflineQueue(MqttOfflineQueueOptions options, IMqttSession
         foreach (var item in items)
         {
             item.Cancellation.Dispose();
-            _ = item.Completion.TrySetException(reason) ? item.Completion.Task.Exception : null;
+            item.Completion.TrySetException(reason);
         }
 
         woken.ForEach(w => w.TrySetResult());

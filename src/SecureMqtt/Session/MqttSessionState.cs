@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using SecureMqtt.Packets;
 
 namespace SecureMqtt.Session;
@@ -21,13 +23,14 @@ internal enum AckOutcome
 /// <summary>
 /// The QoS 1/2 state machine of one session, both directions, free of I/O: which packet ids are in flight,
 /// where each outgoing message stands, which incoming QoS 2 ids await PUBREL. Durable state goes through
-/// <see cref="IMqttSessionStore"/>; callers waiting for a flow hold the task returned here.
+/// <see cref="IMqttSessionStore"/>; callers waiting for a flow hold a <see cref="PublishWaiter"/> it completes.
 /// </summary>
 internal sealed class MqttSessionState(IMqttSessionStore store)
 {
     private readonly Lock _lock = new();
     private readonly PacketIdAllocator _ids = new();
     private readonly Dictionary<ushort, OutgoingEntry> _outgoing = [];
+    private readonly PublishWaiterPool _waiters = new();
     private readonly Dictionary<ushort, TaskCompletionSource<MqttPacket>> _requests = [];
     private readonly HashSet<ushort> _incoming = [];
 
@@ -91,6 +94,7 @@ internal sealed class MqttSessionState(IMqttSessionStore store)
 
                     known.Add(packetId);
                     var waiter = _outgoing.TryGetValue(packetId, out var entry) && SameMessage(entry.Flight.Message, item.Message) ? entry.Waiter : null;
+                    waiter?.Detach();
                     resend.Add(new OrphanedPublish(item.Message, waiter, item.Sequence));
                 }
 
@@ -132,6 +136,7 @@ internal sealed class MqttSessionState(IMqttSessionStore store)
 
                 // A caller of this process may still be waiting (it timed out its own wait, or not): keep it.
                 var waiter = previous.TryGetValue(flight.PacketId, out var old) && SameMessage(old.Flight.Message, flight.Message) ? old.Waiter : null;
+                waiter?.Detach();
                 _outgoing[flight.PacketId] = new OutgoingEntry(flight, waiter, ++_sequence);
             }
 
@@ -142,8 +147,10 @@ internal sealed class MqttSessionState(IMqttSessionStore store)
         return new SessionStart(flights, []);
     }
 
-    private static void Orphan(MqttOutgoingFlight flight, TaskCompletionSource<MqttPublishResult>? waiter, List<OrphanedPublish> resend)
+    private static void Orphan(MqttOutgoingFlight flight, PublishWaiter? waiter, List<OrphanedPublish> resend)
     {
+        waiter?.Detach();
+
         // Past PUBREC too: the specification lets a broker hold a QoS 2 message until PUBREL before delivering it
         // (Mosquitto does), so a broker that forgot the session may never have delivered it. Sending it again may
         // deliver it twice; not sending it may lose it, and without a session exactly-once is not on offer.
@@ -159,14 +166,18 @@ internal sealed class MqttSessionState(IMqttSessionStore store)
         || (string.Equals(a.Topic, b.Topic, StringComparison.Ordinal) && a.QualityOfService == b.QualityOfService && a.Retain == b.Retain
             && a.Payload.Span.SequenceEqual(b.Payload.Span));
 
+    /// <summary>A waiter for one publish, from this session's pool (see <see cref="PublishWaiter"/>).</summary>
+    public PublishWaiter RentWaiter() => _waiters.Rent();
+
     /// <summary>Allocates a packet id for a QoS 1/2 message and records the flight before it is sent.</summary>
-    public async ValueTask<(ushort PacketId, Task<MqttPublishResult> Completion)> BeginPublishAsync(MqttMessage message, CancellationToken cancellationToken)
+    public async ValueTask<(ushort PacketId, PublishWaiter Completion)> BeginPublishAsync(MqttMessage message, CancellationToken cancellationToken)
     {
-        var (packetId, completion, _) = await BeginPublishAsync(message, null, cancellationToken).ConfigureAwait(false);
-        return (packetId, completion);
+        var waiter = new PublishWaiter();
+        var (packetId, _) = await BeginPublishAsync(message, waiter, cancellationToken).ConfigureAwait(false);
+        return (packetId, waiter);
     }
 
-    /// <summary>As above, answering <paramref name="waiter"/> (a caller of a queued or orphaned message) when the flow ends.</summary>
+    /// <summary>As above, answering <paramref name="waiter"/> (the publisher's, or that of a queued or orphaned message) when the flow ends.</summary>
     /// <remarks>
     /// A message from the stored offline queue (<paramref name="queuedSequence"/>) moves from the queue to the flights
     /// in one store step. At QoS 1 with its queued row known to be committed (<paramref name="queuedDurably"/>) the
@@ -174,8 +185,8 @@ internal sealed class MqttSessionState(IMqttSessionStore store)
     /// publishes the message again as new, which QoS 1 allows. QoS 2 waits: a broker holding the packet id of a sent
     /// but unrecorded QoS 2 message would take the next message given that id for a duplicate and drop it.
     /// </remarks>
-    public async ValueTask<(ushort PacketId, Task<MqttPublishResult> Completion, long Epoch)> BeginPublishAsync(MqttMessage message,
-        TaskCompletionSource<MqttPublishResult>? waiter, CancellationToken cancellationToken, long? queuedSequence = null, bool queuedDurably = false)
+    public async ValueTask<(ushort PacketId, long Epoch)> BeginPublishAsync(MqttMessage message,
+        PublishWaiter waiter, CancellationToken cancellationToken, long? queuedSequence = null, bool queuedDurably = false)
     {
         OutgoingEntry entry;
         long epoch;
@@ -188,7 +199,7 @@ internal sealed class MqttSessionState(IMqttSessionStore store)
             }
 
             var state = message.QualityOfService == MqttQualityOfService.ExactlyOnce ? MqttOutgoingFlightState.AwaitingPubRec : MqttOutgoingFlightState.AwaitingPubAck;
-            entry = new OutgoingEntry(new MqttOutgoingFlight(packetId, message, state), waiter ?? new TaskCompletionSource<MqttPublishResult>(TaskCreationOptions.RunContinuationsAsynchronously), ++_sequence);
+            entry = new OutgoingEntry(new MqttOutgoingFlight(packetId, message, state), waiter, ++_sequence);
             _outgoing[packetId] = entry;
         }
 
@@ -218,7 +229,7 @@ internal sealed class MqttSessionState(IMqttSessionStore store)
             throw;
         }
 
-        return (entry.Flight.PacketId, entry.Waiter!.Task, epoch);
+        return (entry.Flight.PacketId, epoch);
     }
 
     // A failed move leaves the queued row: at worst the next process publishes the message once more; the store
@@ -274,7 +285,8 @@ internal sealed class MqttSessionState(IMqttSessionStore store)
         MqttOutgoingFlight next;
         lock (_lock)
         {
-            if (!_outgoing.TryGetValue(ack.PacketId, out var entry) || entry.Flight.Message.QualityOfService != MqttQualityOfService.ExactlyOnce)
+            ref var entry = ref CollectionsMarshal.GetValueRefOrNullRef(_outgoing, ack.PacketId);
+            if (Unsafe.IsNullRef(ref entry) || entry.Flight.Message.QualityOfService != MqttQualityOfService.ExactlyOnce)
             {
                 return AckOutcome.SendPubRelNotFound;
             }
@@ -288,10 +300,11 @@ internal sealed class MqttSessionState(IMqttSessionStore store)
             if ((byte)ack.ReasonCode >= 0x80)
             {
                 // [MQTT-4.3.3]: a failing PUBREC ends the flow; the id is free again.
+                next = entry.Flight;
+                var waiter = entry.Waiter;
                 _outgoing.Remove(ack.PacketId);
                 _ids.Release(ack.PacketId);
-                entry.Waiter?.TrySetResult(Result(ack));
-                next = entry.Flight;
+                Finish(waiter, ack);
             }
             else
             {
@@ -436,7 +449,7 @@ internal sealed class MqttSessionState(IMqttSessionStore store)
     public void FailPending(Exception reason, bool keepPublishes = false)
     {
         List<TaskCompletionSource<MqttPacket>> requests;
-        List<TaskCompletionSource<MqttPublishResult>> publishes = [];
+        List<PublishWaiter> publishes = [];
         lock (_lock)
         {
             requests = [.. _requests.Values];
@@ -448,10 +461,13 @@ internal sealed class MqttSessionState(IMqttSessionStore store)
             _requests.Clear();
             if (!keepPublishes)
             {
-                foreach (var entry in _outgoing.Values)
+                foreach (var id in _outgoing.Keys)
                 {
+                    // Changing a value in place leaves the enumeration valid.
+                    ref var entry = ref CollectionsMarshal.GetValueRefOrNullRef(_outgoing, id);
                     if (entry.Waiter is { } w)
                     {
+                        w.Detach();
                         publishes.Add(w);
                         entry.Waiter = null;
                     }
@@ -462,7 +478,7 @@ internal sealed class MqttSessionState(IMqttSessionStore store)
         // A caller may have stopped waiting (its cancellation token fired): reading Exception marks the fault as
         // observed, so an abandoned waiter does not surface later as an unobserved task exception.
         requests.ForEach(r => _ = r.TrySetException(reason) ? r.Task.Exception : null);
-        publishes.ForEach(p => _ = p.TrySetException(reason) ? p.Task.Exception : null);
+        publishes.ForEach(p => p.TrySetException(reason));
     }
 
     private async ValueTask<AckOutcome> CompleteAsync(MqttAck ack, MqttOutgoingFlightState expected)
@@ -476,28 +492,39 @@ internal sealed class MqttSessionState(IMqttSessionStore store)
 
             _outgoing.Remove(ack.PacketId);
             _ids.Release(ack.PacketId);
-            entry.Waiter?.TrySetResult(Result(ack));
+            Finish(entry.Waiter, ack);
         }
 
         await store.RemoveOutgoingAsync(_clientId, ack.PacketId, CancellationToken.None).ConfigureAwait(false);
         return AckOutcome.Completed;
     }
 
-    private static MqttPublishResult Result(in MqttAck ack) => new()
+    // The flight is out of the table: nothing in the session refers to the waiter any more.
+    private static void Finish(PublishWaiter? waiter, in MqttAck ack)
     {
-        PacketId = ack.PacketId,
-        ReasonCode = ack.ReasonCode,
-        ReasonString = ack.ReasonString,
-        UserProperties = ack.UserProperties,
-    };
+        if (waiter is null)
+        {
+            return;
+        }
 
-    private sealed class OutgoingEntry(MqttOutgoingFlight flight, TaskCompletionSource<MqttPublishResult>? waiter, long sequence)
+        waiter.TrySetResult(new MqttPublishResult
+        {
+            PacketId = ack.PacketId,
+            ReasonCode = ack.ReasonCode,
+            ReasonString = ack.ReasonString,
+            UserProperties = ack.UserProperties,
+        });
+        waiter.ReleaseBySession();
+    }
+
+    // A value in the table, changed in place: no object per flight beyond the flight itself.
+    private struct OutgoingEntry(MqttOutgoingFlight flight, PublishWaiter? waiter, long sequence)
     {
-        public long Sequence { get; } = sequence;
+        public readonly long Sequence { get; } = sequence;
 
         public MqttOutgoingFlight Flight { get; set; } = flight;
 
-        public TaskCompletionSource<MqttPublishResult>? Waiter { get; set; } = waiter;
+        public PublishWaiter? Waiter { get; set; } = waiter;
     }
 }
 
@@ -508,4 +535,4 @@ internal sealed record SessionStart(IReadOnlyList<MqttOutgoingFlight> Retransmit
 /// A message whose flight the broker forgot (no session), with the caller still waiting for it, if any, and its
 /// place in the store's offline queue (null when the store did not requeue it).
 /// </summary>
-internal readonly record struct OrphanedPublish(MqttMessage Message, TaskCompletionSource<MqttPublishResult>? Waiter, long? Sequence);
+internal readonly record struct OrphanedPublish(MqttMessage Message, PublishWaiter? Waiter, long? Sequence);

@@ -36,6 +36,21 @@ internal sealed class SendQuota(int maximum)
         }
     }
 
+    /// <summary>Takes a slot if one is free and nobody waits for one; never waits.</summary>
+    public bool TryAcquire()
+    {
+        lock (_lock)
+        {
+            if (_failure is null && _available > 0 && _waiters.Count == 0)
+            {
+                _available--;
+                return true;
+            }
+
+            return false;
+        }
+    }
+
     public ValueTask AcquireAsync(CancellationToken cancellationToken)
     {
         LinkedListNode<TaskCompletionSource> node;

@@ -69,7 +69,7 @@ public sealed class RabbitMqClusterTests(ITestOutputHelper output)
                 Topic = topic,
                 QualityOfService = MqttQualityOfService.AtLeastOnce,
                 Payload = Encoding.ASCII.GetBytes((next++).ToString(CultureInfo.InvariantCulture)),
-            });
+            }).AsTask();
             publishes.Add(publish);
             _ = publish.ContinueWith(_ => window.Release(), TaskScheduler.Default);
         }

@@ -42,7 +42,7 @@ public class ReconnectTests(MosquittoFixture fixture)
         var publishes = new List<Task<MqttPublishResult>>();
         for (var i = 0; i < Count; i++)
         {
-            publishes.Add(publisher.PublishAsync(topic, MessageTally.Payload(i), MqttQualityOfService.AtLeastOnce));
+            publishes.Add(publisher.PublishAsync(topic, MessageTally.Payload(i), MqttQualityOfService.AtLeastOnce).AsTask());
             if (i % 150 == 75)
             {
                 // A cut while publishes are in the output buffer, in flight and queued behind them.
@@ -84,7 +84,7 @@ public class ReconnectTests(MosquittoFixture fixture)
         // towards the subscriber it sends QoS 0 at once while QoS 1 waits for its in-flight window (20), so a QoS 0
         // message can overtake a QoS 1 one there (seen once: 42 before 41) although they left the client in order.
         var publishes = Enumerable.Range(0, Count)
-            .Select(i => publisher.PublishAsync(topic, MessageTally.Payload(i), i < Count - 5 ? (MqttQualityOfService)(i % 2) : MqttQualityOfService.ExactlyOnce))
+            .Select(i => publisher.PublishAsync(topic, MessageTally.Payload(i), i < Count - 5 ? (MqttQualityOfService)(i % 2) : MqttQualityOfService.ExactlyOnce).AsTask())
             .ToList();
         Assert.Equal(Count, publisher.QueuedMessageCount);
         Assert.DoesNotContain(publishes, p => p.IsCompleted);
@@ -168,7 +168,7 @@ public class ReconnectTests(MosquittoFixture fixture)
         proxy.Stall(false);
         await connected.Task.WaitAsync(Long);
         var topic = Broker.UniqueTopic("reconnect/halfopen");
-        Assert.True((await client.PublishAsync(topic, MessageTally.Payload(1), MqttQualityOfService.AtLeastOnce).WaitAsync(Long)).IsSuccess);
+        Assert.True((await client.PublishAsync(topic, MessageTally.Payload(1), MqttQualityOfService.AtLeastOnce).AsTask().WaitAsync(Long)).IsSuccess);
     }
 
     [Fact]
@@ -194,7 +194,7 @@ public class ReconnectTests(MosquittoFixture fixture)
         var publishes = new List<Task<MqttPublishResult>>();
         for (var i = 0; i < Count; i++)
         {
-            publishes.Add(publisher.PublishAsync(topic, MessageTally.Payload(i), MqttQualityOfService.ExactlyOnce));
+            publishes.Add(publisher.PublishAsync(topic, MessageTally.Payload(i), MqttQualityOfService.ExactlyOnce).AsTask());
             if (i == Count / 2)
             {
                 await Task.WhenAll(cuts).WaitAsync(Long);
@@ -235,7 +235,7 @@ public class ReconnectTests(MosquittoFixture fixture)
         var moved = await connected.Task.WaitAsync(Long);
         Assert.Equal(second.Port, moved.Endpoint.Port);
         Assert.Equal(second.Port, client.Endpoint!.Port);
-        Assert.True((await client.PublishAsync(Broker.UniqueTopic("failover"), MessageTally.Payload(1), MqttQualityOfService.AtLeastOnce).WaitAsync(Long)).IsSuccess);
+        Assert.True((await client.PublishAsync(Broker.UniqueTopic("failover"), MessageTally.Payload(1), MqttQualityOfService.AtLeastOnce).AsTask().WaitAsync(Long)).IsSuccess);
     }
 
     [Fact]

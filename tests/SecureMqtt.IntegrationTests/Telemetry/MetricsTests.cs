@@ -133,7 +133,7 @@ public class MetricsTests(MosquittoFixture fixture)
 
         // Stalled: the PUBLISH goes out and its PUBACK never comes back.
         proxy.Stall(true);
-        var stalled = client.PublishAsync(topic, new byte[] { 1 }, MqttQualityOfService.AtLeastOnce);
+        var stalled = client.PublishAsync(topic, new byte[] { 1 }, MqttQualityOfService.AtLeastOnce).AsTask();
         Assert.Equal(inFlight0 + 1, Observe(inFlight));
 
         var reconnecting = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -152,7 +152,7 @@ public class MetricsTests(MosquittoFixture fixture)
         var drop = Assert.Single(dropped.GetMeasurementSnapshot());
         Assert.Equal("offline", drop.Tags["mqtt.queue"]);
         Assert.Equal("offline_at_most_once", drop.Tags["error.type"]);
-        var waiting = client.PublishAsync(topic, new byte[] { 3 }, MqttQualityOfService.AtLeastOnce);
+        var waiting = client.PublishAsync(topic, new byte[] { 3 }, MqttQualityOfService.AtLeastOnce).AsTask();
         Assert.Equal(offline0 + 1, Offline());
 
         proxy.RefuseNew(false);

@@ -147,7 +147,7 @@ public partial class AedesWebSocketTests(AedesFixture fixture, ITestOutputHelper
         {
             // Issued without waiting for each other: the output buffer gathers what queues up while it writes.
             await Task.WhenAll(Enumerable.Range(0, Count).Select(i =>
-                publisher.PublishAsync(topic, Encoding.UTF8.GetBytes(i.ToString(System.Globalization.CultureInfo.InvariantCulture)), MqttQualityOfService.AtLeastOnce)));
+                publisher.PublishAsync(topic, Encoding.UTF8.GetBytes(i.ToString(System.Globalization.CultureInfo.InvariantCulture)), MqttQualityOfService.AtLeastOnce).AsTask()));
         }
         finally
         {

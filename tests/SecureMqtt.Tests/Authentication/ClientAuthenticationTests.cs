@@ -20,7 +20,7 @@ public class ClientAuthenticationTests
         await using var client = new MqttClient(Options(broker, authenticator));
 
         var result = await client.ConnectAsync().WaitAsync(Timeout);
-        await client.PublishAsync("a/b", "hi"u8.ToArray()).WaitAsync(Timeout);
+        await client.PublishAsync("a/b", "hi"u8.ToArray()).AsTask().WaitAsync(Timeout);
 
         Assert.Equal(MqttReasonCode.Success, result.ReasonCode);
         using var wait = new CancellationTokenSource(Timeout);
@@ -80,7 +80,7 @@ public class ClientAuthenticationTests
         await client.ConnectAsync().WaitAsync(Timeout);
 
         await client.ReauthenticateAsync().WaitAsync(Timeout);
-        await client.PublishAsync("after", "x"u8.ToArray()).WaitAsync(Timeout);
+        await client.PublishAsync("after", "x"u8.ToArray()).AsTask().WaitAsync(Timeout);
 
         Assert.Equal(2, broker.Authentications);
         Assert.True(client.IsConnected);

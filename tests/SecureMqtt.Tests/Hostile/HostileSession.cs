@@ -42,7 +42,7 @@ public sealed class HostileSession : IAsyncDisposable
         await accept;
         if (pending)
         {
-            session.PendingPublish = client.PublishAsync("pending/publish", new byte[] { 1 }, MqttQualityOfService.AtLeastOnce);
+            session.PendingPublish = client.PublishAsync("pending/publish", new byte[] { 1 }, MqttQualityOfService.AtLeastOnce).AsTask();
             session.PendingSubscribe = client.SubscribeAsync("pending/subscribe", MqttQualityOfService.AtLeastOnce);
             var first = await broker.ReadPacketAsync();
             var second = await broker.ReadPacketAsync();

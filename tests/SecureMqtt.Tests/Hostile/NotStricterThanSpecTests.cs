@@ -226,7 +226,7 @@ public sealed class NotStricterThanSpecTests : HostileTestBase
     public async Task Acknowledgements_with_reason_strings_and_user_properties_complete_the_calls()
     {
         await using var s = await HostileSession.StartAsync(MqttProtocolVersion.V500, pending: false);
-        var publishing = s.Client.PublishAsync("p", new byte[] { 1 }, MqttQualityOfService.AtLeastOnce);
+        var publishing = s.Client.PublishAsync("p", new byte[] { 1 }, MqttQualityOfService.AtLeastOnce).AsTask();
         var id = (await s.Broker.ReadAsync<MqttPublishPacket>()).PacketId;
         await s.Broker.SendAsync(new MqttAckPacket(new MqttAck(MqttPacketType.PubAck, id, MqttReasonCode.NoMatchingSubscribers)
         {

@@ -140,7 +140,7 @@ public sealed class TransportTests : HostileTestBase
     {
         await using var s = await HostileSession.StartAsync(MqttProtocolVersion.V500);
         using var cts = new CancellationTokenSource();
-        var abandoned = s.Client.PublishAsync("abandoned", new byte[] { 1 }, MqttQualityOfService.AtLeastOnce, cancellationToken: cts.Token);
+        var abandoned = s.Client.PublishAsync("abandoned", new byte[] { 1 }, MqttQualityOfService.AtLeastOnce, cancellationToken: cts.Token).AsTask();
         Assert.Equal("abandoned", (await s.Broker.ReadAsync<MqttPublishPacket>()).Topic);
         await cts.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => abandoned);
