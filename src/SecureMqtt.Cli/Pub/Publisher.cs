@@ -153,7 +153,7 @@ internal sealed class Publisher(MqttClient client, CliStreams streams)
     }
 
     /// <summary>PublishAsync, counted for the progress line; it calls PublishAsync before its first await, so line order holds.</summary>
-    private async Task<MqttPublishResult> PublishCountedAsync(MqttMessage message, CancellationToken cancellationToken)
+    private async ValueTask<MqttPublishResult> PublishCountedAsync(MqttMessage message, CancellationToken cancellationToken)
     {
         var result = await client.PublishAsync(message, cancellationToken).ConfigureAwait(false);
         if (result.IsSuccess)
