@@ -37,9 +37,9 @@ work=$BROKER_WORK
 dotnet build "$root/src/SecureMqtt.Cli" -c Release -nologo -v quiet >"$work/build.log" 2>&1 || fail "dotnet build of smqtt failed" "$work/build.log"
 smqtt="$root/src/SecureMqtt.Cli/bin/Release/net10.0/smqtt"
 if [ -x "$root/artifacts/native/smqtt" ]; then
-  pub_smqtt="$root/artifacts/native/smqtt" pub_kind="native (artifacts/native)"
+  pub_smqtt="$root/artifacts/native/smqtt" pub_kind="native"
 else
-  pub_smqtt=$smqtt pub_kind="JIT (no artifacts/native/smqtt; scripts/build-native.sh makes it)"
+  pub_smqtt=$smqtt pub_kind="JIT"
 fi
 
 broker_free_ports 3 || fail "no three free loopback ports found"
@@ -120,8 +120,8 @@ cpair() { # cpair TRANSPORT QOS ROUND: mosquitto_pub -l -> mosquitto_sub -C N; a
   local arrived
   arrived=$(wc -l <"$work/sub.out")
   awk -v t0="$t0" -v t1="$t1" -v k0="$ticks0" -v k1="$ticks1" -v n="$arrived" -v want="$count" \
-    -v pub="$(tail -n 1 "$work/pub.time")" -v sub="$(tail -n 1 "$work/sub.time")" 'BEGIN {
-      split(pub, p, " "); split(sub, s, " "); wall = t1 - t0
+    -v pt="$(tail -n 1 "$work/pub.time")" -v st="$(tail -n 1 "$work/sub.time")" 'BEGIN {
+      split(pt, p, " "); split(st, s, " "); wall = t1 - t0
       printf "%.1f %.4f %.1f %d\n", n / wall, (p[1] + p[2] + s[1] + s[2]) * 100000 / want, (k1 - k0) / wall, n }' \
     >>"$work/c-$transport-$qos"
 }
@@ -165,7 +165,7 @@ load_end=$(cut -d ' ' -f 1-3 /proc/loadavg)
 med() { field "$2" <"$work/$1" | median; }           # med FILE KEY: median of a JSON key over the rounds
 cmed() { awk -v c="$2" '{ print $c }' "$work/$1" | median; } # cmed FILE COLUMN: median of a C-pair column
 pct_client() { awk -v c="$1" -v r="$2" 'BEGIN { printf "%.0f", c * r / 1000 }'; } # CPU s per 100k x msg/s -> % of a core
-fmt() { awk -v v="$1" 'BEGIN { if (v == "-") print "-"; else printf "%\047.0f", v }' | sed "s/'/,/g"; }
+fmt() { awk -v v="$1" 'BEGIN { if (v == "-") print "-"; else printf "%.0f\n", v }' | sed ':a; s/\B[0-9]\{3\}\>/,&/; ta'; } # 12,345
 
 # limit CLIENT_PCT BROKER_PCT QOS: what held a throughput row back, from where the CPU went.
 cores=$(nproc)
@@ -205,7 +205,9 @@ for transport in $transports; do
     rt=$(med "lat-$transport-$qos" cpu_us_per_round_trip)
     bl=$(med "lat-$transport-$qos" broker_cpu_pct)
     rows+=("| $name, QoS $qos round trip through a responder, p50 / p99 µs | $(fmt "$p50") / $(fmt "$p99") | - |")
-    limits+=("$name QoS $qos round trip: one at a time, two passes through the broker; the client spends $rt µs of CPU per round trip (two publishes, two receives), the broker sat at $bl% of a core, so the rest of the p50 is wake-ups and loopback, and the p99 is scheduling on the shared machine")
+    limits+=("$name QoS $qos round trip: one at a time, two passes through the broker; $(awk -v c="$rt" -v p="$p50" -v b="$bl" 'BEGIN {
+      if (c >= p) printf "client-bound: the two clients spend %.0f µs of CPU per round trip (all threads), as much as the p50 of %.0f µs; broker at %.0f%% of a core", c, p, b
+      else printf "latency-bound: the clients spend %.0f µs of CPU of the %.0f µs p50, the broker sits at %.0f%% of a core; the rest is wake-ups and loopback", c, p, b }'); the p99 is scheduling on the shared machine")
   done
 done
 rows+=("| connect, TCP + TLS 1.3 + CONNECT/CONNACK, median ms | $(med conn-tls connect_ms) | - |")
@@ -215,7 +217,7 @@ limits+=("connect over mutual TLS: as TLS, plus the client's certificate signatu
 smqtt_ms=$(median <"$work/oneshot-smqtt")
 mosq_ms=$(median <"$work/oneshot-mosq")
 rows+=("| one \`pub\` process, QoS 1 over TLS 1.3, wall ms ($pub_kind smqtt) | $smqtt_ms | $mosq_ms |")
-limits+=("one-shot pub: process start-up and one TLS connect; $([ "$pub_smqtt" = "$smqtt" ] && echo "the JIT build starts the .NET runtime and compiles its code first" || echo "the native binary has no runtime to start")")
+limits+=("one-shot pub: process start-up and one TLS connect; $([ "$pub_kind" = JIT ] && echo "this is the JIT build (no artifacts/native/smqtt: scripts/build-native.sh makes it), which starts the .NET runtime and compiles its code first" || echo "this is the native binary (artifacts/native/smqtt), no runtime to start or code to compile")")
 
 echo "Measured $started by scripts/perf-table.sh: median of $runs interleaved rounds, $count messages per throughput run, $lat_count round trips per latency run, $((runs * oneshot)) one-shot pairs; $size-byte payloads; Mosquitto $("$BROKER_MOSQUITTO" -h 2>/dev/null | sed -n 's/^mosquitto version //p' | head -n 1) on loopback; $cores cores, load average $load_start at the start, $load_end at the end."
 echo
