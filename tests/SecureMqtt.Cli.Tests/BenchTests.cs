@@ -303,6 +303,17 @@ public sealed class BenchTests(MosquittoFixture broker)
     }
 
     [Fact]
+    public async Task Conn_summary_names_the_time_to_all_connected_and_the_memory_per_connection()
+    {
+        var result = await RunAsync(BenchMode.Conn, [.. ListenerArguments.For(broker, Listener.Plain), "-c", "2", "--duration", "0"]);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.StartsWith("smqtt bench conn: 2 of 2 clients, 2 connections in ", result.Text, StringComparison.Ordinal);
+        Assert.Contains("all connected in ", result.Text, StringComparison.Ordinal);
+        Assert.Contains(" KB per connection)", result.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Summary_without_json_names_the_rate_latency_and_cost()
     {
         var result = await RunAsync(BenchMode.Pub, [.. ListenerArguments.For(broker, Listener.Plain), "-I", "0", "-L", "20", "-q", "0", "-t", ListenerArguments.Topic("bench-text")]);
