@@ -9,16 +9,9 @@
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
-work=$(mktemp -d -t smqtt-native-check.XXXXXX)
-broker_pid=
-cleanup() {
-  if [ -n "$broker_pid" ]; then
-    kill "$broker_pid" 2>/dev/null
-    wait "$broker_pid" 2>/dev/null
-  fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
+source "$root/scripts/lib/broker.sh"
+broker_init smqtt-native-check
+work=$BROKER_WORK
 fail() {
   [ -n "${2:-}" ] && [ -f "$2" ] && tail -n 30 "$2"
   echo "native-check: FAILED: $1"
@@ -35,21 +28,9 @@ smqtt=$SMQTT
 # A native binary has no managed entry assembly beside it: an smqtt.dll there would mean a JIT build was handed in.
 [ -e "$(dirname "$smqtt")/smqtt.dll" ] && fail "$smqtt is a framework-dependent build, not the native one"
 
-mosquitto=$(command -v mosquitto || echo /usr/sbin/mosquitto)
-[ -x "$mosquitto" ] || fail "mosquitto is not installed (bash scripts/ensure-mosquitto.sh)"
-
-# Free loopback ports: ones that refuse a connection now (a race with another process is possible but harmless: the
-# broker then fails to bind and the wait below says so).
-ports=()
-for _ in $(seq 1 200); do
-  candidate=$((20000 + RANDOM % 40000))
-  if ! (exec 3<>"/dev/tcp/127.0.0.1/$candidate") 2>/dev/null && [[ " ${ports[*]} " != *" $candidate "* ]]; then
-    ports+=("$candidate")
-  fi
-  [ "${#ports[@]}" -eq 4 ] && break
-done
-[ "${#ports[@]}" -eq 4 ] || fail "no four free loopback ports found"
-plain=${ports[0]} tls=${ports[1]} mtls=${ports[2]} psk=${ports[3]}
+broker_find || fail "mosquitto is not installed (bash scripts/ensure-mosquitto.sh)"
+broker_free_ports 4 || fail "no four free loopback ports found"
+plain=${BROKER_PORTS[0]} tls=${BROKER_PORTS[1]} mtls=${BROKER_PORTS[2]} psk=${BROKER_PORTS[3]}
 
 step() { printf '%s\n' "$*" >>"$work/steps.log"; }
 run() { # run NAME COMMAND...: runs it, output to $work/NAME.log; fails the check on a non-zero exit
@@ -76,7 +57,7 @@ persistence false
 # A log file, not stdout (which Mosquitto buffers when it is not a terminal): the waits below read it as it grows.
 log_dest file $work/broker.log
 log_type all
-$([ "$(id -u)" -eq 0 ] && echo "user root")
+$(broker_root_user)
 
 listener $plain 127.0.0.1
 allow_anonymous true
@@ -101,15 +82,7 @@ psk_file $work/psk.txt
 use_identity_as_username true
 allow_anonymous false
 CONF
-"$mosquitto" -c "$work/mosquitto.conf" >"$work/mosquitto.log" 2>&1 &
-broker_pid=$!
-# Mosquitto logs "running" only once every listener is bound.
-for _ in $(seq 1 100); do
-  grep -q " running" "$work/broker.log" 2>/dev/null && break
-  kill -0 "$broker_pid" 2>/dev/null || fail "mosquitto exited" "$work/mosquitto.log"
-  sleep 0.1
-done
-grep -q " running" "$work/broker.log" || fail "mosquitto did not start" "$work/broker.log"
+broker_start "$work/mosquitto.conf" "$plain" "$tls" "$mtls" "$psk" || fail "mosquitto did not start" "$work/mosquitto.out"
 
 # One round trip per transport: a subscriber waits for one message (-C 1), the publisher sends it at QoS 1.
 roundtrip() { # roundtrip NAME PORT [TLS OPTIONS...]
@@ -154,7 +127,7 @@ run sub-json "$smqtt" sub -h localhost -p "$plain" -t native/json -C 1 -W 10 -F 
 grep -q '"topic":"native/json"' "$work/sub-json.log" || fail "sub -F %j printed no topic" "$work/sub-json.log"
 
 # bench: a short pub run must print its JSON line with the figures (JSON writer, histogram, /proc readers).
-run bench "$smqtt" bench pub -h localhost -p "$tls" --cafile "$pki/ca.crt" -c 2 -I 0 -L 200 -q 1 -s 32 --json --broker-pid "$broker_pid"
+run bench "$smqtt" bench pub -h localhost -p "$tls" --cafile "$pki/ca.crt" -c 2 -I 0 -L 200 -q 1 -s 32 --json --broker-pid "$BROKER_PID"
 grep -q '"messages":400,"errors":0' "$work/bench.log" && grep -q '"broker_cpu_pct"' "$work/bench.log" \
   || fail "bench pub printed no complete JSON line" "$work/bench.log"
 

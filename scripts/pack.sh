@@ -7,16 +7,9 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
-work=$(mktemp -d -t smqtt-pack.XXXXXX)
-broker_pid=
-cleanup() {
-  if [ -n "$broker_pid" ]; then
-    kill "$broker_pid" 2>/dev/null
-    wait "$broker_pid" 2>/dev/null
-  fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
+source scripts/lib/broker.sh
+broker_init smqtt-pack
+work=$BROKER_WORK
 fail() {
   [ -n "${2:-}" ] && [ -f "$2" ] && tail -n 30 "$2"
   echo "pack: FAILED: $1"
@@ -44,29 +37,14 @@ case "$printed" in
   *) fail "smqtt --version printed '$printed', expected $version" ;;
 esac
 
-# A free loopback port: one that refuses a connection now (a race with other processes is possible but harmless
-# here: mosquitto then fails to bind and the check below says so).
-mosquitto=$(command -v mosquitto || echo /usr/sbin/mosquitto)
-[ -x "$mosquitto" ] || fail "mosquitto is not installed (bash scripts/ensure-mosquitto.sh)"
-port=
-for _ in $(seq 1 50); do
-  candidate=$((20000 + RANDOM % 40000))
-  if ! (exec 3<>"/dev/tcp/127.0.0.1/$candidate") 2>/dev/null; then
-    port=$candidate
-    break
-  fi
-done
-[ -n "$port" ] || fail "no free loopback port found"
-
-printf 'listener %s 127.0.0.1\nallow_anonymous true\npersistence false\n' "$port" >"$work/mosquitto.conf"
-[ "$(id -u)" -eq 0 ] && echo "user root" >>"$work/mosquitto.conf"
-"$mosquitto" -c "$work/mosquitto.conf" >"$work/mosquitto.log" 2>&1 &
-broker_pid=$!
-for _ in $(seq 1 100); do
-  (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
-  kill -0 "$broker_pid" 2>/dev/null || fail "mosquitto exited" "$work/mosquitto.log"
-  sleep 0.1
-done
+broker_find || fail "mosquitto is not installed (bash scripts/ensure-mosquitto.sh)"
+broker_free_ports 1 || fail "no free loopback port found"
+port=${BROKER_PORTS[0]}
+{
+  printf 'listener %s 127.0.0.1\nallow_anonymous true\npersistence false\n' "$port"
+  broker_root_user
+} >"$work/mosquitto.conf"
+broker_start "$work/mosquitto.conf" "$port" || fail "mosquitto did not start" "$work/mosquitto.out"
 
 "$smqtt" pub -h 127.0.0.1 -p "$port" -t t -m hi >"$work/pub.log" 2>&1 || fail "smqtt pub exited with $?" "$work/pub.log"
 

@@ -11,17 +11,9 @@ readings=${1:-5}
 case "$readings" in '' | *[!0-9]* | 0) echo "usage: $0 [readings, a positive number]" >&2; exit 2 ;; esac
 
 bash scripts/ensure-mosquitto.sh
-work=$(mktemp -d -t smqtt-sample.XXXXXX)
-broker_pid=
-watcher_pid=
-cleanup() {
-  for pid in $watcher_pid $broker_pid; do
-    kill "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  done
-  rm -rf "$work"
-}
-trap cleanup EXIT
+source scripts/lib/broker.sh
+broker_init smqtt-sample
+work=$BROKER_WORK
 fail() {
   [ -n "${2:-}" ] && [ -f "$2" ] && tail -n 20 "$2" >&2
   echo "sample-worker: FAILED: $1" >&2
@@ -40,39 +32,24 @@ smqtt certs client -d "$work" --name sample-worker >/dev/null
 smqtt certs client -d "$work" --name sample-watcher >/dev/null
 ls "$work"/*.crt | sed 's|^|   |'
 
-# A free loopback port: one that refuses a connection now.
-port=
-for _ in $(seq 1 50); do
-  candidate=$((20000 + RANDOM % 40000))
-  if ! (exec 3<>"/dev/tcp/127.0.0.1/$candidate") 2>/dev/null; then
-    port=$candidate
-    break
-  fi
-done
-[ -n "$port" ] || fail "no free loopback port found"
+broker_free_ports 1 || fail "no free loopback port found"
+port=${BROKER_PORTS[0]}
 
 echo "== Mosquitto with a mutual-TLS listener on 127.0.0.1:$port (smqtt certs mosquitto-conf)"
 {
   echo "persistence false"
   echo "log_dest file $work/mosquitto.log"
   echo "log_type all"
-  # As root Mosquitto switches to user 'mosquitto', which cannot read the 0600 keys in our directory.
-  [ "$(id -u)" -eq 0 ] && echo "user root"
+  broker_root_user
   smqtt certs mosquitto-conf -d "$work" -p "$port" --bind 127.0.0.1
 } >"$work/mosquitto.conf"
-mosquitto=$(command -v mosquitto || echo /usr/sbin/mosquitto)
-"$mosquitto" -c "$work/mosquitto.conf" >"$work/mosquitto.out" 2>&1 &
-broker_pid=$!
-for _ in $(seq 1 100); do
-  (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
-  kill -0 "$broker_pid" 2>/dev/null || fail "mosquitto exited" "$work/mosquitto.out"
-  sleep 0.1
-done
+broker_start "$work/mosquitto.conf" "$port" || fail "mosquitto did not start" "$work/mosquitto.out"
 
 # The watcher subscribes first and is waited for, so no reading is published before anyone listens.
 mosquitto_sub -h 127.0.0.1 -p "$port" --cafile "$work/ca.crt" --cert "$work/sample-watcher.crt" --key "$work/sample-watcher.key" \
   -i sample-watcher -t 'sample/#' -q 1 -C "$readings" -W $((readings + 30)) >"$work/received.txt" 2>"$work/watcher.err" &
 watcher_pid=$!
+broker_track "$watcher_pid"
 for _ in $(seq 1 100); do
   grep -q "Received SUBSCRIBE from sample-watcher" "$work/mosquitto.log" 2>/dev/null && break
   kill -0 "$watcher_pid" 2>/dev/null || fail "mosquitto_sub exited" "$work/watcher.err"
@@ -91,7 +68,6 @@ Mqtt__Port=$port \
   || fail "the worker exited with $?"
 
 wait "$watcher_pid" 2>/dev/null || true
-watcher_pid=
 got=$(grep -c '"sequence"' "$work/received.txt" || true)
 echo "== A second client (mosquitto_sub over mutual TLS) received $got of $readings readings:"
 sed 's|^|   |' "$work/received.txt"

@@ -14,36 +14,19 @@ runs="${RUNS:-21}"
 command -v mosquitto_pub >/dev/null || { echo "startup-bench: mosquitto_pub is missing (scripts/ensure-mosquitto.sh)" >&2; exit 1; }
 [ -x /usr/bin/time ] || { echo "startup-bench: /usr/bin/time is missing (apt-get install time)" >&2; exit 1; }
 
-work=$(mktemp -d -t smqtt-startup.XXXXXX)
-broker_pid=
-cleanup() {
-  if [ -n "$broker_pid" ]; then
-    kill "$broker_pid" 2>/dev/null
-    wait "$broker_pid" 2>/dev/null
-  fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-ports=()
-for _ in $(seq 1 200); do
-  candidate=$((20000 + RANDOM % 40000))
-  if ! (exec 3<>"/dev/tcp/127.0.0.1/$candidate") 2>/dev/null && [[ " ${ports[*]} " != *" $candidate "* ]]; then
-    ports+=("$candidate")
-  fi
-  [ "${#ports[@]}" -eq 3 ] && break
-done
-plain=${ports[0]} tls=${ports[1]} mtls=${ports[2]}
+source "$root/scripts/lib/broker.sh"
+broker_init smqtt-startup
+work=$BROKER_WORK
+broker_free_ports 3 || { echo "startup-bench: no three free loopback ports found" >&2; exit 1; }
+plain=${BROKER_PORTS[0]} tls=${BROKER_PORTS[1]} mtls=${BROKER_PORTS[2]}
 
 pki="$work/pki"
-mkdir -p "$pki"
-{ "$smqtt" certs ca --dir "$pki" && "$smqtt" certs server --dir "$pki" && "$smqtt" certs client --dir "$pki" --name bench; } >/dev/null \
-  || { echo "startup-bench: smqtt certs failed" >&2; exit 1; }
+broker_certs "$pki" "$smqtt" -- bench || { cat "$pki/certs.log" >&2; echo "startup-bench: smqtt certs failed" >&2; exit 1; }
 cat >"$work/mosquitto.conf" <<CONF
 per_listener_settings true
 persistence false
 log_dest file $work/broker.log
-$([ "$(id -u)" -eq 0 ] && echo "user root")
+$(broker_root_user)
 listener $plain 127.0.0.1
 allow_anonymous true
 listener $tls 127.0.0.1
@@ -58,14 +41,8 @@ keyfile $pki/server.key
 require_certificate true
 use_identity_as_username true
 CONF
-mosquitto=$(command -v mosquitto || echo /usr/sbin/mosquitto)
-"$mosquitto" -c "$work/mosquitto.conf" >"$work/mosquitto.log" 2>&1 &
-broker_pid=$!
-for _ in $(seq 1 100); do
-  grep -q " running" "$work/broker.log" 2>/dev/null && break
-  sleep 0.1
-done
-grep -q " running" "$work/broker.log" 2>/dev/null || { cat "$work/mosquitto.log" >&2; echo "startup-bench: mosquitto did not start" >&2; exit 1; }
+broker_start "$work/mosquitto.conf" "$plain" "$tls" "$mtls" \
+  || { cat "$work/mosquitto.out" >&2; echo "startup-bench: mosquitto did not start" >&2; exit 1; }
 
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 

@@ -197,6 +197,24 @@ public sealed class BenchTests(MosquittoFixture broker)
     }
 
     [Fact]
+    public async Task Conn_reports_the_time_to_all_connected_apart_from_the_hold_and_the_memory_they_take()
+    {
+        var result = await RunAsync(BenchMode.Conn, [.. ListenerArguments.For(broker, Listener.MutualTls), "-c", "4", "--duration", "0.5", "--json"]);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        using var json = JsonDocument.Parse(result.Text);
+        var root = json.RootElement;
+        var connecting = root.GetProperty("connect_duration_s").GetDouble();
+        Assert.True(connecting > 0, result.Text);
+        Assert.True(root.GetProperty("duration_s").GetDouble() >= connecting + 0.5, result.Text);
+        Assert.Equal(4 / connecting, root.GetProperty("connects_per_s").GetDouble(), 4 / connecting * 0.01 + 0.1);
+        var before = root.GetProperty("rss_before_mb").GetDouble();
+        var connected = root.GetProperty("rss_connected_mb").GetDouble();
+        Assert.True(before > 1 && connected > 1, result.Text);
+        Assert.Equal((connected - before) * 1024 / 4, root.GetProperty("rss_kb_per_connection").GetDouble(), 30.0);
+    }
+
+    [Fact]
     public async Task Tput_over_tls_at_qos_1_receives_every_message_it_sent()
     {
         var result = await RunAsync(BenchMode.Tput, [.. ListenerArguments.For(broker, Listener.Tls), "-L", "2000", "-q", "1", "-M", "20",
@@ -282,6 +300,17 @@ public sealed class BenchTests(MosquittoFixture broker)
         Assert.Equal(1, result.ExitCode);
         Assert.StartsWith("Error: no client connected: client 0:", result.Error, StringComparison.Ordinal);
         Assert.Empty(result.Output);
+    }
+
+    [Fact]
+    public async Task Conn_summary_names_the_time_to_all_connected_and_the_memory_per_connection()
+    {
+        var result = await RunAsync(BenchMode.Conn, [.. ListenerArguments.For(broker, Listener.Plain), "-c", "2", "--duration", "0"]);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.StartsWith("smqtt bench conn: 2 of 2 clients, 2 connections in ", result.Text, StringComparison.Ordinal);
+        Assert.Contains("all connected in ", result.Text, StringComparison.Ordinal);
+        Assert.Contains(" KB per connection)", result.Text, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -86,6 +86,11 @@ internal static class BenchReport
         }
 
         text.Append(culture, $"connect (TCP, {(arguments.Client.Tls.Enabled ? "TLS, " : string.Empty)}CONNECT/CONNACK): p50 {Millis(stats.Connect.Percentile(0.5))} over {stats.Connect.Count} connections\n");
+        if (arguments.Mode == BenchMode.Conn)
+        {
+            text.Append(culture, $"all connected in {runner.ConnectWall.TotalSeconds:0.000} s ({ConnectRate(runner):0} per second); resident memory {runner.RssBeforeConnectMegabytes:0.0} MB before, {runner.RssConnectedMegabytes:0.0} MB connected ({RssPerConnectionKilobytes(runner):0.0} KB per connection)\n");
+        }
+
         text.Append(culture, $"cost: {meter.Cpu.TotalSeconds:0.000} s CPU ({CpuPer100k(messages, meter):0.000} s per 100k), {AllocPerMessage(messages, meter):0} B allocated per {Singular(arguments.Mode)}, peak RSS {meter.PeakRssMegabytes:0.0} MB\n");
         if (meter.BrokerCpuPercent is { } broker)
         {
@@ -132,6 +137,16 @@ internal static class BenchReport
             {
                 json.WriteNumber("warmup", arguments.Warmup);
                 json.WriteString("responder", arguments.Self ? "self" : "separate");
+            }
+
+            if (arguments.Mode == BenchMode.Conn)
+            {
+                // Before the hold: msgs_per_s and duration_s below include --duration.
+                json.WriteNumber("connect_duration_s", Math.Round(runner.ConnectWall.TotalSeconds, 6));
+                json.WriteNumber("connects_per_s", Math.Round(ConnectRate(runner), 1));
+                json.WriteNumber("rss_before_mb", Math.Round(runner.RssBeforeConnectMegabytes, 1));
+                json.WriteNumber("rss_connected_mb", Math.Round(runner.RssConnectedMegabytes, 1));
+                WriteNullable(json, "rss_kb_per_connection", runner.ConnectedClients > 0 ? Math.Round(RssPerConnectionKilobytes(runner), 1) : null);
             }
 
             json.WriteNumber("messages", messages);
@@ -188,6 +203,11 @@ internal static class BenchReport
     };
 
     private static string Singular(BenchMode mode) => Noun(mode)[..^1];
+
+    private static double ConnectRate(BenchRunner runner) => runner.ConnectWall > TimeSpan.Zero ? runner.ConnectedClients / runner.ConnectWall.TotalSeconds : 0;
+
+    private static double RssPerConnectionKilobytes(BenchRunner runner) =>
+        runner.ConnectedClients > 0 ? (runner.RssConnectedMegabytes - runner.RssBeforeConnectMegabytes) * 1024 / runner.ConnectedClients : 0;
 
     private static double SentRate(BenchRunner runner) => runner.SendWall > TimeSpan.Zero ? runner.Stats.Sent / runner.SendWall.TotalSeconds : 0;
 

@@ -34,6 +34,15 @@ internal sealed partial class BenchRunner(BenchArguments arguments, CliStreams s
 
     public int ConnectedClients => _clients.Count;
 
+    /// <summary>conn: from the first connect started until every client had connected or failed.</summary>
+    public TimeSpan ConnectWall { get; private set; }
+
+    /// <summary>conn: this process's resident memory just before the first connect.</summary>
+    public double RssBeforeConnectMegabytes { get; private set; }
+
+    /// <summary>conn: this process's resident memory once every client had connected, before holding them.</summary>
+    public double RssConnectedMegabytes { get; private set; }
+
     public async Task<int> RunAsync(CancellationToken cancellationToken)
     {
         var connector = new ClientConnector(arguments.Client, streams);
@@ -48,9 +57,18 @@ internal sealed partial class BenchRunner(BenchArguments arguments, CliStreams s
             if (arguments.Mode == BenchMode.Conn)
             {
                 Meter.Start();
+                RssBeforeConnectMegabytes = ResourceMeter.CurrentRssMegabytes();
             }
 
+            var connectStart = Stopwatch.GetTimestamp();
             await ConnectAllAsync(options, stop.Token).ConfigureAwait(false);
+            if (arguments.Mode == BenchMode.Conn)
+            {
+                // What holding the connections costs: the resident delta over them is the memory per connection.
+                ConnectWall = Stopwatch.GetElapsedTime(connectStart);
+                RssConnectedMegabytes = ResourceMeter.CurrentRssMegabytes();
+            }
+
             if (_clients.Count == 0)
             {
                 throw new CliException($"no client connected: {Stats.FirstError}");

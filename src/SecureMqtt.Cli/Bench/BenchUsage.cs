@@ -28,7 +28,8 @@ Usage: smqtt bench pub  [-c clients] [-I interval-ms] [-L count] [-q qos] [-s by
  -i : client id; each client appends _<number>. Defaults to smqtt_bench_<mode>_<pid>.
  --duration : stop after this many seconds (conn: hold the connections that long). Without it, -L or Ctrl-C ends.
  --json : print one JSON line at the end: msgs_per_s, p50_us, p90_us, p99_us, connect_ms (median), cpu_s_per_100k,
-          alloc_bytes_per_msg, peak_rss_mb, errors, and broker_cpu_pct with --broker-pid.
+          alloc_bytes_per_msg, peak_rss_mb, errors, and broker_cpu_pct with --broker-pid; conn adds
+          connect_duration_s, connects_per_s, rss_before_mb, rss_connected_mb and rss_kb_per_connection.
  --broker-pid : the broker's process id on this machine, to report its CPU share (from /proc/PID/stat).
 
 tput: one subscriber, then one publisher sending -L messages (default 100000, -s 64); the clock runs from the

@@ -69,6 +69,13 @@ internal sealed class ResourceMeter(int? brokerPid)
         }
     }
 
+    /// <summary>This process's resident memory now (VmRSS), in MB.</summary>
+    public static double CurrentRssMegabytes()
+    {
+        using var self = Process.GetCurrentProcess();
+        return self.WorkingSet64 / (1024.0 * 1024.0);
+    }
+
     private static TimeSpan OwnCpu()
     {
         using var self = Process.GetCurrentProcess();
