@@ -18,17 +18,7 @@ internal sealed class PskTransport(IMqttTransport inner, MqttTlsOptions options,
     public async ValueTask<ConnectedTransport> ConnectAsync(CancellationToken cancellationToken)
     {
         var targetHost = options.TargetHost ?? host;
-        var managed = options.PskImplementation switch
-        {
-            MqttPskImplementation.Managed => true,
-            MqttPskImplementation.OpenSsl => false,
-            _ => !PskTlsStream.IsSupported,
-        };
-        if (!managed && !PskTlsStream.IsSupported)
-        {
-            throw new MqttTlsException(MqttTlsFailureKind.PlatformNotSupported,
-                "PskImplementation is OpenSsl, but TLS-PSK over OpenSSL needs OpenSSL 3 (libssl.so.3), which this platform does not have. Use PskImplementation Auto or Managed here, which run TLS-PSK in managed code.");
-        }
+        var managed = Resolve(options.PskImplementation, PskTlsStream.IsSupported) == MqttPskImplementation.Managed;
 
         var pskOptions = new PskTlsClientOptions
         {
@@ -79,6 +69,16 @@ internal sealed class PskTransport(IMqttTransport inner, MqttTlsOptions options,
         RecordHandshake(handshakeStarted, info.Protocol, null);
         return new ConnectedTransport(tls) { Security = new TlsSecurity(info) };
     }
+
+    /// <summary>Which implementation a connect uses: Auto takes OpenSSL where it loads; OpenSsl without it cannot connect.</summary>
+    internal static MqttPskImplementation Resolve(MqttPskImplementation requested, bool openSslAvailable) => requested switch
+    {
+        MqttPskImplementation.Managed => MqttPskImplementation.Managed,
+        MqttPskImplementation.OpenSsl when openSslAvailable => MqttPskImplementation.OpenSsl,
+        MqttPskImplementation.OpenSsl => throw new MqttTlsException(MqttTlsFailureKind.PlatformNotSupported,
+            "PskImplementation is OpenSsl, but TLS-PSK over OpenSSL needs OpenSSL 3 (libssl.so.3), which this platform does not have. Use PskImplementation Auto or Managed here, which run TLS-PSK in managed code."),
+        _ => openSslAvailable ? MqttPskImplementation.OpenSsl : MqttPskImplementation.Managed,
+    };
 
     private void RecordHandshake(long started, SslProtocols? protocol, Exception? error)
     {
