@@ -124,4 +124,17 @@ public sealed class ManagedPskTests(ITestOutputHelper output) : IAsyncLifetime
         output.WriteLine(error.Message);
         Assert.Equal(MqttTlsFailureKind.ConnectionClosedDuringHandshake, error.Kind);
     }
+
+    [Theory]
+    [MemberData(nameof(Versions))]
+    public async Task A_certificate_listener_without_PSK_is_refused_rather_than_trusted(SslProtocols version)
+    {
+        await using var certificates = new TlsLab();
+        var port = await certificates.StartMosquittoAsync(certificates.Server("broker"));
+
+        var error = await TlsLab.ConnectFailsAsync(TlsLab.Options(port, Managed(Identity, HexKey, version)));
+
+        output.WriteLine(error.Message);
+        Assert.Equal(MqttTlsFailureKind.NoCommonCipherSuite, error.Kind);
+    }
 }
