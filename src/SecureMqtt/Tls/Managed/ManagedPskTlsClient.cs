@@ -53,9 +53,7 @@ internal sealed class ManagedPskTlsClient : PskTlsClient
     /// <summary>The alert the server sent, or -1.</summary>
     public short AlertReceived { get; private set; } = -1;
 
-    /// <summary>The fatal alert this side raised, or -1, and what BouncyCastle said about it.</summary>
-    public short AlertRaised { get; private set; } = -1;
-
+    /// <summary>What BouncyCastle said about the fatal alert this side raised, if it raised one.</summary>
     public string? AlertRaisedMessage { get; private set; }
 
     /// <summary>True when the server skipped the PSK and presented a certificate instead.</summary>
@@ -64,9 +62,6 @@ internal sealed class ManagedPskTlsClient : PskTlsClient
     public bool HandshakeComplete { get; private set; }
 
     public bool OfferedTls13 => _versions.Any(TlsUtilities.IsTlsV13);
-
-    /// <summary>How often BouncyCastle took the key: zero means the handshake never reached the PSK.</summary>
-    public int KeyUses => _key.Uses;
 
     public ProtocolVersion? NegotiatedVersion { get; private set; }
 
@@ -121,7 +116,6 @@ internal sealed class ManagedPskTlsClient : PskTlsClient
     {
         if (alertLevel == AlertLevel.fatal)
         {
-            AlertRaised = alertDescription;
             AlertRaisedMessage = message ?? cause?.Message;
         }
     }
@@ -135,11 +129,9 @@ internal sealed class ManagedPskTlsClient : PskTlsClient
         HandshakeComplete = true;
     }
 
-    /// <summary>The identity and key for the TLS 1.2 key exchange; counts uses so a failure can tell whether the PSK was reached.</summary>
+    /// <summary>The identity and key for the TLS 1.2 key exchange, in arrays this client owns and zeroes.</summary>
     private sealed class KeyHolder(byte[] identity, byte[] key) : TlsPskIdentity
     {
-        public int Uses { get; private set; }
-
         public void SkipIdentityHint()
         {
         }
@@ -152,11 +144,7 @@ internal sealed class ManagedPskTlsClient : PskTlsClient
 
         public byte[] GetIdentity() => identity;
 
-        public byte[] GetPsk()
-        {
-            Uses++;
-            return key;
-        }
+        public byte[] GetPsk() => key;
 
         public void Clear() => CryptographicOperations.ZeroMemory(key);
     }
