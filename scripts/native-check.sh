@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the Native AOT smqtt (scripts/build-native.sh) and checks that the binary really works, against a throwaway
 # Mosquitto on free loopback ports with a PKI the binary makes itself: `certs` (ca, server, client, inspect),
-# pub/sub over plain TCP, TLS, mutual TLS and TLS-PSK, `pub --store` (SQLite, loaded from beside the binary),
+# pub/sub over plain TCP, TLS, mutual TLS and TLS-PSK (OpenSSL and managed), `pub --store` (SQLite, loaded from beside the binary),
 # `sub -F %j` (JSON), `bench pub --json`, `doctor` and `doctor --json`. Not part of scripts/test.sh: the native build takes minutes.
 # Ends with one line, "native-check: ok ..." or "native-check: FAILED ...".
 # Usage: scripts/native-check.sh             build, then check
@@ -106,6 +106,8 @@ roundtrip plain "$plain"
 roundtrip tls "$tls" --cafile "$pki/ca.crt"
 roundtrip mtls "$mtls" --cafile "$pki/ca.crt" --cert "$pki/device1.crt" --key "$pki/device1.key"
 roundtrip psk "$psk" --psk "$psk_key" --psk-identity psk-device
+# The managed TLS-PSK path (BouncyCastle) compiled ahead of time: trimming must have kept what it reaches.
+roundtrip psk-managed "$psk" --psk "$psk_key" --psk-identity psk-device --psk-impl managed
 
 # --store: the SQLite session store (e_sqlite3 beside the binary); a second run reopens the same file.
 run store-1 "$smqtt" pub -h localhost -p "$plain" -i native-store -t native/store -q 1 -m one --store "$work/session.db"

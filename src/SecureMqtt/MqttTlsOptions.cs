@@ -109,10 +109,17 @@ public sealed record MqttTlsOptions
 
     /// <summary>
     /// Connect with TLS-PSK (an identity and a shared key, no certificates) instead of certificate TLS, as
-    /// Mosquitto's <c>psk_hint</c>/<c>psk_file</c> listeners expect. Needs OpenSSL 3 (Linux). Contradicts the CA,
-    /// client certificate, pin, CRL and ALPN settings.
+    /// Mosquitto's <c>psk_hint</c>/<c>psk_file</c> listeners expect. Runs over the system OpenSSL 3 where it loads and
+    /// over a managed implementation elsewhere (see <see cref="PskImplementation"/>). Contradicts the CA, client
+    /// certificate, pin, CRL and ALPN settings.
     /// </summary>
     public MqttPreSharedKey? PreSharedKey { get; init; }
+
+    /// <summary>
+    /// Which TLS implementation carries <see cref="PreSharedKey"/>: <see cref="MqttPskImplementation.Auto"/> (default)
+    /// takes the system OpenSSL 3 where it loads and the managed one elsewhere. Ignored without a pre-shared key.
+    /// </summary>
+    public MqttPskImplementation PskImplementation { get; init; }
 
     /// <summary>
     /// How long the TLS handshake may take after TCP connected, e.g. against a peer that accepts the connection and
@@ -156,5 +163,6 @@ public sealed record MqttTlsOptions
         $"CheckCertificateRevocation = {CheckCertificateRevocation}, AllowUntrustedServerCertificate = {AllowUntrustedServerCertificate}, " +
         $"PinnedPublicKeys = [{string.Join(", ", PinnedPublicKeys)}], PinOnly = {PinOnly}, CrlFile = {CrlFile}, " +
         $"AllowWeakServerCertificates = {AllowWeakServerCertificates}, PreSharedKey = {PreSharedKey?.ToString() ?? "null"}, " +
+        $"PskImplementation = {PskImplementation}, " +
         $"HandshakeTimeout = {HandshakeTimeout?.ToString() ?? "null"} }}";
 }

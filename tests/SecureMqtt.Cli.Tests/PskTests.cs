@@ -44,4 +44,46 @@ public sealed class PskTests
         Assert.Equal(1, result.ExitCode);
         Assert.Contains("Only one of --psk", result.Error, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Pub_with_psk_impl_managed_reaches_mosquitto_sub_and_doctor_names_the_managed_path()
+    {
+        var directory = Directory.CreateTempSubdirectory("smqtt-psk-").FullName;
+        try
+        {
+            var pskFile = Path.Combine(directory, "psk.txt");
+            await File.WriteAllTextAsync(pskFile, $"{Identity}:{Key}\n");
+            var port = FreePort.Next();
+            await using var broker = await MosquittoBroker.StartAsync([new MosquittoListener { Port = port, PskHint = "cli-tests", PskFile = pskFile }]);
+            string[] connection = ["-h", "127.0.0.1", "-p", $"{port}", "--psk-identity", Identity, "--psk", Key];
+            var topic = ListenerArguments.Topic("psk-managed");
+            await using var observer = await MosquittoSubscription.StartAsync(connection, topic);
+
+            var pub = await Smqtt.PubAsync([.. connection, "--psk-impl", "managed", "-t", topic, "-m", "over managed psk", "-q", "1"]);
+            var managed = await Smqtt.DoctorAsync([.. connection, "--psk-impl", "managed", "--timeout", "5"]);
+            var auto = await Smqtt.DoctorAsync([.. connection, "--timeout", "5"]);
+
+            Assert.True(pub.ExitCode == 0, pub.ToString());
+            Assert.Equal(["over managed psk"], await observer.WaitForMessagesAsync());
+            Assert.True(managed.ExitCode == 0, managed.ToString());
+            Assert.Contains("TLS-PSK implementation: managed (BouncyCastle)", managed.Text, StringComparison.Ordinal);
+            Assert.True(auto.ExitCode == 0, auto.ToString());
+            Assert.Contains("TLS-PSK implementation: system OpenSSL 3", auto.Text, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Theory]
+    [InlineData(new[] { "--psk-impl", "managed", "-t", "x", "-m", "y" }, "--psk-impl chooses how --psk connects")]
+    [InlineData(new[] { "--psk", Key, "--psk-identity", Identity, "--psk-impl", "gnutls", "-t", "x", "-m", "y" }, "--psk-impl gnutls is not known")]
+    public async Task Psk_impl_misuse_is_a_usage_error_that_says_what_to_give(string[] arguments, string expected)
+    {
+        var result = await Smqtt.PubAsync(arguments);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains(expected, result.Error, StringComparison.Ordinal);
+    }
 }

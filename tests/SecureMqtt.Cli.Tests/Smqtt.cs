@@ -38,6 +38,16 @@ internal static class Smqtt
         return new CliResult(code, output.ToArray(), error.ToString());
     }
 
+    public static async Task<CliResult> DoctorAsync(IEnumerable<string> args)
+    {
+        var output = new MemoryStream();
+        var error = new StringWriter();
+        var streams = new CliStreams(output, error, new MemoryStream(), inputIsTerminal: false);
+        using var timeout = new CancellationTokenSource(Timeout);
+        var code = await SecureMqtt.Cli.Doctor.DoctorCommand.RunAsync([.. args], streams, timeout.Token);
+        return new CliResult(code, output.ToArray(), error.ToString());
+    }
+
     /// <summary>Starts smqtt sub; the returned run's <see cref="SubRun.Subscribed"/> completes once SUBACK arrived.</summary>
     public static SubRun StartSub(IEnumerable<string> args) => new([.. args]);
 }

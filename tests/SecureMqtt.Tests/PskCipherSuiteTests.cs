@@ -19,7 +19,7 @@ public class PskCipherSuiteTests
     [Fact]
     public void A_PSK_connection_reports_version_suite_and_identity_and_no_certificate()
     {
-        var info = MqttTlsInfo.ForPreSharedKey("TLSv1.2", "ECDHE-PSK-AES128-CBC-SHA256", "broker", "device-1");
+        var info = MqttTlsInfo.ForPreSharedKey("TLSv1.2", "ECDHE-PSK-AES128-CBC-SHA256", "broker", "device-1", MqttPskImplementation.OpenSsl);
 
         Assert.Equal(SslProtocols.Tls12, info.Protocol);
         Assert.Equal(TlsCipherSuite.TLS_ECDHE_PSK_WITH_AES_128_CBC_SHA256, info.CipherSuite);
@@ -32,7 +32,7 @@ public class PskCipherSuiteTests
     [Fact]
     public void A_suite_unknown_to_dotnet_keeps_OpenSSLs_name()
     {
-        var info = MqttTlsInfo.ForPreSharedKey("TLSv1.2", "SOME-FUTURE-PSK-SUITE", "broker", "device-1");
+        var info = MqttTlsInfo.ForPreSharedKey("TLSv1.2", "SOME-FUTURE-PSK-SUITE", "broker", "device-1", MqttPskImplementation.OpenSsl);
 
         Assert.Equal("SOME-FUTURE-PSK-SUITE", info.CipherSuiteName);
         Assert.Equal(default, info.CipherSuite);

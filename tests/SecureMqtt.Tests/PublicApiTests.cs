@@ -35,6 +35,7 @@ public class PublicApiTests
             "SecureMqtt.MqttProxyFailureKind",
             "SecureMqtt.MqttProxyKind",
             "SecureMqtt.MqttProxyOptions",
+            "SecureMqtt.MqttPskImplementation",
             "SecureMqtt.MqttPublishResult",
             "SecureMqtt.MqttReconnectOptions",
             "SecureMqtt.MqttReconnectingEventArgs",
@@ -97,8 +98,8 @@ public class PublicMemberTests
     [Theory]
     [InlineData(typeof(MqttMessage), "PacketId: Nullable`1[UInt16]?")]
     [InlineData(typeof(MqttSubscribeResult), "PacketId: UInt16")]
-    [InlineData(typeof(MqttTlsInfo), "ServerCertificate: X509Certificate2?", "CipherSuiteName: String", "PreSharedKeyIdentity: String?")]
-    [InlineData(typeof(MqttTlsOptions), "CaCertificates: X509Certificate2Collection?", "ClientCertificate: X509Certificate2?")]
+    [InlineData(typeof(MqttTlsInfo), "ServerCertificate: X509Certificate2?", "CipherSuiteName: String", "PreSharedKeyIdentity: String?", "PskImplementation: Nullable`1[MqttPskImplementation]?")]
+    [InlineData(typeof(MqttTlsOptions), "CaCertificates: X509Certificate2Collection?", "ClientCertificate: X509Certificate2?", "PskImplementation: MqttPskImplementation")]
     [InlineData(typeof(MqttPreSharedKey), "IsDisposed: Boolean", "Key: ReadOnlyMemory`1[Byte]")]
     [InlineData(typeof(MqttClientOptions), "ConnectUserProperties: IReadOnlyList`1[MqttUserProperty]", "RequestProblemInformation: Boolean", "RequestResponseInformation: Boolean")]
     public void Properties_tools_rely_on_keep_their_type_and_nullability(Type type, params string[] expected)

@@ -259,7 +259,7 @@ internal sealed class ClientConnector : IAsyncDisposable
             try
             {
                 _psk = MqttPreSharedKey.FromHex(t.PskIdentity!, t.PskHex);
-                return new MqttTlsOptions { PreSharedKey = _psk, MinimumVersion = t.MinimumVersion };
+                return new MqttTlsOptions { PreSharedKey = _psk, MinimumVersion = t.MinimumVersion, PskImplementation = t.PskImplementation ?? MqttPskImplementation.Auto };
             }
             catch (FormatException ex)
             {

@@ -40,7 +40,9 @@ internal static class SharedUsage
  --tls-version : lowest TLS version: tlsv1.3 or tlsv1.2 (default).
  --tls-alpn : ALPN protocol to offer (repeatable).
  --insecure : do not check that the server certificate's host name matches (the chain is still verified).
- --psk, --psk-identity : TLS-PSK: hex key and identity, instead of certificates (OpenSSL 3, Linux).
+ --psk, --psk-identity : TLS-PSK: hex key and identity, instead of certificates.
+ --psk-impl : which TLS carries --psk: auto (default: the system OpenSSL 3 where it loads, else managed),
+              openssl or managed (BouncyCastle, any platform, no session resumption).
  --pin : trust the broker's public key sha256/<base64> (as smqtt certs inspect prints it; repeatable for
          key rotation). With --cafile/--capath/--tls-use-os-certs the chain must verify too; without them the
          pin replaces CA verification (the broker's own key must match; dates are still checked). Turns TLS on.

@@ -28,6 +28,9 @@ internal sealed class TlsArguments
 
     public string? PskIdentity { get; set; }
 
+    /// <summary>--psk-impl: which TLS implementation carries --psk; null leaves the library's Auto.</summary>
+    public MqttPskImplementation? PskImplementation { get; set; }
+
     /// <summary>--pin: public-key pins (sha256/...); with no CA option they replace CA verification (PinOnly).</summary>
     public List<string> Pins { get; } = [];
 
@@ -88,6 +91,15 @@ internal sealed class TlsArguments
             case "--psk-identity":
                 PskIdentity = cursor.Value(option, "identity");
                 break;
+            case "--psk-impl":
+                PskImplementation = cursor.Value(option, "implementation") switch
+                {
+                    "auto" => MqttPskImplementation.Auto,
+                    "openssl" => MqttPskImplementation.OpenSsl,
+                    "managed" => MqttPskImplementation.Managed,
+                    var v => throw new UsageException($"--psk-impl {v} is not known: use auto (OpenSSL 3 where it loads, else managed), openssl or managed."),
+                };
+                break;
             case "--pin":
                 Pins.Add(cursor.Value(option, "pin"));
                 break;
@@ -107,6 +119,11 @@ internal sealed class TlsArguments
         if (!Enabled)
         {
             return;
+        }
+
+        if (PskImplementation is not null && PskHex is null)
+        {
+            throw new UsageException("--psk-impl chooses how --psk connects: give it together with --psk and --psk-identity.");
         }
 
         if (PskHex is not null || PskIdentity is not null)

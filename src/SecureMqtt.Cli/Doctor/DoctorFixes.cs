@@ -42,7 +42,7 @@ internal static class DoctorFixes
         MqttTlsFailureKind.ConnectionClosedDuringHandshake => "Read the broker's log: it says why it dropped the handshake.",
         MqttTlsFailureKind.PskIdentityUnknown => "Use an identity listed in the broker's psk_file (--psk-identity).",
         MqttTlsFailureKind.PskKeyMismatch => "Use the key the broker's psk_file holds for this identity (--psk).",
-        MqttTlsFailureKind.PlatformNotSupported => "TLS-PSK needs Linux with OpenSSL 3; use certificates here.",
+        MqttTlsFailureKind.PlatformNotSupported => "--psk-impl openssl needs OpenSSL 3 (libssl.so.3), which this platform lacks; use --psk-impl managed or leave it out.",
         _ => "Run with -d and read the broker's log.",
     };
 }

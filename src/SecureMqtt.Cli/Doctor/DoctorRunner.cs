@@ -335,6 +335,7 @@ internal sealed class DoctorRunner(DoctorArguments arguments, MqttClientOptions 
             // TLS 1.3 PSK as OpenSSL offers it (psk_dhe_ke) always adds an ephemeral exchange; TLS 1.2 only in the (EC)DHE_PSK suites.
             yield return "key exchange: pre-shared key" + (info.Protocol == SslProtocols.Tls13 || suite.Contains("DHE_PSK", StringComparison.Ordinal)
                 ? " with (EC)DHE (forward secret)" : " only (not forward secret)");
+            yield return "TLS-PSK implementation: " + (info.PskImplementation == MqttPskImplementation.Managed ? "managed (BouncyCastle)" : "system OpenSSL 3");
             yield break;
         }
 

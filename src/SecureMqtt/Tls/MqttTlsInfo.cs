@@ -28,6 +28,9 @@ public sealed class MqttTlsInfo
     /// <summary>The TLS-PSK identity the connection was authenticated with, or null for certificate TLS.</summary>
     public string? PreSharedKeyIdentity { get; private init; }
 
+    /// <summary>Which implementation carried the TLS-PSK connection (OpenSsl or Managed), or null for certificate TLS.</summary>
+    public MqttPskImplementation? PskImplementation { get; private init; }
+
     /// <summary>The negotiated TLS version.</summary>
     public SslProtocols Protocol { get; }
 
@@ -58,8 +61,8 @@ public sealed class MqttTlsInfo
     /// <summary>True when a client certificate was configured and offered to the broker.</summary>
     public bool ClientCertificateSent { get; internal init; }
 
-    /// <summary>What a TLS-PSK handshake negotiated, from OpenSSL's names for version and suite.</summary>
-    internal static MqttTlsInfo ForPreSharedKey(string openSslVersion, string openSslCipher, string targetHost, string identity)
+    /// <summary>What a TLS-PSK handshake negotiated, from OpenSSL's names for version and suite (the managed path reports IANA suite names).</summary>
+    internal static MqttTlsInfo ForPreSharedKey(string openSslVersion, string openSslCipher, string targetHost, string identity, MqttPskImplementation implementation)
     {
         var protocol = openSslVersion switch
         {
@@ -72,6 +75,7 @@ public sealed class MqttTlsInfo
         {
             CipherSuiteName = suite?.ToString() ?? openSslCipher,
             PreSharedKeyIdentity = identity,
+            PskImplementation = implementation,
         };
     }
 }

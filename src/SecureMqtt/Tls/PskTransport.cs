@@ -1,12 +1,14 @@
 using System.Security.Authentication;
 using Microsoft.Extensions.Logging;
+using SecureMqtt.Tls.Managed;
 using SecureMqtt.Tls.OpenSsl;
 using SecureMqtt.Transport;
 
 namespace SecureMqtt.Tls;
 
 /// <summary>
-/// TLS-PSK over an inner transport with <see cref="PskTlsStream"/> (system OpenSSL 3). Its failures become the same
+/// TLS-PSK over an inner transport with <see cref="PskTlsStream"/> (system OpenSSL 3) or, where that is missing or
+/// <see cref="MqttTlsOptions.PskImplementation"/> asks for it, <see cref="ManagedPskTlsStream"/>. Its failures become the same
 /// <see cref="MqttTlsException"/> certificate TLS throws, so nothing above the transport knows which TLS is in use.
 /// </summary>
 /// <remarks><paramref name="sessions"/>: the client's PSK sessions, offered again so that a reconnect resumes.</remarks>
@@ -16,11 +18,7 @@ internal sealed class PskTransport(IMqttTransport inner, MqttTlsOptions options,
     public async ValueTask<ConnectedTransport> ConnectAsync(CancellationToken cancellationToken)
     {
         var targetHost = options.TargetHost ?? host;
-        if (!PskTlsStream.IsSupported)
-        {
-            throw new MqttTlsException(MqttTlsFailureKind.PlatformNotSupported,
-                "TLS-PSK needs OpenSSL 3 (libssl.so.3), which this platform does not have (it is available on Linux). Use certificate TLS here: set MqttTlsOptions.CaFile instead of PreSharedKey.");
-        }
+        var managed = Resolve(options.PskImplementation, PskTlsStream.IsSupported) == MqttPskImplementation.Managed;
 
         var pskOptions = new PskTlsClientOptions
         {
@@ -30,15 +28,27 @@ internal sealed class PskTransport(IMqttTransport inner, MqttTlsOptions options,
             MaximumVersion = options.EnabledProtocolsOverride ?? SslProtocols.None,
             ServerName = targetHost,
             HandshakeTimeout = options.HandshakeTimeout ?? Timeout.InfiniteTimeSpan,
-            SessionCache = sessions,
+            // The managed path keeps no sessions: every handshake is a full one.
+            SessionCache = managed ? null : sessions,
         };
 
         var tcp = await inner.ConnectAsync(cancellationToken).ConfigureAwait(false);
         var handshakeStarted = System.Diagnostics.Stopwatch.GetTimestamp();
-        PskTlsStream tls;
+        Stream tls;
+        string protocol, cipherSuite;
+        var resumed = false;
         try
         {
-            tls = await PskTlsStream.ConnectAsync(tcp.Stream, pskOptions, cancellationToken).ConfigureAwait(false);
+            if (managed)
+            {
+                var stream = await ManagedPskTlsStream.ConnectAsync(tcp.Stream, pskOptions, cancellationToken).ConfigureAwait(false);
+                (tls, protocol, cipherSuite) = (stream, stream.NegotiatedProtocol, stream.CipherSuite);
+            }
+            else
+            {
+                var stream = await PskTlsStream.ConnectAsync(tcp.Stream, pskOptions, cancellationToken).ConfigureAwait(false);
+                (tls, protocol, cipherSuite, resumed) = (stream, stream.NegotiatedProtocol, stream.CipherSuite, stream.SessionResumed);
+            }
         }
         catch (PskTlsException ex)
         {
@@ -54,11 +64,21 @@ internal sealed class PskTransport(IMqttTransport inner, MqttTlsOptions options,
             throw;
         }
 
-        Log.PskEstablished(logger, targetHost, tls.NegotiatedProtocol, tls.CipherSuite, key.Identity, tls.SessionResumed);
-        var info = MqttTlsInfo.ForPreSharedKey(tls.NegotiatedProtocol, tls.CipherSuite, targetHost, key.Identity);
+        Log.PskEstablished(logger, targetHost, protocol, cipherSuite, key.Identity, resumed);
+        var info = MqttTlsInfo.ForPreSharedKey(protocol, cipherSuite, targetHost, key.Identity, managed ? MqttPskImplementation.Managed : MqttPskImplementation.OpenSsl);
         RecordHandshake(handshakeStarted, info.Protocol, null);
         return new ConnectedTransport(tls) { Security = new TlsSecurity(info) };
     }
+
+    /// <summary>Which implementation a connect uses: Auto takes OpenSSL where it loads; OpenSsl without it cannot connect.</summary>
+    internal static MqttPskImplementation Resolve(MqttPskImplementation requested, bool openSslAvailable) => requested switch
+    {
+        MqttPskImplementation.Managed => MqttPskImplementation.Managed,
+        MqttPskImplementation.OpenSsl when openSslAvailable => MqttPskImplementation.OpenSsl,
+        MqttPskImplementation.OpenSsl => throw new MqttTlsException(MqttTlsFailureKind.PlatformNotSupported,
+            "PskImplementation is OpenSsl, but TLS-PSK over OpenSSL needs OpenSSL 3 (libssl.so.3), which this platform does not have. Use PskImplementation Auto or Managed here, which run TLS-PSK in managed code."),
+        _ => openSslAvailable ? MqttPskImplementation.OpenSsl : MqttPskImplementation.Managed,
+    };
 
     private void RecordHandshake(long started, SslProtocols? protocol, Exception? error)
     {

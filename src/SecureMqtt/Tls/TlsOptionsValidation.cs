@@ -21,6 +21,7 @@ internal static class TlsOptionsValidation
         Require(!(tls.AllowUntrustedServerCertificate && (pins.Count > 0 || tls.CrlFile is not null)), nameof(tls.AllowUntrustedServerCertificate),
             "AllowUntrustedServerCertificate switches verification off, which contradicts PinnedPublicKeys and CrlFile.");
         Require(tls.HandshakeTimeout is null || tls.HandshakeTimeout > TimeSpan.Zero, nameof(tls.HandshakeTimeout), "HandshakeTimeout must be positive.");
+        Require(Enum.IsDefined(tls.PskImplementation), nameof(tls.PskImplementation), "PskImplementation must be Auto, OpenSsl or Managed.");
 
         if (tls.PreSharedKey is { } psk)
         {

@@ -40,6 +40,8 @@ public sealed class PskTests : IAsyncLifetime
         Assert.Equal(Identity, client.TlsInfo.PreSharedKeyIdentity);
         Assert.NotEqual(System.Security.Authentication.SslProtocols.None, client.TlsInfo.Protocol);
         Assert.StartsWith("TLS_", client.TlsInfo.CipherSuiteName, StringComparison.Ordinal);
+        // Auto keeps the system OpenSSL where it loads; the managed path is the fallback (ManagedPskTests force it).
+        Assert.Equal(SecureMqtt.Tls.OpenSsl.PskTlsStream.IsSupported ? MqttPskImplementation.OpenSsl : MqttPskImplementation.Managed, client.TlsInfo.PskImplementation);
     }
 
     [Fact]
