@@ -93,10 +93,18 @@ public class MetricsTests
 
         // The counter moves once the flush loop's stream write returned, which can be after the broker has read the
         // bytes: wait for it rather than read it at once.
+        // The count is taken before the sum: a measurement landing between the two then ends the next wait at once,
+        // where counting after the sum would wait for one more that never comes.
         using var cts = new CancellationTokenSource(Timeout);
-        while (Sum("transmit") < 20_000)
+        while (true)
         {
-            await io.WaitForMeasurementsAsync(io.GetMeasurementSnapshot().Count + 1).WaitAsync(cts.Token);
+            var count = io.GetMeasurementSnapshot().Count;
+            if (Sum("transmit") >= 20_000)
+            {
+                break;
+            }
+
+            await io.WaitForMeasurementsAsync(count + 1).WaitAsync(cts.Token);
         }
 
         // 20 kB went out, only a CONNACK came in.
