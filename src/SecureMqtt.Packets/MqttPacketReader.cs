@@ -109,6 +109,30 @@ public static partial class MqttPacketReader
     public static MqttAck DecodeAck(in MqttFrame frame, MqttProtocolVersion version)
         => AckCodec.Decode(frame, version);
 
+    /// <summary>
+    /// Decodes PUBLISH without a packet object: the fields as a value (its <see cref="MqttPublishFields.Payload"/>
+    /// left empty) and the payload as a slice of <paramref name="frame"/>, which is only valid as long as the frame's
+    /// bytes are, so a caller that keeps the message copies it (into an array of its own or a pooled one). Topic
+    /// strings come from <paramref name="topics"/> when it has seen the same bytes. Checks what
+    /// <see cref="DecodePublish"/> checks.
+    /// </summary>
+    /// <param name="frame">A PUBLISH frame.</param>
+    /// <param name="version">The protocol version of the connection.</param>
+    /// <param name="topics">Recently decoded topics to reuse, or null to decode every topic.</param>
+    /// <param name="payload">The payload bytes, inside the frame.</param>
+    /// <returns>The packet's fields.</returns>
+    /// <exception cref="MqttProtocolException">The packet breaks the specification.</exception>
+    /// <exception cref="ArgumentException">The frame is not a PUBLISH.</exception>
+    public static MqttPublishFields DecodePublishFields(in MqttFrame frame, MqttProtocolVersion version, MqttTopicCache? topics, out ReadOnlySequence<byte> payload)
+    {
+        if (frame.Type != MqttPacketType.Publish)
+        {
+            throw new ArgumentException($"{FixedHeader.Name(frame.Type)} is not PUBLISH.", nameof(frame));
+        }
+
+        return PublishCodec.DecodeFields(frame, version, topics, out payload);
+    }
+
     /// <summary>Decodes PUBLISH; allocates the packet, the topic string, a copy of the payload and properties present.</summary>
     /// <param name="frame">A PUBLISH frame.</param>
     /// <param name="version">The protocol version of the connection.</param>

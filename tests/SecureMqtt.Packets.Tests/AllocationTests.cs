@@ -122,6 +122,39 @@ public class AllocationTests
     }
 
     [Fact]
+    public void DecodePublishFields_with_a_topic_cache_allocates_nothing_for_a_topic_seen_before()
+    {
+        var packets = PublishFieldsDecodeTests.Encode(new MqttPublishPacket { Topic = "sensors/kitchen/temperature", Payload = new byte[64] }, MqttProtocolVersion.V500)
+            .Concat(PublishFieldsDecodeTests.Encode(new MqttPublishPacket
+            {
+                Topic = "sensors/hall", Payload = new byte[16], QualityOfService = MqttQualityOfService.AtLeastOnce, PacketId = 3, MessageExpiryInterval = 60,
+            }, MqttProtocolVersion.V500))
+            .ToArray();
+        var cache = new MqttTopicCache();
+        long payloadBytes = 0;
+        Run(packets, cache, ref payloadBytes);
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < Iterations; i++)
+        {
+            Run(packets, cache, ref payloadBytes);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal((Iterations + 1) * (64 + 16), payloadBytes);
+
+        static void Run(byte[] packets, MqttTopicCache cache, ref long payloadBytes)
+        {
+            var buffer = new ReadOnlySequence<byte>(packets);
+            while (MqttPacketReader.TryReadFrame(ref buffer, 1024, out var frame))
+            {
+                MqttPacketReader.DecodePublishFields(frame, MqttProtocolVersion.V500, cache, out var payload);
+                payloadBytes += payload.Length;
+            }
+        }
+    }
+
+    [Fact]
     public void Decoding_a_publish_allocates_only_what_the_application_keeps()
     {
         var bytes = Vectors.Get("PUBLISH 3.1.1 QoS 1 retained").Bytes;

@@ -15,6 +15,30 @@ internal static class PublishCodec
 {
     public static MqttPublishPacket Decode(in MqttFrame frame, MqttProtocolVersion version)
     {
+        var fields = DecodeFields(frame, version, topics: null, out var payload);
+        var reader = new SequenceReader<byte>(payload);
+        return new MqttPublishPacket
+        {
+            Topic = fields.Topic,
+            Payload = WireReader.ReadBytes(ref reader, reader.Remaining, "payload"),
+            QualityOfService = fields.QualityOfService,
+            Retain = fields.Retain,
+            Duplicate = fields.Duplicate,
+            PacketId = fields.PacketId,
+            PayloadFormatIndicator = fields.PayloadFormatIndicator,
+            MessageExpiryInterval = fields.MessageExpiryInterval,
+            TopicAlias = fields.TopicAlias,
+            ResponseTopic = fields.ResponseTopic,
+            CorrelationData = fields.CorrelationData,
+            UserProperties = fields.UserProperties,
+            SubscriptionIdentifiers = fields.SubscriptionIdentifiers,
+            ContentType = fields.ContentType,
+        };
+    }
+
+    /// <summary>Decodes everything but the payload, which stays a slice of the frame for the caller to copy.</summary>
+    public static MqttPublishFields DecodeFields(in MqttFrame frame, MqttProtocolVersion version, MqttTopicCache? topics, out ReadOnlySequence<byte> payload)
+    {
         var flags = frame.Flags;
         var qos = (flags >> 1) & 0b11;
         FixedHeader.CheckPublishFlags(flags);
@@ -27,12 +51,7 @@ internal static class PublishCodec
         }
 
         var reader = new SequenceReader<byte>(frame.Body);
-        var topic = WireReader.ReadString(ref reader, "Topic Name");
-        var wildcard = topic.AsSpan().IndexOfAny('+', '#');
-        if (wildcard >= 0)
-        {
-            Malformed.Throw(MqttReasonCode.TopicNameInvalid, $"PUBLISH topic name contains a wildcard '{topic[wildcard]}'", "MQTT-3.3.2-2");
-        }
+        var topic = ReadTopic(ref reader, topics);
 
         ushort packetId = 0;
         if (qos > 0)
@@ -53,12 +72,10 @@ internal static class PublishCodec
             Malformed.ThrowProtocolError("PUBLISH has an empty topic name and no Topic Alias", "MQTT-4.7.3-1");
         }
 
-        var payload = WireReader.ReadBytes(ref reader, reader.Remaining, "payload");
-
-        return new MqttPublishPacket
+        payload = reader.UnreadSequence;
+        return new MqttPublishFields
         {
             Topic = topic,
-            Payload = payload,
             QualityOfService = (MqttQualityOfService)qos,
             Retain = (flags & 0b0001) != 0,
             Duplicate = (flags & 0b1000) != 0,
@@ -72,6 +89,45 @@ internal static class PublishCodec
             SubscriptionIdentifiers = properties.SubscriptionIdentifiersOrEmpty,
             ContentType = properties.ContentType,
         };
+    }
+
+    /// <summary>The Topic Name: from <paramref name="topics"/> when these bytes were seen before, else decoded and checked.</summary>
+    private static string ReadTopic(ref SequenceReader<byte> reader, MqttTopicCache? topics)
+    {
+        var slot = -1;
+        ReadOnlySpan<byte> seen = default;
+        if (topics is not null && reader.TryReadBigEndian(out short declared))
+        {
+            var length = (ushort)declared;
+            var unread = reader.UnreadSpan;
+            if (length > 0 && unread.Length >= length)
+            {
+                seen = unread[..length];
+                if (topics.TryGet(seen, out var known, out slot))
+                {
+                    reader.Advance(length);
+                    return known;
+                }
+            }
+
+            // Not cached, or split across segments: decode it the ordinary way from its length field.
+            reader.Rewind(2);
+        }
+
+        var topic = WireReader.ReadString(ref reader, "Topic Name");
+        var wildcard = topic.AsSpan().IndexOfAny('+', '#');
+        if (wildcard >= 0)
+        {
+            Malformed.Throw(MqttReasonCode.TopicNameInvalid, $"PUBLISH topic name contains a wildcard '{topic[wildcard]}'", "MQTT-3.3.2-2");
+        }
+
+        if (slot >= 0)
+        {
+            // Only a topic that passed every check is remembered.
+            topics!.Add(slot, seen, topic);
+        }
+
+        return topic;
     }
 
     public static long GetRemainingLength(MqttPublishPacket packet, MqttProtocolVersion version, out int propertiesLength)

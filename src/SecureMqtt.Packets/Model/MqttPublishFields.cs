@@ -1,9 +1,10 @@
 namespace SecureMqtt.Packets;
 
 /// <summary>
-/// The fields of an outgoing PUBLISH, as a value: a sender that keeps its messages in its own type describes each
-/// packet with one of these and <see cref="MqttPacketWriter.WritePublish"/> encodes it straight into the output,
-/// without an <see cref="MqttPublishPacket"/> per message. The members mean what they mean on
+/// The fields of a PUBLISH, as a value: a sender that keeps its messages in its own type describes each packet with
+/// one of these and <see cref="MqttPacketWriter.WritePublish"/> encodes it straight into the output, and
+/// <see cref="MqttPacketReader.DecodePublishFields"/> decodes one with the payload left in the frame, both without an
+/// <see cref="MqttPublishPacket"/> per message. The members mean what they mean on
 /// <see cref="MqttPublishPacket"/>.
 /// </summary>
 public readonly struct MqttPublishFields
