@@ -178,6 +178,16 @@ public sealed record MqttClientOptions
     public BoundedChannelFullMode IncomingMessageFullMode { get; init; } = BoundedChannelFullMode.Wait;
 
     /// <summary>
+    /// Reuse received messages and their payload buffers, so that receiving allocates nothing in the steady state
+    /// (off by default). The price is a lifetime rule: a message given to a handler is only valid until the handlers
+    /// have finished (the client then takes it back), and one read from <see cref="MqttClient.ReadMessagesAsync"/> until
+    /// the application calls <see cref="MqttMessage.Return"/>. Code that keeps a message, or its payload, longer must
+    /// copy it (<c>message with { Payload = message.Payload.ToArray() }</c>). Without this option every received
+    /// message owns its payload and can be kept as long as wanted.
+    /// </summary>
+    public bool PoolIncomingMessages { get; init; }
+
+    /// <summary>
     /// Where log messages go; nothing is logged by default. Secrets are never logged. At Debug level every packet
     /// sent and received is logged in libmosquitto's wording (event id 16 "sending {Packet}", event id 17
     /// "received {Packet}", for example "sending PUBLISH (d0, q1, r0, m1, 'topic', ... (5 bytes))"), payloads

@@ -45,11 +45,11 @@ internal static class PacketTrace
         }
     }
 
-    public static void ReceivedPublish(ILogger logger, MqttPublishPacket publish, string topic)
+    public static void ReceivedPublish(ILogger logger, in MqttPublishFields publish, string topic, int payloadLength)
     {
         if (IsOn(logger))
         {
-            Log.PacketReceived(logger, Publish(publish.Duplicate, publish.QualityOfService, publish.Retain, publish.PacketId, topic, publish.Payload.Length));
+            Log.PacketReceived(logger, Publish(publish.Duplicate, publish.QualityOfService, publish.Retain, publish.PacketId, topic, payloadLength));
         }
     }
 

@@ -6,7 +6,8 @@ namespace SecureMqtt.Benchmarks.Client;
 /// <summary>
 /// A hand-written MQTT 5 peer on loopback for the client micro-benchmarks: it accepts one connection, answers CONNECT
 /// with CONNACK, PUBLISH with PUBACK (QoS 1) or PUBREC (QoS 2), PUBREL with PUBCOMP and PINGREQ with PINGRESP, and
-/// drops everything else. It parses only what it must and works in two fixed buffers, so in the steady state it
+/// drops everything else; <see cref="Push"/> sends prepared bytes (PUBLISH packets for the receive benchmarks) on the
+/// accepted connection. It parses only what it must and works in two fixed buffers, so in the steady state it
 /// allocates nothing: MemoryDiagnoser counts every thread of the process, and the figures are meant to be the
 /// client's alone.
 /// </summary>
@@ -17,6 +18,7 @@ internal sealed class AckingPeer : IAsyncDisposable
     private readonly byte[] _output = new byte[64 * 1024];
     private readonly CancellationTokenSource _stop = new();
     private Task _serving = Task.CompletedTask;
+    private volatile Socket? _socket;
 
     public int Port { get; private set; }
 
@@ -32,6 +34,7 @@ internal sealed class AckingPeer : IAsyncDisposable
     {
         using var socket = await _listener.AcceptAsync(_stop.Token).ConfigureAwait(false);
         socket.NoDelay = true;
+        _socket = socket;
         var filled = 0;
         try
         {
@@ -60,6 +63,20 @@ internal sealed class AckingPeer : IAsyncDisposable
         }
         catch (SocketException)
         {
+        }
+    }
+
+    /// <summary>
+    /// Sends <paramref name="packets"/> to the client in one blocking write beside the serving loop's reads (a socket
+    /// takes one sender and one receiver at a time); the client must be connected.
+    /// </summary>
+    public void Push(byte[] packets)
+    {
+        var socket = _socket ?? throw new InvalidOperationException("No client is connected to the peer yet.");
+        var sent = 0;
+        while (sent < packets.Length)
+        {
+            sent += socket.Send(packets, sent, packets.Length - sent, SocketFlags.None);
         }
     }
 

@@ -49,7 +49,12 @@ internal sealed partial class BenchRunner(BenchArguments arguments, CliStreams s
         await using var connectorScope = connector.ConfigureAwait(false);
 
         // A lost connection is an error the run reports, not something to hide behind a reconnect.
-        var options = await connector.BuildOptionsAsync(cancellationToken).ConfigureAwait(false) with { Reconnect = MqttReconnectOptions.Disabled };
+        // The bench's handlers read each message before they return (latency stamp, count), so they take pooled ones.
+        var options = await connector.BuildOptionsAsync(cancellationToken).ConfigureAwait(false) with
+        {
+            Reconnect = MqttReconnectOptions.Disabled,
+            PoolIncomingMessages = true,
+        };
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var progress = BenchReport.StartProgressAsync(arguments, this, streams, stop.Token);
         try

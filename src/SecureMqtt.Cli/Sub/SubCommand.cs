@@ -27,7 +27,9 @@ internal static class SubCommand
         await using var connectorScope = connector.ConfigureAwait(false);
         try
         {
-            var options = await connector.BuildOptionsAsync(cancellationToken).ConfigureAwait(false);
+            // The handler prints each message into its own line buffer before it returns, so it may take pooled
+            // messages: receiving then allocates nothing per message.
+            var options = await connector.BuildOptionsAsync(cancellationToken).ConfigureAwait(false) with { PoolIncomingMessages = true };
             Subscriber? subscriber = null;
             var client = await connector.ConnectAsync(options, cancellationToken,
                 c => subscriber = new Subscriber(arguments, c, connector.Debug, streams).Attach()).ConfigureAwait(false);

@@ -53,6 +53,7 @@ internal sealed partial class MqttConnectionSupervisor
                 MqttMetrics.RecordDropped(offline: false, "byte_limit");
             }
 
+            IncomingMessagePool.ReleaseByClient(message);
             return;
         }
 
@@ -63,6 +64,7 @@ internal sealed partial class MqttConnectionSupervisor
         catch
         {
             _incomingBytes.Release(size);
+            IncomingMessagePool.ReleaseByClient(message);
             throw;
         }
     }
@@ -83,7 +85,9 @@ internal sealed partial class MqttConnectionSupervisor
         var invoked = new List<Func<MqttMessage, CancellationToken, ValueTask>>();
         try
         {
-            while (await reader.WaitToReadAsync(token).ConfigureAwait(false))
+            // No token for the wait: disposal completes the channel, which ends it, and a wait that cannot be
+            // cancelled reuses the channel's one waiter instead of allocating one each time the queue runs dry.
+            while (await reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
             {
                 while (reader.TryRead(out var message))
                 {
@@ -98,6 +102,9 @@ internal sealed partial class MqttConnectionSupervisor
                         if (!forwarded)
                         {
                             _incomingBytes.Release(IncomingByteBudget.SizeOf(message));
+
+                            // Pooled: the handlers have finished with it (PoolIncomingMessages says they keep nothing).
+                            IncomingMessagePool.ReleaseByClient(message);
                         }
                     }
                 }
@@ -121,12 +128,15 @@ internal sealed partial class MqttConnectionSupervisor
     private async ValueTask<bool> DispatchTracedAsync(MqttMessage message, List<Func<MqttMessage, CancellationToken, ValueTask>> invoked, CancellationToken token)
     {
         using var activity = MqttTracing.StartProcess(message, LastConnection?.Endpoint);
+
+        // Read before dispatching: a pooled message forwarded to ReadMessagesAsync may be returned and refilled by then.
+        var topic = message.Topic;
         try
         {
             var forwarded = await DispatchCoreAsync(message, invoked, token).ConfigureAwait(false);
             if (forwarded)
             {
-                MqttTracing.MarkReceived(activity, message);
+                MqttTracing.MarkReceived(activity, topic);
             }
 
             return forwarded;
@@ -160,6 +170,7 @@ internal sealed partial class MqttConnectionSupervisor
             return false;
         }
 
+        IncomingMessagePool.HandToApplication(message);
         await _unhandled.Writer.WriteAsync(message, token).ConfigureAwait(false);
         return true;
     }

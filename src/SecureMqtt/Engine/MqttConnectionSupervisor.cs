@@ -54,7 +54,12 @@ internal sealed partial class MqttConnectionSupervisor : IAsyncDisposable
                 {
                     MqttMetrics.RecordDropped(offline: false, "channel_full");
                 }
+
+                IncomingMessagePool.ReleaseByClient(dropped);
             });
+        // Every message can be waiting in one of the two queues, so that many are worth keeping for reuse (and no more:
+        // each keeps a payload buffer of up to IncomingMessagePool.RetainedBufferLimit).
+        IncomingPool = options.PoolIncomingMessages ? new IncomingMessagePool(Math.Min(2 * capacity, 4096)) : null;
         _unhandled = Channel.CreateBounded<MqttMessage>(new BoundedChannelOptions(capacity) { FullMode = BoundedChannelFullMode.Wait, SingleWriter = true });
         _dispatchLoop = Task.Run(RunDispatchLoopAsync);
         _eventLoop = Task.Run(RunEventLoopAsync);
@@ -62,6 +67,9 @@ internal sealed partial class MqttConnectionSupervisor : IAsyncDisposable
     }
 
     public MqttClientOptions Options { get; }
+
+    /// <summary>Reusable received messages under <see cref="MqttClientOptions.PoolIncomingMessages"/>; null without it.</summary>
+    public IncomingMessagePool? IncomingPool { get; }
 
     public ILogger Logger { get; }
 

@@ -1,3 +1,4 @@
+using System.Buffers;
 using SecureMqtt.Packets;
 using SecureMqtt.Session;
 
@@ -43,7 +44,7 @@ internal sealed partial class MqttProtocolConnection
         switch (frame.Type)
         {
             case MqttPacketType.Publish:
-                return OnPublishAsync(MqttPacketReader.DecodePublish(frame, version), cancellationToken);
+                return OnPublishAsync(frame, version, cancellationToken);
             case MqttPacketType.PubAck:
             case MqttPacketType.PubRec:
             case MqttPacketType.PubRel:
@@ -91,45 +92,73 @@ internal sealed partial class MqttProtocolConnection
         }
     }
 
-    private async ValueTask OnPublishAsync(MqttPublishPacket publish, CancellationToken cancellationToken)
+    /// <summary>
+    /// Decodes a PUBLISH and builds its message while the frame's bytes are still valid (the payload is copied out of
+    /// the receive buffer here, into an array of its own or a pooled one), then delivers and acknowledges it.
+    /// </summary>
+    private ValueTask OnPublishAsync(in MqttFrame frame, MqttProtocolVersion version, CancellationToken cancellationToken)
     {
-        var topic = Version == MqttProtocolVersion.V500 ? InboundAliases.Resolve(publish.Topic, publish.TopicAlias) : publish.Topic;
+        var publish = MqttPacketReader.DecodePublishFields(frame, version, _topics, out var payload);
+        var topic = version == MqttProtocolVersion.V500 ? InboundAliases.Resolve(publish.Topic, publish.TopicAlias) : publish.Topic;
         if (MqttMetrics.ConsumedMessages.Enabled || MqttMetrics.ReceivedPayload.Enabled)
         {
-            MqttMetrics.RecordReceived(publish.QualityOfService, publish.Payload.Length, Tags);
+            MqttMetrics.RecordReceived(publish.QualityOfService, (int)payload.Length, Tags);
         }
 
-        PacketTrace.ReceivedPublish(Logger, publish, topic);
+        PacketTrace.ReceivedPublish(Logger, publish, topic, (int)payload.Length);
         if (!IsTopicAccepted(topic))
         {
-            await RefuseAsync(publish, cancellationToken).ConfigureAwait(false);
-            return;
+            return RefuseAsync(publish.QualityOfService, publish.PacketId, cancellationToken);
         }
 
-        if (publish.Duplicate && publish.QualityOfService == MqttQualityOfService.AtMostOnce)
+        var duplicate = publish.Duplicate;
+        if (duplicate && publish.QualityOfService == MqttQualityOfService.AtMostOnce)
         {
             // Only the 3.1.1 decoder lets this through ([MQTT-3.3.1-2] is the sender's duty there, and a QoS 0
             // message has no retransmission for the flag to describe): the flag is dropped, the message kept.
             Log.DuplicateFlagOnAtMostOnce(Logger, topic);
-            publish.Duplicate = false;
+            duplicate = false;
         }
 
-        var message = ToMessage(publish, topic);
-        switch (publish.QualityOfService)
+        var message = _owner.IncomingPool is { } pool
+            ? pool.Rent(publish, topic, payload, duplicate)
+            : ToMessage(publish, topic, payload.IsEmpty ? ReadOnlyMemory<byte>.Empty : payload.ToArray(), duplicate);
+        return DeliverAsync(message, cancellationToken);
+    }
+
+    private async ValueTask DeliverAsync(MqttMessage message, CancellationToken cancellationToken)
+    {
+        var packetId = message.PacketId.GetValueOrDefault();
+        switch (message.QualityOfService)
         {
             case MqttQualityOfService.AtMostOnce:
                 await _owner.EnqueueIncomingAsync(message, cancellationToken).ConfigureAwait(false);
                 break;
             case MqttQualityOfService.AtLeastOnce:
                 await _owner.EnqueueIncomingAsync(message, cancellationToken).ConfigureAwait(false);
-                await WriteAckAsync(new MqttAck(MqttPacketType.PubAck, publish.PacketId), cancellationToken).ConfigureAwait(false);
+                await WriteAckAsync(new MqttAck(MqttPacketType.PubAck, packetId), cancellationToken).ConfigureAwait(false);
                 break;
             default:
                 // Deliver once: the id is held until PUBREL; a duplicate only gets its PUBREC again [MQTT-4.3.3-10].
                 // MQTT 3.1.1 has no Receive Maximum: the broker was never told a limit, so none is enforced.
                 var receiveMaximum = Version == MqttProtocolVersion.V500 ? _owner.Options.ReceiveMaximum : ushort.MaxValue;
-                int? fingerprint = _owner.Options.SuppressQoS2ResendAfterRelease ? Fingerprint(topic, publish.Payload.Span) : null;
-                if (await _owner.Session.OnIncomingExactlyOnceAsync(publish.PacketId, receiveMaximum, cancellationToken, fingerprint, publish.Duplicate).ConfigureAwait(false))
+                int? fingerprint = _owner.Options.SuppressQoS2ResendAfterRelease ? Fingerprint(message.Topic, message.Payload.Span) : null;
+                var delivered = false;
+                var duplicate = message.Duplicate;
+                try
+                {
+                    delivered = await _owner.Session.OnIncomingExactlyOnceAsync(packetId, receiveMaximum, cancellationToken, fingerprint, duplicate).ConfigureAwait(false);
+                }
+                finally
+                {
+                    if (!delivered)
+                    {
+                        // A duplicate of a message already delivered, or the connection ended: this copy goes nowhere.
+                        IncomingMessagePool.ReleaseByClient(message);
+                    }
+                }
+
+                if (delivered)
                 {
                     try
                     {
@@ -139,12 +168,12 @@ internal sealed partial class MqttProtocolConnection
                     {
                         // Not handed over (the connection ended while the application's queue was full): forget the id,
                         // or the broker's resend would be taken for a duplicate and the message never delivered.
-                        await _owner.Session.OnPubRelAsync(publish.PacketId, CancellationToken.None, delivered: false).ConfigureAwait(false);
+                        await _owner.Session.OnPubRelAsync(packetId, CancellationToken.None, delivered: false).ConfigureAwait(false);
                         throw;
                     }
                 }
 
-                await WriteAckAsync(new MqttAck(MqttPacketType.PubRec, publish.PacketId), cancellationToken).ConfigureAwait(false);
+                await WriteAckAsync(new MqttAck(MqttPacketType.PubRec, packetId), cancellationToken).ConfigureAwait(false);
                 break;
         }
     }
@@ -163,23 +192,23 @@ internal sealed partial class MqttProtocolConnection
     /// acknowledgement (0x90 ends a QoS 2 flow at PUBREC); 3.1.1 can only acknowledge normally, or the broker
     /// would resend the message forever.
     /// </summary>
-    private async ValueTask RefuseAsync(MqttPublishPacket publish, CancellationToken cancellationToken)
+    private async ValueTask RefuseAsync(MqttQualityOfService qualityOfService, ushort packetId, CancellationToken cancellationToken)
     {
         var v5 = Version == MqttProtocolVersion.V500;
         var reason = v5 ? MqttReasonCode.TopicNameInvalid : MqttReasonCode.Success;
-        switch (publish.QualityOfService)
+        switch (qualityOfService)
         {
             case MqttQualityOfService.AtLeastOnce:
-                await WriteAckAsync(new MqttAck(MqttPacketType.PubAck, publish.PacketId, reason), cancellationToken).ConfigureAwait(false);
+                await WriteAckAsync(new MqttAck(MqttPacketType.PubAck, packetId, reason), cancellationToken).ConfigureAwait(false);
                 break;
             case MqttQualityOfService.ExactlyOnce:
                 if (!v5)
                 {
                     // The 3.1.1 flow goes on to PUBREL/PUBCOMP, so the id is held like any other.
-                    await _owner.Session.OnIncomingExactlyOnceAsync(publish.PacketId, ushort.MaxValue, cancellationToken).ConfigureAwait(false);
+                    await _owner.Session.OnIncomingExactlyOnceAsync(packetId, ushort.MaxValue, cancellationToken).ConfigureAwait(false);
                 }
 
-                await WriteAckAsync(new MqttAck(MqttPacketType.PubRec, publish.PacketId, reason), cancellationToken).ConfigureAwait(false);
+                await WriteAckAsync(new MqttAck(MqttPacketType.PubRec, packetId, reason), cancellationToken).ConfigureAwait(false);
                 break;
         }
     }

@@ -119,13 +119,13 @@ internal sealed partial class MqttProtocolConnection
         UserProperties = message.UserProperties,
     };
 
-    internal static MqttMessage ToMessage(MqttPublishPacket packet, string topic) => new()
+    internal static MqttMessage ToMessage(in MqttPublishFields packet, string topic, ReadOnlyMemory<byte> payload, bool duplicate) => new()
     {
         Topic = topic,
-        Payload = packet.Payload,
+        Payload = payload,
         QualityOfService = packet.QualityOfService,
         Retain = packet.Retain,
-        Duplicate = packet.Duplicate,
+        Duplicate = duplicate,
         PacketId = packet.QualityOfService == MqttQualityOfService.AtMostOnce ? null : packet.PacketId,
         PayloadFormat = packet.PayloadFormatIndicator,
         MessageExpiry = packet.MessageExpiryInterval is { } expiry ? TimeSpan.FromSeconds(expiry) : null,

@@ -62,6 +62,9 @@ internal sealed partial class MqttProtocolConnection
 
     public InboundTopicAliases InboundAliases { get; private set; } = new(0);
 
+    // Topic strings of recent PUBLISH packets, so a subscriber on a few topics does not allocate one per message.
+    private readonly MqttTopicCache _topics = new();
+
     public OutboundTopicAliases OutboundAliases { get; private set; } = new(0);
 
     /// <summary>The Server Reference of the broker's DISCONNECT (Use another server, Server moved), if it sent one.</summary>

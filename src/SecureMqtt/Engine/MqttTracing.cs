@@ -69,11 +69,11 @@ internal static class MqttTracing
     }
 
     /// <summary>No handler took the message: it went to ReadMessagesAsync, so the span only covers the hand-over.</summary>
-    public static void MarkReceived(Activity? activity, MqttMessage message)
+    public static void MarkReceived(Activity? activity, string topic)
     {
         if (activity is { IsAllDataRequested: true })
         {
-            activity.DisplayName = "receive " + message.Topic;
+            activity.DisplayName = "receive " + topic;
             activity.SetTag("messaging.operation.name", "receive");
             activity.SetTag("messaging.operation.type", "receive");
         }
