@@ -18,7 +18,12 @@ internal sealed class FirstByteObservingStream(Stream inner, TlsHandshakeState s
 
     public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
-    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    // Only the first read after the handshake is watched; every later one goes straight through, without a state
+    // machine boxed per read that waits.
+    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+        _observed ? inner.ReadAsync(buffer, cancellationToken) : ObserveAsync(buffer, cancellationToken);
+
+    private async ValueTask<int> ObserveAsync(Memory<byte> buffer, CancellationToken cancellationToken)
     {
         var read = await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
         if (!_observed && read > 0)
