@@ -17,6 +17,8 @@ public class ClientPublishBenchmarks
 
     private AckingPeer _peer = null!;
     private MqttClient _client = null!;
+    private AckingPeer _limitedPeer = null!;
+    private MqttClient _limited = null!;
     private MqttMessage _message = null!;
     private readonly byte[] _payload = new byte[16];
     private readonly ValueTask<MqttPublishResult>[] _window = new ValueTask<MqttPublishResult>[Window];
@@ -31,6 +33,15 @@ public class ClientPublishBenchmarks
         _peer.Start();
         _client = new MqttClient(new MqttClientOptions { Host = "127.0.0.1", Port = _peer.Port, ProtocolVersion = MqttProtocolVersion.V500 });
         _client.ConnectAsync().GetAwaiter().GetResult();
+
+        // A second connection whose in-flight limit (20, Mosquitto's default Receive Maximum) is below the window.
+        _limitedPeer = new AckingPeer();
+        _limitedPeer.Start();
+        _limited = new MqttClient(new MqttClientOptions
+        {
+            Host = "127.0.0.1", Port = _limitedPeer.Port, ProtocolVersion = MqttProtocolVersion.V500, MaximumOutgoingInFlight = 20,
+        });
+        _limited.ConnectAsync().GetAwaiter().GetResult();
         _message = new MqttMessage { Topic = "bench/client", Payload = _payload, QualityOfService = QoS };
     }
 
@@ -39,6 +50,8 @@ public class ClientPublishBenchmarks
     {
         _client.DisposeAsync().AsTask().GetAwaiter().GetResult();
         _peer.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        _limited.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        _limitedPeer.DisposeAsync().AsTask().GetAwaiter().GetResult();
     }
 
     /// <summary>The application keeps one message and publishes it again: what the client itself costs.</summary>
@@ -66,13 +79,19 @@ public class ClientPublishBenchmarks
     /// acknowledgements complete publishes while new ones are written.
     /// </summary>
     [Benchmark(OperationsPerInvoke = Publishes)]
-    public async Task Publish_100_in_flight()
+    public Task Publish_100_in_flight() => PublishWindowAsync(_client);
+
+    /// <summary>As <see cref="Publish_100_in_flight"/> over a limit of 20: 80 of every 100 publishes wait for a slot.</summary>
+    [Benchmark(OperationsPerInvoke = Publishes)]
+    public Task Publish_100_over_a_limit_of_20() => PublishWindowAsync(_limited);
+
+    private async Task PublishWindowAsync(MqttClient client)
     {
         for (var i = 0; i < Publishes; i += Window)
         {
             for (var j = 0; j < Window; j++)
             {
-                _window[j] = _client.PublishAsync(_message);
+                _window[j] = client.PublishAsync(_message);
             }
 
             for (var j = 0; j < Window; j++)

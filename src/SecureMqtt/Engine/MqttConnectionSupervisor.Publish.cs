@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using SecureMqtt.Packets;
 using SecureMqtt.Session;
 
@@ -28,7 +29,7 @@ internal sealed partial class MqttConnectionSupervisor
                 : PublishDirectAsync(connection, message, cancellationToken);
         }
 
-        return new ValueTask<MqttPublishResult>(PublishCoreAsync(message, cancellationToken));
+        return PublishCoreAsync(message, cancellationToken);
     }
 
     /// <summary>
@@ -127,7 +128,7 @@ internal sealed partial class MqttConnectionSupervisor
 
         if (cancellationToken.IsCancellationRequested || !connection.Quota.TryAcquire())
         {
-            return new ValueTask<MqttPublishResult>(PublishCoreAsync(message, cancellationToken));
+            return PublishCoreAsync(message, cancellationToken);
         }
 
         var waiter = Session.RentWaiter();
@@ -196,11 +197,14 @@ internal sealed partial class MqttConnectionSupervisor
     /// <summary>Whether a message not sent now will have another connection to go out on (the client is not giving up or leaving).</summary>
     private bool WillReconnect => !_closing && (State is MqttClientState.Reconnecting or MqttClientState.Connecting || (_current is null && _reconnectStop is not null));
 
-    // Without listeners the publish is the loop itself: no span, and no second state machine per QoS 1/2 message.
-    private Task<MqttPublishResult> PublishCoreAsync(MqttMessage message, CancellationToken cancellationToken) =>
+    // Without listeners the publish is the loop itself: no span, and no second state machine per QoS 1/2 message. The
+    // loop's state machines come from a pool (the caller awaits the value task once), so a publisher that waits for an
+    // in-flight slot allocates no box per message.
+    private ValueTask<MqttPublishResult> PublishCoreAsync(MqttMessage message, CancellationToken cancellationToken) =>
         MqttMetrics.ActivitySource.HasListeners() ? PublishTracedAsync(message, cancellationToken) : PublishLoopAsync(message, cancellationToken);
 
-    private async Task<MqttPublishResult> PublishTracedAsync(MqttMessage message, CancellationToken cancellationToken)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<MqttPublishResult> PublishTracedAsync(MqttMessage message, CancellationToken cancellationToken)
     {
         using var activity = MqttTracing.StartPublish(message, LastConnection?.Endpoint);
 
@@ -223,7 +227,8 @@ internal sealed partial class MqttConnectionSupervisor
         }
     }
 
-    private async Task<MqttPublishResult> PublishLoopAsync(MqttMessage message, CancellationToken cancellationToken)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<MqttPublishResult> PublishLoopAsync(MqttMessage message, CancellationToken cancellationToken)
     {
         ValidateTopic(message);
 
@@ -278,6 +283,7 @@ internal sealed partial class MqttConnectionSupervisor
     /// waiter of its QoS 1/2 flow (none for QoS 0); not sent means the connection was lost before the packet was
     /// buffered while the client reconnects, and the caller queues it again. Checks that fail throw; nothing was sent.
     /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<(bool Sent, PublishWaiter? Completion)> SendAsync(MqttProtocolConnection connection, MqttMessage message,
         PublishWaiter? waiter, CancellationToken cancellationToken, long? queuedSequence = null, bool queuedDurably = false)
     {

@@ -1,3 +1,5 @@
+using System.Threading.Tasks.Sources;
+
 namespace SecureMqtt.Session;
 
 /// <summary>
@@ -6,8 +8,15 @@ namespace SecureMqtt.Session;
 /// </summary>
 internal sealed class SendQuota(int maximum)
 {
+    // Waiters are kept for reuse, so a publisher that waits for a slot allocates none in the steady state; enough for
+    // a window of publishers well beyond Mosquitto's default Receive Maximum (each is some 100 bytes).
+    private const int PooledWaiters = 1024;
+
     private readonly Lock _lock = new();
-    private readonly LinkedList<TaskCompletionSource> _waiters = new();
+    private readonly Stack<QuotaWaiter> _pool = new();
+    private QuotaWaiter? _head;
+    private QuotaWaiter? _tail;
+    private int _waiting;
     private int _available = maximum;
     private Exception? _failure;
 
@@ -31,7 +40,7 @@ internal sealed class SendQuota(int maximum)
         {
             lock (_lock)
             {
-                return _waiters.Count;
+                return _waiting;
             }
         }
     }
@@ -41,7 +50,7 @@ internal sealed class SendQuota(int maximum)
     {
         lock (_lock)
         {
-            if (_failure is null && _available > 0 && _waiters.Count == 0)
+            if (_failure is null && _available > 0 && _head is null)
             {
                 _available--;
                 return true;
@@ -51,9 +60,10 @@ internal sealed class SendQuota(int maximum)
         }
     }
 
+    /// <summary>Takes a slot, waiting in order behind earlier waiters when none is free. Await the result once.</summary>
     public ValueTask AcquireAsync(CancellationToken cancellationToken)
     {
-        LinkedListNode<TaskCompletionSource> node;
+        QuotaWaiter waiter;
         lock (_lock)
         {
             if (_failure is not null)
@@ -61,17 +71,23 @@ internal sealed class SendQuota(int maximum)
                 return ValueTask.FromException(_failure);
             }
 
-            if (_available > 0 && _waiters.Count == 0)
+            if (_available > 0 && _head is null)
             {
                 _available--;
                 return ValueTask.CompletedTask;
             }
 
             cancellationToken.ThrowIfCancellationRequested();
-            node = _waiters.AddLast(new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
-        }
+            waiter = _pool.TryPop(out var pooled) ? pooled : new QuotaWaiter(this);
+            waiter.Reset();
+            Enqueue(waiter);
 
-        return WaitAsync(node, cancellationToken);
+            // Registered under the lock, so no Release can complete (and recycle) the waiter before its registration
+            // is in place for GetResult to dispose. A token cancelled meanwhile runs the callback right here; the lock
+            // lets this thread in again.
+            waiter.WatchCancellation(cancellationToken);
+            return new ValueTask(waiter, waiter.Version);
+        }
     }
 
     /// <summary>Counts flights that are already in flight (retransmitted on resume), even beyond the maximum.</summary>
@@ -85,14 +101,14 @@ internal sealed class SendQuota(int maximum)
 
     public void Release()
     {
-        TaskCompletionSource? next = null;
+        QuotaWaiter? next = null;
         lock (_lock)
         {
-            if (_available >= 0 && _waiters.First is { } first)
+            if (_available >= 0 && _head is { } first)
             {
                 // Hand the slot straight to the oldest waiter.
-                _waiters.RemoveFirst();
-                next = first.Value;
+                Unlink(first);
+                next = first;
             }
             else
             {
@@ -100,41 +116,166 @@ internal sealed class SendQuota(int maximum)
             }
         }
 
-        next?.TrySetResult();
+        next?.Complete(null);
     }
 
     public void Fail(Exception reason)
     {
-        List<TaskCompletionSource> waiters;
+        List<QuotaWaiter> waiters = [];
         lock (_lock)
         {
             _failure ??= reason;
-            waiters = [.. _waiters];
-            _waiters.Clear();
+            while (_head is { } first)
+            {
+                Unlink(first);
+                waiters.Add(first);
+            }
         }
 
-        waiters.ForEach(w => w.TrySetException(reason));
+        waiters.ForEach(w => w.Complete(reason));
     }
 
-    private async ValueTask WaitAsync(LinkedListNode<TaskCompletionSource> node, CancellationToken cancellationToken)
+    /// <summary>A cancelled wait leaves the queue without a slot; false when a slot was handed to it first.</summary>
+    private bool TryCancel(QuotaWaiter waiter)
     {
-        await using var registration = cancellationToken.Register(() =>
+        lock (_lock)
         {
-            bool removed;
-            lock (_lock)
+            if (!waiter.Queued)
             {
-                removed = node.List is not null;
-                if (removed)
-                {
-                    _waiters.Remove(node);
-                }
+                return false;
             }
 
-            if (removed)
+            Unlink(waiter);
+            return true;
+        }
+    }
+
+    private void Return(QuotaWaiter waiter)
+    {
+        lock (_lock)
+        {
+            if (_pool.Count < PooledWaiters)
             {
-                node.Value.TrySetCanceled(cancellationToken);
+                _pool.Push(waiter);
             }
-        }).ConfigureAwait(false);
-        await node.Value.Task.ConfigureAwait(false);
+        }
+    }
+
+    private void Enqueue(QuotaWaiter waiter)
+    {
+        waiter.Queued = true;
+        waiter.Previous = _tail;
+        waiter.Next = null;
+        if (_tail is null)
+        {
+            _head = waiter;
+        }
+        else
+        {
+            _tail.Next = waiter;
+        }
+
+        _tail = waiter;
+        _waiting++;
+    }
+
+    private void Unlink(QuotaWaiter waiter)
+    {
+        if (waiter.Previous is null)
+        {
+            _head = waiter.Next;
+        }
+        else
+        {
+            waiter.Previous.Next = waiter.Next;
+        }
+
+        if (waiter.Next is null)
+        {
+            _tail = waiter.Previous;
+        }
+        else
+        {
+            waiter.Next.Previous = waiter.Previous;
+        }
+
+        waiter.Previous = waiter.Next = null;
+        waiter.Queued = false;
+        _waiting--;
+    }
+
+    /// <summary>
+    /// One publisher's wait for a slot: a node of the quota's queue (so that a cancelled wait leaves it in O(1)) and the
+    /// value task source the publisher awaits, back in the quota's pool once that await has read its result.
+    /// </summary>
+    private sealed class QuotaWaiter(SendQuota quota) : IValueTaskSource
+    {
+        // Continuations run on the thread pool, as the task completion sources before did: Release is called from the
+        // read loop, which must not run the publisher's code.
+        private ManualResetValueTaskSourceCore<bool> _core = new() { RunContinuationsAsynchronously = true };
+        private CancellationTokenRegistration _registration;
+        private CancellationToken _token;
+
+        public QuotaWaiter? Previous { get; set; }
+
+        public QuotaWaiter? Next { get; set; }
+
+        /// <summary>In the queue (guarded by the quota's lock).</summary>
+        public bool Queued { get; set; }
+
+        public short Version => _core.Version;
+
+        public void Reset() => _core.Reset();
+
+        public void WatchCancellation(CancellationToken cancellationToken)
+        {
+            if (cancellationToken.CanBeCanceled)
+            {
+                _token = cancellationToken;
+                _registration = cancellationToken.UnsafeRegister(static state =>
+                {
+                    var waiter = (QuotaWaiter)state!;
+                    if (waiter.Quota.TryCancel(waiter))
+                    {
+                        waiter.Complete(new OperationCanceledException(waiter._token));
+                    }
+                }, this);
+            }
+        }
+
+        public void Complete(Exception? error)
+        {
+            if (error is null)
+            {
+                _core.SetResult(true);
+            }
+            else
+            {
+                _core.SetException(error);
+            }
+        }
+
+        private SendQuota Quota => quota;
+
+        public void GetResult(short token)
+        {
+            try
+            {
+                _core.GetResult(token);
+            }
+            finally
+            {
+                // Read once (the contract of a ValueTask): the waiter can serve the next publisher.
+                _registration.Dispose();
+                _registration = default;
+                _token = default;
+                quota.Return(this);
+            }
+        }
+
+        public ValueTaskSourceStatus GetStatus(short token) => _core.GetStatus(token);
+
+        public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+            _core.OnCompleted(continuation, state, token, flags);
     }
 }
