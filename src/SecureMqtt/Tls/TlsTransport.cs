@@ -23,10 +23,11 @@ internal sealed class TlsTransport(IMqttTransport inner, MqttTlsOptions options,
     {
         var targetHost = options.TargetHost ?? host;
 
-        // Load files before opening the socket: a wrong path should not cost a connection.
-        var caCertificates = MqttCertificateLoader.LoadCa(options);
-        var crls = options.CrlFile is null ? null : CertificateRevocationList.LoadFile(options.CrlFile);
-        var clientCertificate = MqttCertificateLoader.LoadClientCertificate(options);
+        // Load files before opening the socket: a wrong path should not cost a connection. Kept between connects
+        // while the files are unchanged (TlsMaterial).
+        var caCertificates = TlsMaterial.LoadCa(options);
+        var crls = TlsMaterial.LoadCrl(options);
+        var clientCertificate = TlsMaterial.LoadClientCertificate(options);
 
         var verifier = new ServerCertificateVerifier(options, targetHost, crls, logger, timeProvider);
         var state = new TlsHandshakeState(options, targetHost, verifier, logger);
