@@ -21,11 +21,12 @@ internal sealed class IncomingMessagePool
     /// <summary>Larger payload buffers go back to the shared array pool on return instead of staying with the message.</summary>
     internal const int RetainedBufferLimit = 4 * 1024;
 
-    private readonly PooledIncomingMessage?[] _free;
+    // Grows as messages come back, up to the capacity: an idle client's pool holds no array of that size.
+    private readonly Stack<PooledIncomingMessage> _free = new();
+    private readonly int _capacity;
     private readonly Lock _lock = new();
-    private int _count;
 
-    public IncomingMessagePool(int capacity) => _free = new PooledIncomingMessage?[capacity];
+    public IncomingMessagePool(int capacity) => _capacity = capacity;
 
     /// <summary>Messages waiting for reuse (tests).</summary>
     internal int FreeCount
@@ -34,7 +35,7 @@ internal sealed class IncomingMessagePool
         {
             lock (_lock)
             {
-                return _count;
+                return _free.Count;
             }
         }
     }
@@ -42,14 +43,10 @@ internal sealed class IncomingMessagePool
     /// <summary>A message holding a copy of <paramref name="payload"/>, owned by the client until handed over.</summary>
     public MqttMessage Rent(in MqttPublishFields fields, string topic, in ReadOnlySequence<byte> payload, bool duplicate)
     {
-        PooledIncomingMessage? item = null;
+        PooledIncomingMessage? item;
         lock (_lock)
         {
-            if (_count > 0)
-            {
-                item = _free[--_count];
-                _free[_count] = null;
-            }
+            _free.TryPop(out item);
         }
 
         item ??= new PooledIncomingMessage(this);
@@ -78,9 +75,9 @@ internal sealed class IncomingMessagePool
     {
         lock (_lock)
         {
-            if (_count < _free.Length)
+            if (_free.Count < _capacity)
             {
-                _free[_count++] = item;
+                _free.Push(item);
             }
 
             // Over capacity (a burst the application held on to): this one is left to the collector.

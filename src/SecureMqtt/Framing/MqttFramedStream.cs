@@ -22,7 +22,9 @@ internal sealed class MqttFramedStream : IAsyncDisposable
     {
         _transport = transport;
         _time = timeProvider;
-        _reader = PipeReader.Create(transport.Stream, new StreamPipeReaderOptions(bufferSize: 16 * 1024, minimumReadSize: 4096, leaveOpen: true));
+        // Zero-byte reads: an idle connection waits for data without holding a 16 KiB segment, and SslStream gives its
+        // own record buffer back while it waits, so a held connection costs little more than its sockets and TLS state.
+        _reader = PipeReader.Create(transport.Stream, new StreamPipeReaderOptions(bufferSize: 16 * 1024, minimumReadSize: 4096, leaveOpen: true, useZeroByteReads: true));
         Output = new MqttOutputBuffer(transport.Stream, outputBufferSize, OnSent);
         _lastSent = _lastReceived = timeProvider.GetTimestamp();
     }

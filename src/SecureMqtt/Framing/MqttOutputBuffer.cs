@@ -88,7 +88,6 @@ internal sealed class MqttOutputBuffer
     public async Task RunFlushLoopAsync(CancellationToken cancellationToken)
     {
         var reader = _pipe.Reader;
-        var scratch = ArrayPool<byte>.Shared.Rent(ChunkSize);
         Exception? error = null;
         try
         {
@@ -98,7 +97,7 @@ internal sealed class MqttOutputBuffer
                 var buffer = result.Buffer;
                 if (!buffer.IsEmpty)
                 {
-                    await WriteCoalescedAsync(buffer, scratch, cancellationToken).ConfigureAwait(false);
+                    await WriteCoalescedAsync(buffer, cancellationToken).ConfigureAwait(false);
                     await _stream.FlushAsync(cancellationToken).ConfigureAwait(false);
                     _onSent(checked((int)Math.Min(buffer.Length, int.MaxValue)));
                 }
@@ -120,10 +119,6 @@ internal sealed class MqttOutputBuffer
         {
             // Whatever is still buffered can no longer reach the peer; blocked writers wake up and fail.
             await reader.CompleteAsync(error).ConfigureAwait(false);
-
-            // Bytes that held a CONNECT with a password may have passed through here: clear before pooling.
-            scratch.AsSpan().Clear();
-            ArrayPool<byte>.Shared.Return(scratch);
         }
     }
 
@@ -169,7 +164,7 @@ internal sealed class MqttOutputBuffer
         }
     }
 
-    private async ValueTask WriteCoalescedAsync(ReadOnlySequence<byte> buffer, byte[] scratch, CancellationToken cancellationToken)
+    private async ValueTask WriteCoalescedAsync(ReadOnlySequence<byte> buffer, CancellationToken cancellationToken)
     {
         if (buffer.IsSingleSegment)
         {
@@ -178,14 +173,27 @@ internal sealed class MqttOutputBuffer
             return;
         }
 
-        // Pipe segments are 4 KiB; gather them into record-sized chunks so many packets share one write.
-        while (!buffer.IsEmpty)
+        // Pipe segments are 4 KiB; gather them into record-sized chunks so many packets share one write. Rented for
+        // this batch only, so an idle connection holds no chunk.
+        var scratch = ArrayPool<byte>.Shared.Rent(ChunkSize);
+        var used = 0;
+        try
         {
-            var length = (int)Math.Min(buffer.Length, scratch.Length);
-            buffer.Slice(0, length).CopyTo(scratch);
-            StreamWrites++;
-            await _stream.WriteAsync(scratch.AsMemory(0, length), cancellationToken).ConfigureAwait(false);
-            buffer = buffer.Slice(length);
+            while (!buffer.IsEmpty)
+            {
+                var length = (int)Math.Min(buffer.Length, scratch.Length);
+                buffer.Slice(0, length).CopyTo(scratch);
+                used = Math.Max(used, length);
+                StreamWrites++;
+                await _stream.WriteAsync(scratch.AsMemory(0, length), cancellationToken).ConfigureAwait(false);
+                buffer = buffer.Slice(length);
+            }
+        }
+        finally
+        {
+            // Bytes that held a CONNECT with a password may have passed through here: cleared before pooling.
+            scratch.AsSpan(0, used).Clear();
+            ArrayPool<byte>.Shared.Return(scratch);
         }
     }
 }

@@ -6,7 +6,8 @@ namespace SecureMqtt.Session;
 /// </summary>
 internal sealed class PacketIdAllocator
 {
-    private readonly ulong[] _used = new ulong[65536 / 64];
+    // 8 KiB, allocated on the first id: a client that never publishes at QoS 1/2 (a subscriber) holds none.
+    private ulong[]? _used;
     private ushort _next = 1;
     private int _count;
 
@@ -43,25 +44,30 @@ internal sealed class PacketIdAllocator
         return true;
     }
 
-    public bool IsUsed(ushort packetId) => (_used[packetId >> 6] & (1UL << (packetId & 63))) != 0;
+    public bool IsUsed(ushort packetId) => _used is { } used && (used[packetId >> 6] & (1UL << (packetId & 63))) != 0;
 
     public void Release(ushort packetId)
     {
         if (packetId != 0 && IsUsed(packetId))
         {
-            _used[packetId >> 6] &= ~(1UL << (packetId & 63));
+            _used![packetId >> 6] &= ~(1UL << (packetId & 63));
             _count--;
         }
     }
 
     public void Clear()
     {
-        Array.Clear(_used);
+        if (_used is { } used)
+        {
+            Array.Clear(used);
+        }
+
         _count = 0;
     }
 
     private void Mark(ushort packetId)
     {
+        _used ??= new ulong[65536 / 64];
         _used[packetId >> 6] |= 1UL << (packetId & 63);
         _count++;
     }
