@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using SecureMqtt.Engine;
 using SecureMqtt.Packets;
 
@@ -84,13 +83,7 @@ public sealed record MqttMessage
     /// beyond its own completion. Does nothing on any other message, on a copy made with <c>with</c>, or when called
     /// twice. A pooled message that is never returned is collected as usual; it is just not reused.
     /// </summary>
-    public void Return()
-    {
-        if (MemoryMarshal.TryGetMemoryManager(_payload, out PooledIncomingMessage? owner))
-        {
-            owner.Release(this, PooledIncomingMessage.HeldByApplication);
-        }
-    }
+    public void Return() => IncomingMessagePool.ReleaseByApplication(this);
 
     /// <summary>Fills a pooled message with a received one (IncomingMessagePool only).</summary>
     internal void Refill(in MqttPublishFields fields, string topic, ReadOnlyMemory<byte> payload, bool duplicate)

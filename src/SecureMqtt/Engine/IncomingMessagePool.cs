@@ -54,11 +54,16 @@ internal sealed class IncomingMessagePool
     }
 
     /// <summary>The client is done with <paramref name="message"/> (handlers finished, or not delivered); no-op when not pooled.</summary>
-    public static void ReleaseByClient(MqttMessage message)
+    public static void ReleaseByClient(MqttMessage message) => Release(message, PooledIncomingMessage.HeldByClient);
+
+    /// <summary>The application gives <paramref name="message"/> back (<see cref="MqttMessage.Return"/>); no-op when not pooled or not its to give.</summary>
+    public static void ReleaseByApplication(MqttMessage message) => Release(message, PooledIncomingMessage.HeldByApplication);
+
+    private static void Release(MqttMessage message, int by)
     {
         if (MemoryMarshal.TryGetMemoryManager(message.Payload, out PooledIncomingMessage? owner))
         {
-            owner.Release(message, PooledIncomingMessage.HeldByClient);
+            owner.Release(message, by);
         }
     }
 

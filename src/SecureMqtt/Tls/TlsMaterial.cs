@@ -20,47 +20,15 @@ internal static class TlsMaterial
 {
     private static readonly ConditionalWeakTable<MqttTlsOptions, Entry> s_entries = new();
 
-    public static X509Certificate2Collection? LoadCa(MqttTlsOptions options)
-    {
-        if (options.CaFile is not { } path)
-        {
-            return MqttCertificateLoader.LoadCa(options);
-        }
+    public static X509Certificate2Collection? LoadCa(MqttTlsOptions options) =>
+        options.CaFile is { } path
+            ? EntryFor(options).Ca.Get((FileStamp.Of(path), default), path, MqttCertificateLoader.LoadCaFile)
+            : MqttCertificateLoader.LoadCa(options);
 
-        var entry = s_entries.GetValue(options, static _ => new Entry());
-        var stamp = FileStamp.Of(path);
-        lock (entry)
-        {
-            if (entry.Ca is null || entry.CaStamp != stamp)
-            {
-                entry.Ca = MqttCertificateLoader.LoadCaFile(path);
-                entry.CaStamp = stamp;
-            }
-
-            return entry.Ca;
-        }
-    }
-
-    public static IReadOnlyList<CertificateRevocationList>? LoadCrl(MqttTlsOptions options)
-    {
-        if (options.CrlFile is not { } path)
-        {
-            return null;
-        }
-
-        var entry = s_entries.GetValue(options, static _ => new Entry());
-        var stamp = FileStamp.Of(path);
-        lock (entry)
-        {
-            if (entry.Crl is null || entry.CrlStamp != stamp)
-            {
-                entry.Crl = CertificateRevocationList.LoadFile(path);
-                entry.CrlStamp = stamp;
-            }
-
-            return entry.Crl;
-        }
-    }
+    public static IReadOnlyList<CertificateRevocationList>? LoadCrl(MqttTlsOptions options) =>
+        options.CrlFile is { } path
+            ? EntryFor(options).Crl.Get((FileStamp.Of(path), default), path, CertificateRevocationList.LoadFile)
+            : null;
 
     public static SslStreamCertificateContext? LoadClientCertificate(MqttTlsOptions options)
     {
@@ -69,37 +37,45 @@ internal static class TlsMaterial
             return null;
         }
 
-        var entry = s_entries.GetValue(options, static _ => new Entry());
-
         // The files behind the certificate (PKCS#12, or certificate and key); none for a certificate object.
         var stamp = options.Pkcs12File is { } p12 ? (FileStamp.Of(p12), default)
             : options.ClientCertificateFile is { } certFile ? (FileStamp.Of(certFile), options.ClientKeyFile is { } keyFile ? FileStamp.Of(keyFile) : default)
             : (default(FileStamp), default(FileStamp));
-        lock (entry)
-        {
-            if (entry.Client is null || entry.ClientStamp != stamp)
-            {
-                entry.Client = MqttCertificateLoader.LoadClientCertificate(options);
-                entry.ClientStamp = stamp;
-            }
-
-            return entry.Client;
-        }
+        return EntryFor(options).Client.Get(stamp, options, static o => MqttCertificateLoader.LoadClientCertificate(o)!);
     }
+
+    private static Entry EntryFor(MqttTlsOptions options) => s_entries.GetValue(options, static _ => new Entry());
 
     private sealed class Entry
     {
-        public X509Certificate2Collection? Ca { get; set; }
+        public Kept<X509Certificate2Collection> Ca { get; } = new();
 
-        public FileStamp CaStamp { get; set; }
+        public Kept<IReadOnlyList<CertificateRevocationList>> Crl { get; } = new();
 
-        public IReadOnlyList<CertificateRevocationList>? Crl { get; set; }
+        public Kept<SslStreamCertificateContext> Client { get; } = new();
+    }
 
-        public FileStamp CrlStamp { get; set; }
+    /// <summary>One loaded value and the stamps of the files it came from (one or two).</summary>
+    private sealed class Kept<T>
+        where T : class
+    {
+        private readonly Lock _lock = new();
+        private T? _value;
+        private (FileStamp, FileStamp) _stamp;
 
-        public SslStreamCertificateContext? Client { get; set; }
+        public T Get<TState>((FileStamp, FileStamp) stamp, TState state, Func<TState, T> load)
+        {
+            lock (_lock)
+            {
+                if (_value is null || _stamp != stamp)
+                {
+                    _value = load(state);
+                    _stamp = stamp;
+                }
 
-        public (FileStamp Certificate, FileStamp Key) ClientStamp { get; set; }
+                return _value;
+            }
+        }
     }
 
     /// <summary>What tells a file's new contents from its old without reading it; all zero when it cannot be read.</summary>
