@@ -125,11 +125,7 @@ public static partial class MqttPacketReader
     /// <exception cref="ArgumentException">The frame is not a PUBLISH.</exception>
     public static MqttPublishFields DecodePublishFields(in MqttFrame frame, MqttProtocolVersion version, MqttTopicCache? topics, out ReadOnlySequence<byte> payload)
     {
-        if (frame.Type != MqttPacketType.Publish)
-        {
-            throw new ArgumentException($"{FixedHeader.Name(frame.Type)} is not PUBLISH.", nameof(frame));
-        }
-
+        RequirePublish(frame);
         return PublishCodec.DecodeFields(frame, version, topics, out payload);
     }
 
@@ -141,12 +137,16 @@ public static partial class MqttPacketReader
     /// <exception cref="ArgumentException">The frame is not a PUBLISH.</exception>
     public static MqttPublishPacket DecodePublish(in MqttFrame frame, MqttProtocolVersion version)
     {
+        RequirePublish(frame);
+        return PublishCodec.Decode(frame, version);
+    }
+
+    private static void RequirePublish(in MqttFrame frame)
+    {
         if (frame.Type != MqttPacketType.Publish)
         {
             throw new ArgumentException($"{FixedHeader.Name(frame.Type)} is not PUBLISH.", nameof(frame));
         }
-
-        return PublishCodec.Decode(frame, version);
     }
 
     /// <summary>Convenience: <see cref="TryReadFrame"/> then <see cref="Decode"/>.</summary>

@@ -85,7 +85,15 @@ public sealed record MqttMessage
     /// </summary>
     public void Return() => IncomingMessagePool.ReleaseByApplication(this);
 
-    /// <summary>Fills a pooled message with a received one (IncomingMessagePool only).</summary>
+    /// <summary>A received message that owns <paramref name="payload"/>; built by the same mapping a pooled one is refilled with.</summary>
+    internal static MqttMessage Received(in MqttPublishFields fields, string topic, ReadOnlyMemory<byte> payload, bool duplicate)
+    {
+        var message = new MqttMessage { Topic = topic };
+        message.Refill(fields, topic, payload, duplicate);
+        return message;
+    }
+
+    /// <summary>Fills a message with a received PUBLISH's fields (a new one, or a pooled one being reused).</summary>
     internal void Refill(in MqttPublishFields fields, string topic, ReadOnlyMemory<byte> payload, bool duplicate)
     {
         _topic = topic;

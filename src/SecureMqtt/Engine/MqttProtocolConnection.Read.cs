@@ -122,7 +122,7 @@ internal sealed partial class MqttProtocolConnection
 
         var message = _owner.IncomingPool is { } pool
             ? pool.Rent(publish, topic, payload, duplicate)
-            : ToMessage(publish, topic, payload.IsEmpty ? ReadOnlyMemory<byte>.Empty : payload.ToArray(), duplicate);
+            : MqttMessage.Received(publish, topic, payload.IsEmpty ? ReadOnlyMemory<byte>.Empty : payload.ToArray(), duplicate);
         return DeliverAsync(message, cancellationToken);
     }
 

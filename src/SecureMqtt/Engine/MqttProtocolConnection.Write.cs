@@ -119,23 +119,6 @@ internal sealed partial class MqttProtocolConnection
         UserProperties = message.UserProperties,
     };
 
-    internal static MqttMessage ToMessage(in MqttPublishFields packet, string topic, ReadOnlyMemory<byte> payload, bool duplicate) => new()
-    {
-        Topic = topic,
-        Payload = payload,
-        QualityOfService = packet.QualityOfService,
-        Retain = packet.Retain,
-        Duplicate = duplicate,
-        PacketId = packet.QualityOfService == MqttQualityOfService.AtMostOnce ? null : packet.PacketId,
-        PayloadFormat = packet.PayloadFormatIndicator,
-        MessageExpiry = packet.MessageExpiryInterval is { } expiry ? TimeSpan.FromSeconds(expiry) : null,
-        ContentType = packet.ContentType,
-        ResponseTopic = packet.ResponseTopic,
-        CorrelationData = packet.CorrelationData,
-        UserProperties = packet.UserProperties,
-        SubscriptionIdentifiers = packet.SubscriptionIdentifiers,
-    };
-
     /// <summary>Sends a resumed session's flight again: PUBREL where PUBREC had arrived, else the PUBLISH with DUP.</summary>
     public ValueTask RetransmitAsync(Session.MqttOutgoingFlight flight, CancellationToken cancellationToken) =>
         flight.State == Session.MqttOutgoingFlightState.AwaitingPubComp
