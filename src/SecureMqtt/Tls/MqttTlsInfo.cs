@@ -11,12 +11,16 @@ namespace SecureMqtt;
 /// </summary>
 public sealed class MqttTlsInfo
 {
-    internal MqttTlsInfo(SslProtocols protocol, TlsCipherSuite cipherSuite, X509Certificate2? serverCertificate, string? applicationProtocol, string targetHost, bool verified)
+    // Certificates are made from their DER on first use (TlsHandshakeState.ServerChainDer says why).
+    private readonly IReadOnlyList<byte[]> _serverChainDer;
+    private X509Certificate2[]? _serverChain;
+
+    internal MqttTlsInfo(SslProtocols protocol, TlsCipherSuite cipherSuite, IReadOnlyList<byte[]> serverChainDer, string? applicationProtocol, string targetHost, bool verified)
     {
         Protocol = protocol;
         CipherSuite = cipherSuite;
         CipherSuiteName = cipherSuite.ToString();
-        ServerCertificate = serverCertificate;
+        _serverChainDer = serverChainDer;
         ApplicationProtocol = applicationProtocol;
         TargetHost = targetHost;
         ServerCertificateVerified = verified;
@@ -38,10 +42,22 @@ public sealed class MqttTlsInfo
     public TlsCipherSuite CipherSuite { get; }
 
     /// <summary>The server's certificate; null for TLS-PSK, which uses none.</summary>
-    public X509Certificate2? ServerCertificate { get; }
+    public X509Certificate2? ServerCertificate => ServerCertificateChain is [var leaf, ..] ? leaf : null;
 
-    /// <summary>The server's chain as built during verification, server certificate first.</summary>
-    public IReadOnlyList<X509Certificate2> ServerCertificateChain { get; internal init; } = [];
+    /// <summary>The server's chain as built during verification, server certificate first; empty for TLS-PSK.</summary>
+    public IReadOnlyList<X509Certificate2> ServerCertificateChain
+    {
+        get
+        {
+            if (_serverChain is null)
+            {
+                // A race makes two arrays of equal certificates; one wins, and every later call sees that one.
+                Interlocked.CompareExchange(ref _serverChain, Tls.TlsHandshakeState.ToCertificates(_serverChainDer), null);
+            }
+
+            return _serverChain;
+        }
+    }
 
     /// <summary>The ALPN protocol agreed on, or null when none was.</summary>
     public string? ApplicationProtocol { get; }
@@ -71,7 +87,7 @@ public sealed class MqttTlsInfo
             _ => SslProtocols.None,
         };
         var suite = Tls.PskCipherSuites.FromOpenSslName(openSslCipher);
-        return new MqttTlsInfo(protocol, suite ?? default, null, null, targetHost, verified: false)
+        return new MqttTlsInfo(protocol, suite ?? default, [], null, targetHost, verified: false)
         {
             CipherSuiteName = suite?.ToString() ?? openSslCipher,
             PreSharedKeyIdentity = identity,

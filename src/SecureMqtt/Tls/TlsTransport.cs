@@ -72,15 +72,17 @@ internal sealed class TlsTransport(IMqttTransport inner, MqttTlsOptions options,
         }
 
         state.NegotiatedProtocol = ssl.SslProtocol;
-        var serverCertificate = X509CertificateLoader.LoadCertificate(ssl.RemoteCertificate!.GetRawCertData());
         var alpn = ssl.NegotiatedApplicationProtocol.Protocol.IsEmpty ? null : ssl.NegotiatedApplicationProtocol.ToString();
-        var info = new MqttTlsInfo(ssl.SslProtocol, ssl.NegotiatedCipherSuite, serverCertificate, alpn, targetHost, state.Verified)
+        var info = new MqttTlsInfo(ssl.SslProtocol, ssl.NegotiatedCipherSuite, state.ServerChainDer, alpn, targetHost, state.Verified)
         {
-            ServerCertificateChain = state.ServerChain,
             MatchedPin = state.MatchedPin,
             ClientCertificateSent = clientCertificate is not null,
         };
-        Log.TlsEstablished(logger, info.Protocol, info.CipherSuite, serverCertificate.Subject, serverCertificate.Issuer);
+        if (logger.IsEnabled(LogLevel.Debug))
+        {
+            Log.TlsEstablished(logger, info.Protocol, info.CipherSuite, ssl.RemoteCertificate!.Subject, ssl.RemoteCertificate.Issuer);
+        }
+
         RecordHandshake(ssl.SslProtocol, null);
         return new ConnectedTransport(ssl) { Security = new TlsSecurity(info, state.ExplainEarlyFailure) };
     }
