@@ -169,6 +169,7 @@ internal sealed partial class MqttClientSettings
         CrlFile = s.CrlFile ?? t.CrlFile,
         AllowWeakServerCertificates = s.AllowWeakServerCertificates ?? t.AllowWeakServerCertificates,
         HandshakeTimeout = r.Duration(s.HandshakeTimeout, "Tls:HandshakeTimeout") ?? t.HandshakeTimeout,
+        AllowSessionResumption = s.AllowSessionResumption ?? t.AllowSessionResumption,
     };
 
     private static MqttReconnectOptions Apply(MqttReconnectSettings s, MqttReconnectOptions t, Reader r) => t with

@@ -109,6 +109,8 @@ internal sealed class MqttTlsSettings
     public bool? AllowWeakServerCertificates { get; set; }
 
     public string? HandshakeTimeout { get; set; }
+
+    public bool? AllowSessionResumption { get; set; }
 }
 
 /// <summary>The Reconnect section.</summary>

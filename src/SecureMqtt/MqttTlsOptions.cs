@@ -127,6 +127,14 @@ public sealed record MqttTlsOptions
     /// </summary>
     public TimeSpan? HandshakeTimeout { get; init; }
 
+    /// <summary>
+    /// Let a later connection to the same server resume the TLS session an earlier one was given (a TLS 1.3 ticket or
+    /// a TLS 1.2 session id), as reconnects do by default: the server's certificate was verified when the session was
+    /// made, and Mosquitto takes the ticket when a client certificate is configured. Off makes every connection a
+    /// full handshake with the certificate checks, for example to measure one. Applies to TLS-PSK's session cache too.
+    /// </summary>
+    public bool AllowSessionResumption { get; init; } = true;
+
     /// <summary>Tests pin one TLS version with this (to see TLS 1.2 and 1.3 behaviour apart); applications use MinimumVersion.</summary>
     internal SslProtocols? EnabledProtocolsOverride { get; init; }
 
@@ -164,5 +172,5 @@ public sealed record MqttTlsOptions
         $"PinnedPublicKeys = [{string.Join(", ", PinnedPublicKeys)}], PinOnly = {PinOnly}, CrlFile = {CrlFile}, " +
         $"AllowWeakServerCertificates = {AllowWeakServerCertificates}, PreSharedKey = {PreSharedKey?.ToString() ?? "null"}, " +
         $"PskImplementation = {PskImplementation}, " +
-        $"HandshakeTimeout = {HandshakeTimeout?.ToString() ?? "null"} }}";
+        $"HandshakeTimeout = {HandshakeTimeout?.ToString() ?? "null"}, AllowSessionResumption = {AllowSessionResumption} }}";
 }

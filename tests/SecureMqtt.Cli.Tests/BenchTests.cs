@@ -124,6 +124,9 @@ public sealed class BenchTests(MosquittoFixture broker)
     [InlineData("pub", "--broker-pid", "no broker process id")]
     [InlineData("pub", "--no-such-option", "Unknown option")]
     [InlineData("tput", "-c 2", "one publisher and one subscriber")]
+    [InlineData("pub", "--warmup 5", "lat's and conn's")]
+    [InlineData("conn", "--tls-resume", "needs TLS")]
+    [InlineData("pub", "--tls-resume --cafile ca.crt", "Unknown option")]
     [InlineData("lat", "-I 5", "one pinger and one responder")]
     [InlineData("tput", "-L 0", "needs -L of at least 1")]
     [InlineData("tput", "-t a/+", "Invalid topic")]
@@ -194,6 +197,24 @@ public sealed class BenchTests(MosquittoFixture broker)
         Assert.True(root.GetProperty("connect_ms").GetDouble() > 0);
         Assert.False(root.TryGetProperty("broker_cpu_pct", out _));
         AssertPercentilesOrdered(root);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Conn_counts_only_the_clients_after_its_warm_up_and_says_whether_tls_sessions_were_shared(bool resume)
+    {
+        var result = await RunAsync(BenchMode.Conn, [.. ListenerArguments.For(broker, Listener.MutualTls), "-c", "2", "--warmup", "3", "--duration", "0", "--json",
+            .. resume ? new[] { "--tls-resume" } : []]);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        using var json = JsonDocument.Parse(result.Text);
+        var root = json.RootElement;
+        Assert.Equal(3, root.GetProperty("warmup").GetInt32());
+        Assert.Equal(resume, root.GetProperty("tls_resume").GetBoolean());
+        Assert.Equal(2, root.GetProperty("clients").GetInt32());
+        Assert.Equal(2, root.GetProperty("messages").GetInt64());
+        Assert.Equal(0, root.GetProperty("errors").GetInt64());
     }
 
     [Fact]

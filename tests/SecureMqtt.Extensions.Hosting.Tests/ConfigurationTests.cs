@@ -32,6 +32,7 @@ public sealed class ConfigurationTests
             ["Mqtt:Tls:MinimumVersion"] = "TLS 1.3",
             ["Mqtt:Tls:ApplicationProtocols:0"] = "mqtt",
             ["Mqtt:Tls:HandshakeTimeout"] = "2.5",
+            ["Mqtt:Tls:AllowSessionResumption"] = "false",
             ["Mqtt:Reconnect:RetryFirstConnect"] = "true",
             ["Mqtt:Reconnect:InitialDelay"] = "0.5",
             ["Mqtt:Reconnect:MaximumDelay"] = "00:01:00",
@@ -64,6 +65,7 @@ public sealed class ConfigurationTests
         Assert.Equal(SslProtocols.Tls13, tls.MinimumVersion);
         Assert.Equal(["mqtt"], tls.ApplicationProtocols);
         Assert.Equal(TimeSpan.FromSeconds(2.5), tls.HandshakeTimeout);
+        Assert.False(tls.AllowSessionResumption);
         Assert.True(o.Reconnect.Enabled);
         Assert.True(o.Reconnect.RetryFirstConnect);
         Assert.Equal(TimeSpan.FromMilliseconds(500), o.Reconnect.InitialDelay);

@@ -60,8 +60,14 @@ internal sealed class BenchArguments
     /// <summary>-s: payload bytes (tput and lat default to 64, as the comparison table).</summary>
     public int PayloadSize { get; private set; } = 256;
 
-    /// <summary>--warmup: lat, round trips run before measuring (JIT, TLS buffers, the broker's caches).</summary>
+    /// <summary>--warmup: lat, round trips run before measuring (JIT, TLS buffers, the broker's caches); conn, connects made and closed before the measured ones.</summary>
     public int Warmup { get; private set; } = 100;
+
+    /// <summary>
+    /// --tls-resume: conn, let a client resume the TLS session the broker gave an earlier one, as one client's
+    /// reconnects do. Off by default: the clients stand for separate devices, each with a full handshake.
+    /// </summary>
+    public bool TlsResume { get; private set; }
 
     /// <summary>-t: topic (pub: %i is the client's number; tput: the one topic; lat: the prefix of /ping and /pong) or filter (sub).</summary>
     public string Topic { get; private set; } = string.Empty;
@@ -131,8 +137,11 @@ internal sealed class BenchArguments
                     result.Duration = TimeSpan.FromSeconds(cursor.Seconds(option, "duration (seconds)"));
                     break;
                 case "--warmup":
-                    result.Warmup = cursor.Int(option, "warm-up round trips", 0, int.MaxValue);
+                    result.Warmup = cursor.Int(option, mode == BenchMode.Conn ? "warm-up connects" : "warm-up round trips", 0, int.MaxValue);
                     warmupGiven = true;
+                    break;
+                case "--tls-resume" when mode == BenchMode.Conn:
+                    result.TlsResume = true;
                     break;
                 case "--self" when mode == BenchMode.Lat:
                     result.Self = true;
@@ -175,9 +184,19 @@ internal sealed class BenchArguments
             result.Clients = result.Self ? 1 : 2;
         }
 
-        if (warmupGiven && mode != BenchMode.Lat)
+        if (warmupGiven && mode is not (BenchMode.Lat or BenchMode.Conn))
         {
-            throw new UsageException("--warmup is lat's: the round trips run before measuring.");
+            throw new UsageException("--warmup is lat's and conn's: the round trips or connects run before measuring.");
+        }
+
+        if (mode == BenchMode.Conn && !warmupGiven)
+        {
+            result.Warmup = 0;
+        }
+
+        if (result.TlsResume && !result.Client.Tls.Enabled)
+        {
+            throw new UsageException("--tls-resume needs TLS (--cafile, --capath, --cert or --insecure): without TLS there is no session to resume.");
         }
 
         result.Validate();

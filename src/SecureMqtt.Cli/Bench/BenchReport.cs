@@ -85,7 +85,10 @@ internal static class BenchReport
             text.Append(culture, $"one way (ping published to the responder's handler): p50 {Micros(stats.OneWay.Percentile(0.5))}, p99 {Micros(stats.OneWay.Percentile(0.99))}; CPU {CpuMicrosPerMessage(messages, meter):0} us per round trip\n");
         }
 
-        text.Append(culture, $"connect (TCP, {(arguments.Client.Tls.Enabled ? "TLS, " : string.Empty)}CONNECT/CONNACK): p50 {Millis(stats.Connect.Percentile(0.5))} over {stats.Connect.Count} connections\n");
+        var handshake = !arguments.Client.Tls.Enabled ? string.Empty
+            : arguments.Mode != BenchMode.Conn ? "TLS, "
+            : arguments.TlsResume ? "TLS resumed where the broker takes it, " : "full TLS handshake, ";
+        text.Append(culture, $"connect (TCP, {handshake}CONNECT/CONNACK): p50 {Millis(stats.Connect.Percentile(0.5))} over {stats.Connect.Count} connections\n");
         if (arguments.Mode == BenchMode.Conn)
         {
             text.Append(culture, $"all connected in {runner.ConnectWall.TotalSeconds:0.000} s ({ConnectRate(runner):0} per second); resident memory {runner.RssBeforeConnectMegabytes:0.0} MB before, {runner.RssConnectedMegabytes:0.0} MB connected ({RssPerConnectionKilobytes(runner):0.0} KB per connection)\n");
@@ -141,6 +144,8 @@ internal static class BenchReport
 
             if (arguments.Mode == BenchMode.Conn)
             {
+                json.WriteNumber("warmup", arguments.Warmup);
+                json.WriteBoolean("tls_resume", arguments.TlsResume);
                 // Before the hold: msgs_per_s and duration_s below include --duration.
                 json.WriteNumber("connect_duration_s", Math.Round(runner.ConnectWall.TotalSeconds, 6));
                 json.WriteNumber("connects_per_s", Math.Round(ConnectRate(runner), 1));

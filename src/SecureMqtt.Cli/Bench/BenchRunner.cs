@@ -58,12 +58,21 @@ internal sealed partial class BenchRunner(BenchArguments arguments, CliStreams s
             PoolIncomingMessages = true,
             MaximumOutgoingInFlight = (ushort)Math.Min(arguments.InFlight, ushort.MaxValue),
         };
+        if (arguments.Mode == BenchMode.Conn && options.Tls is { } tls)
+        {
+            // .NET resumes a TLS session across clients in one process (one shared client certificate, one target
+            // host), and Mosquitto takes the ticket: without this, every connect after the first few would time a
+            // resumed handshake, which separate devices never get.
+            options = options with { Tls = tls with { AllowSessionResumption = arguments.TlsResume } };
+        }
+
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var progress = BenchReport.StartProgressAsync(arguments, this, streams, stop.Token);
         try
         {
             if (arguments.Mode == BenchMode.Conn)
             {
+                await WarmUpAsync(options, stop.Token).ConfigureAwait(false);
                 Meter.Start();
                 RssBeforeConnectMegabytes = ResourceMeter.CurrentRssMegabytes();
             }
@@ -123,6 +132,18 @@ internal sealed partial class BenchRunner(BenchArguments arguments, CliStreams s
 
         BenchReport.WriteResult(arguments, this, streams);
         return Stats.Errors == 0 ? ExitCodes.Success : ExitCodes.Failure;
+    }
+
+    /// <summary>conn --warmup: connects made and closed one at a time before the measured ones (JIT, the broker's first allocations).</summary>
+    private async Task WarmUpAsync(MqttClientOptions options, CancellationToken cancellationToken)
+    {
+        for (var i = 0; i < arguments.Warmup; i++)
+        {
+            var client = new MqttClient(options with { ClientId = $"{arguments.Client.ResolveClientId()}_warmup" });
+            await using var scope = client.ConfigureAwait(false);
+            await client.ConnectAsync(cancellationToken).ConfigureAwait(false);
+            await client.DisconnectAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
     }
 
     private async Task ConnectAllAsync(MqttClientOptions options, CancellationToken cancellationToken)

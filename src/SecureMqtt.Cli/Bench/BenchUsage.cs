@@ -12,7 +12,7 @@ options are pub's; -c, -I and -L are the bench's (not clean session, id prefix a
 
 Usage: smqtt bench pub  [-c clients] [-I interval-ms] [-L count] [-q qos] [-s bytes] [-t topic] [-M inflight]
        smqtt bench sub  [-c clients] [-I interval-ms] [-L count] [-q qos] [-t filter]
-       smqtt bench conn [-c clients] [-I interval-ms]
+       smqtt bench conn [-c clients] [-I interval-ms] [--warmup n] [--tls-resume]
        smqtt bench tput [-L count] [-q qos] [-s bytes] [-t topic] [-M inflight]
        smqtt bench lat  [-L round-trips] [-q qos] [-s bytes] [-t topic-prefix] [--warmup n] [--self]
                         [--duration seconds] [--json] [--broker-pid pid] [pub's connection and TLS options]
@@ -26,10 +26,13 @@ Usage: smqtt bench pub  [-c clients] [-I interval-ms] [-L count] [-q qos] [-s by
  -t : pub: topic, %i is the client's number (default bench/%i); sub: topic filter (default bench/#).
  -M : pub: QoS 1/2 messages each client keeps in flight when -I is 0. Defaults to 100.
  -i : client id; each client appends _<number>. Defaults to smqtt_bench_<mode>_<pid>.
+ --warmup : conn: connects made and closed one at a time before the measured ones (JIT, the broker's caches). Defaults to 0.
+ --tls-resume : conn: clients may resume the TLS session the broker gave an earlier one (as one client's reconnects do).
+          Without it every connect is a full handshake, as from separate devices.
  --duration : stop after this many seconds (conn: hold the connections that long). Without it, -L or Ctrl-C ends.
  --json : print one JSON line at the end: msgs_per_s, p50_us, p90_us, p99_us, connect_ms (median), cpu_s_per_100k,
           alloc_bytes_per_msg, peak_rss_mb, errors, and broker_cpu_pct with --broker-pid; conn adds
-          connect_duration_s, connects_per_s, rss_before_mb, rss_connected_mb and rss_kb_per_connection.
+          warmup, tls_resume, connect_duration_s, connects_per_s, rss_before_mb, rss_connected_mb and rss_kb_per_connection.
  --broker-pid : the broker's process id on this machine, to report its CPU share (from /proc/PID/stat).
 
 tput: one subscriber, then one publisher sending -L messages (default 100000, -s 64); the clock runs from the

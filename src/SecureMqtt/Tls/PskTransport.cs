@@ -28,8 +28,8 @@ internal sealed class PskTransport(IMqttTransport inner, MqttTlsOptions options,
             MaximumVersion = options.EnabledProtocolsOverride ?? SslProtocols.None,
             ServerName = targetHost,
             HandshakeTimeout = options.HandshakeTimeout ?? Timeout.InfiniteTimeSpan,
-            // The managed path keeps no sessions: every handshake is a full one.
-            SessionCache = managed ? null : sessions,
+            // The managed path keeps no sessions: every handshake is a full one; so does AllowSessionResumption = false.
+            SessionCache = managed || !options.AllowSessionResumption ? null : sessions,
         };
 
         var tcp = await inner.ConnectAsync(cancellationToken).ConfigureAwait(false);

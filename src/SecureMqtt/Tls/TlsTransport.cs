@@ -128,6 +128,7 @@ internal sealed class TlsTransport(IMqttTransport inner, MqttTlsOptions options,
             CertificateChainPolicy = policy,
             RemoteCertificateValidationCallback = state.ValidateServerCertificate,
             ClientCertificateContext = clientCertificate,
+            AllowTlsResume = options.AllowSessionResumption,
         };
         if (clientCertificate is null && !resumable)
         {

@@ -92,6 +92,45 @@ public sealed class TlsResumptionTests(ITestOutputHelper output)
         Assert.Equal(clientCertificate ? [false, true, true] : [false, false, true], verdicts.Select(v => v.Resumed));
     }
 
+    /// <summary>
+    /// .NET keeps TLS sessions per process, not per client: a second MqttClient with the same options (one client
+    /// certificate, one target host) resumes the session the broker gave the first. Realistic for one application's
+    /// reconnecting clients, wrong for a bench that stands for separate devices; AllowSessionResumption = false makes
+    /// every connect a full handshake, with no session even offered.
+    /// </summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Clients_sharing_options_resume_one_anothers_TLS_session_unless_resumption_is_off(bool allowResumption)
+    {
+        await using var lab = new TlsLab();
+        var client = lab.Write("client", lab.Ca.IssueClientCertificate("device-shared"));
+        var port = await lab.StartMosquittoAsync(lab.Server("server"), l => l with { RequireCertificate = true, TlsVersion = "tlsv1.3" });
+        await using var relay = await FaultProxy.StartAsync("127.0.0.1", port, seed: 23);
+        relay.RecordOpenings = 4096;
+        var options = TlsLab.Options(relay.Port, new MqttTlsOptions
+        {
+            CaFile = lab.CaPath,
+            TargetHost = "localhost",
+            ClientCertificateFile = client.Cert,
+            ClientKeyFile = client.Key,
+            AllowSessionResumption = allowResumption,
+        });
+        for (var i = 0; i < 3; i++)
+        {
+            await using var mqtt = new MqttClient(options with { ClientId = $"shared-{allowResumption}-{i}" });
+            await mqtt.ConnectAsync();
+            Assert.True((await mqtt.PublishAsync(Broker.UniqueTopic("shared"), "x"u8.ToArray(), Packets.MqttQualityOfService.AtLeastOnce)).IsSuccess);
+            await mqtt.DisconnectAsync();
+        }
+
+        var verdicts = relay.Openings.Select(TlsHellos.Read).ToList();
+        output.WriteLine($"AllowSessionResumption {allowResumption}: {string.Join(", ", verdicts)}");
+        Assert.Equal(3, verdicts.Count);
+        Assert.Equal(allowResumption ? [false, true, true] : [false, false, false], verdicts.Select(v => v.Offered));
+        Assert.Equal(allowResumption ? [false, true, true] : [false, false, false], verdicts.Select(v => v.Resumed));
+    }
+
     private static async Task<string> StatusPageAsync(MqttTlsOptions options, int port, bool resumable)
     {
         using var timeout = new CancellationTokenSource(TlsLab.Wait);
