@@ -60,29 +60,13 @@ internal sealed partial class ServerCertificateVerifier
     {
         try
         {
-            switch (certificate.PublicKey.Oid.Value)
+            return PublicKeySize.Of(certificate.PublicKey) switch
             {
-                case "1.2.840.113549.1.1.1":
-                    using (var rsa = certificate.GetRSAPublicKey())
-                    {
-                        return rsa is { KeySize: < 2048 } ? $"a {rsa.KeySize}-bit RSA key (minimum 2048)" : null;
-                    }
-
-                case "1.2.840.10040.4.1":
-                    using (var dsa = certificate.GetDSAPublicKey())
-                    {
-                        return dsa is { KeySize: < 2048 } ? $"a {dsa.KeySize}-bit DSA key (minimum 2048)" : null;
-                    }
-
-                case "1.2.840.10045.2.1":
-                    using (var ec = certificate.GetECDsaPublicKey())
-                    {
-                        return ec is { KeySize: < 224 } ? $"a {ec.KeySize}-bit EC key (minimum 224)" : null;
-                    }
-
-                default:
-                    return null;
-            }
+                ("RSA", < 2048) and var (_, bits) => $"a {bits}-bit RSA key (minimum 2048)",
+                ("DSA", < 2048) and var (_, bits) => $"a {bits}-bit DSA key (minimum 2048)",
+                ("EC", < 224) and var (_, bits) => $"a {bits}-bit EC key (minimum 224)",
+                _ => null,
+            };
         }
         catch (System.Security.Cryptography.CryptographicException)
         {
