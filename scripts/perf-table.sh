@@ -5,13 +5,14 @@
 #   smqtt bench tput -q 0/1     msg/s received, client CPU s per 100k (publisher and subscriber), broker CPU %
 #   mosquitto_pub -l -> mosquitto_sub -C N, same payloads from a file, same figures (both C clients' CPU)
 #   smqtt bench lat -q 0/1      round trip p50/p99 through a separate responder
-#   smqtt bench conn            median connect over TLS and mutual TLS, one handshake at a time
+#   smqtt bench conn            median connect over TLS and mutual TLS, one full handshake at a time; mutual TLS
+#                               once more with --tls-resume (a reconnect's resumed handshake)
 #   smqtt pub vs mosquitto_pub  one process per message, QoS 1 over TLS, wall time
 # Prints a Markdown table, then one line per row saying what limits that figure (from the CPU shares measured).
 # Usage: scripts/perf-table.sh
-#        RUNS=5 COUNT=100000 LAT_COUNT=3000 ONESHOT=5 TRANSPORTS="tls tcp" scripts/perf-table.sh
-# smqtt for the bench modes: the JIT Release build (built here). For the one-shot pub: artifacts/native/smqtt when
-# scripts/build-native.sh has made it, else the same JIT build; the table says which.
+#        RUNS=5 COUNT=100000 LAT_COUNT=3000 ONESHOT=5 TRANSPORTS="tls tcp" SMQTT_BUILD=native|jit scripts/perf-table.sh
+# smqtt: the native binary, built by the script from this tree (scripts/build-native.sh, about 2 minutes), for every
+# row; SMQTT_BUILD=jit measures the JIT Release build instead. The table says which.
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
@@ -36,10 +37,17 @@ broker_init smqtt-perf
 work=$BROKER_WORK
 dotnet build "$root/src/SecureMqtt.Cli" -c Release -nologo -v quiet >"$work/build.log" 2>&1 || fail "dotnet build of smqtt failed" "$work/build.log"
 smqtt="$root/src/SecureMqtt.Cli/bin/Release/net10.0/smqtt"
-if [ -x "$root/artifacts/native/smqtt" ]; then
-  pub_smqtt="$root/artifacts/native/smqtt" pub_kind="native"
+# The smqtt measured: the native binary, built here from this tree, as the C clients are native code. A JIT process
+# spends its first seconds compiling (tiering and PGO took ~2 s of CPU in a 100,000-message run, which a long-running
+# application pays once); SMQTT_BUILD=jit measures the JIT build instead, the connects after 300 warm-up ones.
+kind=${SMQTT_BUILD:-native}
+if [ "$kind" = native ]; then
+  NATIVE_OUT="$work/native" bash "$root/scripts/build-native.sh" >"$work/native.log" 2>&1 || fail "scripts/build-native.sh failed" "$work/native.log"
+  bench_smqtt="$work/native/smqtt" conn_warmup=1
+  conn_note="the native binary, no code to compile"
 else
-  pub_smqtt=$smqtt pub_kind="JIT"
+  kind=JIT bench_smqtt=$smqtt conn_warmup=300
+  conn_note="the JIT build after 300 warm-up connects (without them the connects time the compiler)"
 fi
 
 broker_free_ports 3 || fail "no three free loopback ports found"
@@ -95,7 +103,7 @@ yes "$payload" | head -n "$count" >"$work/lines.txt"
 bench() { # bench NAME ARGS...: one smqtt bench run, its JSON line appended to $work/NAME
   local name=$1
   shift
-  timeout 300 "$smqtt" bench "$@" --json >>"$work/$name" 2>"$work/$name.err" \
+  timeout 300 "$bench_smqtt" bench "$@" --json >>"$work/$name" 2>"$work/$name.err" \
     || fail "smqtt bench $* exited with $?" "$work/$name.err"
 }
 
@@ -146,7 +154,7 @@ started=$(date -u '+%Y-%m-%d %H:%M UTC')
 read -ra tls_opts <<<"$(opts tls)"
 read -ra mtls_opts <<<"$(opts mtls)"
 # Warm-up, not counted: the first TLS handshakes and the broker's first allocations.
-"$smqtt" bench tput "${tls_opts[@]}" -L 2000 -q 1 --json >/dev/null 2>&1
+"$bench_smqtt" bench tput "${tls_opts[@]}" -L 2000 -q 1 --json >/dev/null 2>&1
 for round in $(seq 1 "$runs"); do
   echo "perf-table: round $round of $runs" >&2
   for transport in $transports; do
@@ -157,11 +165,13 @@ for round in $(seq 1 "$runs"); do
       bench "lat-$transport-$qos" lat "${o[@]}" -L "$lat_count" -q "$qos" -s "$size" --broker-pid "$broker"
     done
   done
-  # One handshake at a time (-I 25 ms apart), so the median is a handshake, not a queue of them.
-  bench conn-tls conn "${tls_opts[@]}" -c 20 -I 25 --duration 0
-  bench conn-mtls conn "${mtls_opts[@]}" -c 20 -I 25 --duration 0
+  # One handshake at a time (-I 25 ms apart), so the median is a handshake, not a queue of them. Full handshakes
+  # (bench conn's default: no client resumes another's TLS session), then mutual TLS resuming, as a reconnect does.
+  bench conn-tls conn "${tls_opts[@]}" -c 20 -I 25 --duration 0 --warmup "$conn_warmup"
+  bench conn-mtls conn "${mtls_opts[@]}" -c 20 -I 25 --duration 0 --warmup "$conn_warmup"
+  bench conn-mtls-resumed conn "${mtls_opts[@]}" -c 20 -I 25 --duration 0 --warmup "$conn_warmup" --tls-resume
   for _ in $(seq 1 "$oneshot"); do
-    oneshot_run "$work/oneshot-smqtt" "$pub_smqtt" pub "${tls_opts[@]}" -t bench/oneshot -q 1 -m hello
+    oneshot_run "$work/oneshot-smqtt" "$bench_smqtt" pub "${tls_opts[@]}" -t bench/oneshot -q 1 -m hello
     oneshot_run "$work/oneshot-mosq" mosquitto_pub "${tls_opts[@]}" -t bench/oneshot -q 1 -m hello
   done
 done
@@ -215,16 +225,18 @@ for transport in $transports; do
       else printf "latency-bound: the clients spend %.0f µs of CPU of the %.0f µs p50, the broker sits at %.0f%% of a core; the rest is wake-ups and loopback", c, p, b }'); the p99 is scheduling on the shared machine")
   done
 done
-rows+=("| connect, TCP + TLS 1.3 + CONNECT/CONNACK, median ms | $(med conn-tls connect_ms) | - |")
-limits+=("connect over TLS: one handshake at a time (25 ms apart): the TLS 1.3 key exchange and the server certificate's verification, plus three loopback round trips")
-rows+=("| connect, mutual TLS, median ms | $(med conn-mtls connect_ms) | - |")
+rows+=("| connect, TCP + full TLS 1.3 handshake + CONNECT/CONNACK, median ms | $(med conn-tls connect_ms) | - |")
+limits+=("connect over TLS: one full handshake at a time (25 ms apart, no TLS session shared between the clients): the TLS 1.3 key exchange and the server certificate's verification, plus three loopback round trips; $conn_note")
+rows+=("| connect, mutual TLS, full handshake, median ms | $(med conn-mtls connect_ms) | - |")
 limits+=("connect over mutual TLS: as TLS, plus the client's certificate signature and the broker's verification of it")
+rows+=("| connect, mutual TLS resuming the session (a reconnect), median ms | $(med conn-mtls-resumed connect_ms) | - |")
+limits+=("resumed mutual TLS: Mosquitto takes the TLS 1.3 ticket, so neither side sends or verifies a certificate; the ECDHE exchange (psk_dhe_ke) still runs")
 smqtt_ms=$(median <"$work/oneshot-smqtt")
 mosq_ms=$(median <"$work/oneshot-mosq")
-rows+=("| one \`pub\` process, QoS 1 over TLS 1.3, wall ms ($pub_kind smqtt) | $smqtt_ms | $mosq_ms |")
-limits+=("one-shot pub: process start-up and one TLS connect; $([ "$pub_kind" = JIT ] && echo "this is the JIT build (no artifacts/native/smqtt: scripts/build-native.sh makes it), which starts the .NET runtime and compiles its code first" || echo "this is the native binary (artifacts/native/smqtt), no runtime to start or code to compile")")
+rows+=("| one \`pub\` process, QoS 1 over TLS 1.3, wall ms | $smqtt_ms | $mosq_ms |")
+limits+=("one-shot pub: process start-up and one TLS connect; $([ "$kind" = JIT ] && echo "this is the JIT build, which starts the .NET runtime and compiles its code first" || echo "the native binary has no runtime to start or code to compile")")
 
-echo "Measured $started by scripts/perf-table.sh: median of $runs interleaved rounds, $count messages per throughput run, $lat_count round trips per latency run, $((runs * oneshot)) one-shot pairs; $size-byte payloads; Mosquitto $("$BROKER_MOSQUITTO" -h 2>/dev/null | sed -n 's/^mosquitto version //p' | head -n 1) on loopback; $cores cores, load average $load_start at the start, $load_end at the end."
+echo "Measured $started by scripts/perf-table.sh ($kind smqtt): median of $runs interleaved rounds, $count messages per throughput run, $lat_count round trips per latency run, $((runs * oneshot)) one-shot pairs; $size-byte payloads; Mosquitto $("$BROKER_MOSQUITTO" -h 2>/dev/null | sed -n 's/^mosquitto version //p' | head -n 1) on loopback; $cores cores, load average $load_start at the start, $load_end at the end."
 echo
 echo "| figure | SecureMqtt | mosquitto_pub / mosquitto_sub |"
 echo "|---|---:|---:|"
