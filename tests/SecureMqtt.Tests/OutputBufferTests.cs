@@ -132,6 +132,30 @@ public class OutputBufferTests
     }
 
     [Fact]
+    public async Task A_writer_waiting_for_room_when_the_socket_write_fails_gets_connection_lost_not_the_socket_error()
+    {
+        // The flush loop fails while a writer waits inside the pipe's flush: the pipe would hand that writer the raw
+        // IOException; the buffer gives it the typed reason instead (the race two integration tests once hit).
+        var stream = new GatedStream(open: false) { FailWith = new IOException("connection reset") };
+        var buffer = new MqttOutputBuffer(stream, 1024, _ => { });
+        var flush = buffer.RunFlushLoopAsync(CancellationToken.None);
+        await WriteBytesAsync(buffer, 1, 300);
+        await stream.FirstWriteStarted.WaitAsync(Timeout);
+
+        ValueTask waiting;
+        var accepted = 0;
+        while ((waiting = WriteBytesAsync(buffer, 2, 300)).IsCompleted)
+        {
+            Assert.True(++accepted < 20, "a writer should wait once the buffer holds more than its capacity");
+        }
+
+        stream.Open();
+        await Assert.ThrowsAsync<IOException>(() => flush.WaitAsync(Timeout));
+        var error = await Assert.ThrowsAsync<MqttConnectionLostException>(() => waiting.AsTask().WaitAsync(Timeout));
+        Assert.Contains("connection reset", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Sent_callback_reports_the_bytes_written()
     {
         var stream = new GatedStream();

@@ -88,7 +88,6 @@ internal sealed class MqttOutputBuffer
     public async Task RunFlushLoopAsync(CancellationToken cancellationToken)
     {
         var reader = _pipe.Reader;
-        Exception? error = null;
         try
         {
             while (true)
@@ -111,14 +110,15 @@ internal sealed class MqttOutputBuffer
         }
         catch (Exception ex)
         {
-            error = ex;
             _failure ??= ex is OperationCanceledException ? new MqttConnectionLostException("The connection is closed.", ex) : new MqttConnectionLostException($"Writing to the broker failed: {ex.Message}", ex);
             throw;
         }
         finally
         {
-            // Whatever is still buffered can no longer reach the peer; blocked writers wake up and fail.
-            await reader.CompleteAsync(error).ConfigureAwait(false);
+            // Whatever is still buffered can no longer reach the peer; blocked writers wake up and fail. Completed
+            // without the exception: the pipe would rethrow it raw (an IOException, or the loop's own cancellation)
+            // from a waiting writer's FlushAsync, where ThrowIfClosed gives the typed reason kept in _failure.
+            await reader.CompleteAsync().ConfigureAwait(false);
         }
     }
 
