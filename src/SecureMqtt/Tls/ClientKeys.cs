@@ -9,9 +9,6 @@ namespace SecureMqtt.Tls;
 /// </summary>
 internal static class ClientKeys
 {
-    private const string RsaOid = "1.2.840.113549.1.1.1";
-    private const string EcOid = "1.2.840.10045.2.1";
-
     public static AsymmetricAlgorithm Load(string pem, string path, string? passphrase, X509Certificate2 certificate)
     {
         var label = FindKeyLabel(pem) ?? throw new MqttTlsException(MqttTlsFailureKind.InvalidClientCertificate,
@@ -28,7 +25,7 @@ internal static class ClientKeys
         if (key is null)
         {
             // A key of the other algorithm is a mismatch, not a broken file.
-            var otherAlgorithm = certificateAlgorithm == RsaOid ? EcOid : RsaOid;
+            var otherAlgorithm = certificateAlgorithm == PublicKeySize.RsaOid ? PublicKeySize.EcOid : PublicKeySize.RsaOid;
             using var other = TryImport(otherAlgorithm, pem, encrypted ? passphrase : null, out _);
             if (other is not null)
             {
@@ -68,8 +65,8 @@ internal static class ClientKeys
     {
         AsymmetricAlgorithm key = algorithm switch
         {
-            RsaOid => RSA.Create(),
-            EcOid => ECDsa.Create(),
+            PublicKeySize.RsaOid => RSA.Create(),
+            PublicKeySize.EcOid => ECDsa.Create(),
             _ => throw new MqttTlsException(MqttTlsFailureKind.InvalidClientCertificate, $"Client certificates with key algorithm {algorithm} are not supported; use RSA or EC."),
         };
         try
@@ -111,5 +108,5 @@ internal static class ClientKeys
         return null;
     }
 
-    private static string Name(string? oid) => oid == RsaOid ? "RSA" : "EC";
+    private static string Name(string? oid) => oid == PublicKeySize.RsaOid ? "RSA" : "EC";
 }

@@ -12,9 +12,9 @@ namespace SecureMqtt.Tls;
 /// </summary>
 internal static class PublicKeySize
 {
-    private const string RsaOid = "1.2.840.113549.1.1.1";
-    private const string DsaOid = "1.2.840.10040.4.1";
-    private const string EcOid = "1.2.840.10045.2.1";
+    internal const string RsaOid = "1.2.840.113549.1.1.1";
+    internal const string DsaOid = "1.2.840.10040.4.1";
+    internal const string EcOid = "1.2.840.10045.2.1";
 
     /// <summary>The algorithm name and key size in bits, or null for an algorithm the policy does not size.</summary>
     /// <exception cref="CryptographicException">The key's encoding is malformed.</exception>
