@@ -24,10 +24,10 @@ internal static class PublicKeySize
         {
             return key.Oid.Value switch
             {
-                RsaOid => ("RSA", RsaModulusBits(key.EncodedKeyValue.RawData)),
+                RsaOid => ("RSA", FirstIntegerBits(key.EncodedKeyValue.RawData)),
                 // DSA parameters may be absent and inherited from the issuer [RFC 3279 2.3.2]: then there is no size
                 // to read here, as the platform could not read one either.
-                DsaOid when key.EncodedParameters is { RawData.Length: > 0 } parameters => ("DSA", DsaPrimeBits(parameters.RawData)),
+                DsaOid when key.EncodedParameters is { RawData.Length: > 0 } parameters => ("DSA", FirstIntegerBits(parameters.RawData)),
                 DsaOid => null,
                 EcOid when key.EncodedParameters is { RawData.Length: > 0 } parameters => ("EC", EcBits(parameters.RawData, key.EncodedKeyValue.RawData)),
                 EcOid => throw new CryptographicException("The certificate's EC public key names no curve."),
@@ -40,19 +40,10 @@ internal static class PublicKeySize
         }
     }
 
-    // RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER } [RFC 8017 A.1.1]
-    private static int RsaModulusBits(byte[] rsaPublicKey)
-    {
-        var sequence = new AsnReader(rsaPublicKey, AsnEncodingRules.DER).ReadSequence();
-        return Bits(sequence.ReadIntegerBytes().Span);
-    }
-
-    // Dss-Parms ::= SEQUENCE { p INTEGER, q INTEGER, g INTEGER } [RFC 3279 2.3.2]; the key size is p's.
-    private static int DsaPrimeBits(byte[] parameters)
-    {
-        var sequence = new AsnReader(parameters, AsnEncodingRules.DER).ReadSequence();
-        return Bits(sequence.ReadIntegerBytes().Span);
-    }
+    // Both sizes are the first INTEGER of a SEQUENCE: RSAPublicKey ::= SEQUENCE { modulus, publicExponent }
+    // [RFC 8017 A.1.1], and Dss-Parms ::= SEQUENCE { p, q, g } [RFC 3279 2.3.2], where the key size is p's.
+    private static int FirstIntegerBits(byte[] sequence) =>
+        Bits(new AsnReader(sequence, AsnEncodingRules.DER).ReadSequence().ReadIntegerBytes().Span);
 
     // A named curve's size from its OID [RFC 5480 2.1.1.1, RFC 5639]; otherwise (explicit parameters, a curve not
     // listed) from the public point, whose coordinates are as long as the field [SEC 1 2.3.3].
