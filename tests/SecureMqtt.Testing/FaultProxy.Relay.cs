@@ -83,6 +83,9 @@ public sealed partial class FaultProxy
                 return; // dropped: a stalled peer hears nothing, a closed one cannot
             }
 
+            // Counted before the send: once the peer has the bytes (and maybe answered), the count must show them,
+            // and this continuation may run only after the answer came back through the other direction.
+            Interlocked.Add(ref direction == ProxyDirection.ClientToUpstream ? ref _bytesClientToUpstream : ref _bytesUpstreamToClient, size);
             var chunk = data[..size];
             while (!chunk.IsEmpty)
             {
@@ -90,7 +93,6 @@ public sealed partial class FaultProxy
                 chunk = chunk[sent..];
             }
 
-            Interlocked.Add(ref direction == ProxyDirection.ClientToUpstream ? ref _bytesClientToUpstream : ref _bytesUpstreamToClient, size);
             data = data[size..];
             if (fragment && !data.IsEmpty && FragmentPause > TimeSpan.Zero)
             {

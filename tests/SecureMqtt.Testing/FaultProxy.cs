@@ -85,10 +85,10 @@ public sealed partial class FaultProxy : IAsyncDisposable
     /// <summary>Connections being relayed right now.</summary>
     public int ActiveConnections => _links.Count;
 
-    /// <summary>Bytes relayed from clients to the upstream (dropped bytes not counted).</summary>
+    /// <summary>Bytes relayed from clients to the upstream, counted as they are handed to the socket (dropped bytes not counted).</summary>
     public long BytesClientToUpstream => Interlocked.Read(ref _bytesClientToUpstream);
 
-    /// <summary>Bytes relayed from the upstream to clients (dropped bytes not counted).</summary>
+    /// <summary>Bytes relayed from the upstream to clients, counted as they are handed to the socket (dropped bytes not counted).</summary>
     public long BytesUpstreamToClient => Interlocked.Read(ref _bytesUpstreamToClient);
 
     /// <summary>Faults injected so far, by hand or by the chaos schedule.</summary>
