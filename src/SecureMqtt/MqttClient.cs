@@ -72,7 +72,7 @@ public sealed class MqttClient : IAsyncDisposable
     /// <summary>
     /// The most QoS 1/2 messages in flight at once on the current connection (the broker's Receive Maximum, capped by
     /// <see cref="MqttClientOptions.MaximumOutgoingInFlight"/>; 20 under MQTT 3.1.1 unless set), or null when not connected.
-    /// Publishers beyond it wait; keeping no more than this many pending keeps them in publish order.
+    /// Publishers beyond it wait for a slot, in the order they published.
     /// </summary>
     public int? OutgoingInFlightLimit => _supervisor.Current?.Quota.Maximum;
 
@@ -167,7 +167,8 @@ public sealed class MqttClient : IAsyncDisposable
     /// PUBACK for QoS 1, on PUBCOMP (or a failing PUBREC) for QoS 2, on whichever connection that happens. Waits
     /// while the broker's Receive Maximum worth of messages are unacknowledged. While the client is connecting or
     /// reconnecting the message is queued (<see cref="MqttClientOptions.OfflineQueue"/>) and sent, in order, once
-    /// a connection is up.
+    /// a connection is up. Publishes of one QoS made one after another (each call returned before the next) go out in
+    /// that order, also those that waited for a slot.
     /// </summary>
     /// <remarks>
     /// The value task may be backed by a waiter the client reuses once it was awaited, so that a publish allocates

@@ -212,6 +212,32 @@ public class ProtocolFeatureTests(MosquittoFixture fixture)
         Assert.True(client.IsConnected);
     }
 
+    [Theory]
+    [MemberData(nameof(Versions))]
+    public async Task QoS1_publishes_made_faster_than_the_broker_acknowledges_reach_a_subscriber_in_the_order_they_were_made(MqttProtocolVersion version)
+    {
+        // More publishes than in-flight slots, none awaited before the next: slots freed by PUBACKs are handed to the
+        // waiting publishes on the thread pool, and each must still go out in its place. (500 stays under Mosquitto's
+        // default max_queued_messages of 1000 for the subscriber, so the broker drops none.)
+        var topic = Broker.UniqueTopic("order");
+        await using var subscriber = await Broker.ConnectAsync(Broker.Options(fixture, Listener.Plain, version));
+        await subscriber.SubscribeAsync(topic, MqttQualityOfService.AtLeastOnce);
+        await using var publisher = await Broker.ConnectAsync(Broker.Options(fixture, Listener.MutualTls, version));
+
+        for (var round = 0; round < 4; round++)
+        {
+            var publishes = Enumerable.Range(0, 500).Select(i => publisher.PublishAsync(topic, BitConverter.GetBytes(i), MqttQualityOfService.AtLeastOnce).AsTask()).ToArray();
+            var received = new List<int>();
+            for (var i = 0; i < publishes.Length; i++)
+            {
+                received.Add(BitConverter.ToInt32((await subscriber.NextMessageAsync()).Payload.Span));
+            }
+
+            Assert.All(await Task.WhenAll(publishes).WaitAsync(Broker.Timeout), r => Assert.True(r.IsSuccess));
+            Assert.Equal(Enumerable.Range(0, 500), received);
+        }
+    }
+
     [Fact]
     public async Task A_session_taken_over_by_another_connection_raises_connection_lost_on_the_first()
     {

@@ -113,4 +113,58 @@ public class SendQuotaTests
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => quota.AcquireAsync(new CancellationToken(canceled: true)).AsTask());
         Assert.Equal(0, quota.Waiting);
     }
+
+    [Fact]
+    public async Task A_slot_handed_to_a_waiter_keeps_its_turn_over_a_publisher_that_takes_the_next_free_slot()
+    {
+        var quota = new SendQuota(2);
+        Assert.True(quota.TryAcquire(out var first));
+        Assert.True(quota.TryAcquire(out var second));
+        var waiter = quota.AcquireAsync(CancellationToken.None).AsTask();
+        quota.EndTurn(first);
+        quota.EndTurn(second);
+
+        // The waiter is handed a slot, but its continuation has not written yet when the next slot comes free.
+        quota.Release();
+        quota.Release();
+        Assert.True(quota.TryAcquire(out var later));
+        Assert.False(quota.IsTurn(later));
+        var laterTurn = quota.WaitTurnAsync(later).AsTask();
+        Assert.False(laterTurn.IsCompleted);
+
+        var handed = await waiter.WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.True(handed < later);
+        Assert.True(quota.IsTurn(handed));
+        quota.EndTurn(handed);
+        await laterTurn.WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.True(quota.IsTurn(later));
+    }
+
+    [Fact]
+    public async Task A_flight_given_up_before_its_turn_frees_its_slot_and_does_not_hold_up_the_next()
+    {
+        var quota = new SendQuota(3);
+        Assert.True(quota.TryAcquire(out var first));
+        Assert.True(quota.TryAcquire(out var abandoned));
+        Assert.True(quota.TryAcquire(out var third));
+        quota.Abandon(abandoned);
+        Assert.Equal(1, quota.Available);
+        var thirdTurn = quota.WaitTurnAsync(third).AsTask();
+        Assert.False(thirdTurn.IsCompleted);
+
+        quota.EndTurn(first);
+        await thirdTurn.WaitAsync(TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
+    public async Task Failing_the_quota_lets_every_writer_waiting_for_its_turn_go_on_to_meet_the_failure()
+    {
+        var quota = new SendQuota(2);
+        Assert.True(quota.TryAcquire(out _));
+        Assert.True(quota.TryAcquire(out var second));
+        var turn = quota.WaitTurnAsync(second).AsTask();
+        quota.Fail(new MqttConnectionLostException("gone"));
+        await turn.WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.True(quota.IsTurn(second + 1));
+    }
 }

@@ -128,8 +128,8 @@ internal sealed class Publisher(MqttClient client, CliStreams streams)
     }
 
     /// <summary>How many publishes may be outstanding: -M, within the client's in-flight limit (the broker's Receive Maximum) and at most 1024.</summary>
-    // Within the client's own in-flight limit too: publishers past it wait for a slot, and several released at once do
-    // not keep their order, so lines would go out of order.
+    // Within the client's own in-flight limit too: publishers past it would only wait for a slot (in order), each
+    // holding its line in memory meanwhile.
     private int Window(int maxInflight) => Math.Clamp(Math.Min(maxInflight, client.OutgoingInFlightLimit ?? (int)(client.ConnectResult?.ReceiveMaximum ?? 1)), 1, 1024);
 
     private bool Check(MqttPublishResult result)

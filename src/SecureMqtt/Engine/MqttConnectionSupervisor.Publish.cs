@@ -126,7 +126,7 @@ internal sealed partial class MqttConnectionSupervisor
             return ValueTask.FromException<MqttPublishResult>(ex);
         }
 
-        if (cancellationToken.IsCancellationRequested || !connection.Quota.TryAcquire())
+        if (cancellationToken.IsCancellationRequested || !connection.Quota.TryAcquire(out var ticket))
         {
             return PublishCoreAsync(message, cancellationToken);
         }
@@ -141,19 +141,19 @@ internal sealed partial class MqttConnectionSupervisor
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            connection.Quota.Release();
+            connection.Quota.Abandon(ticket);
             return ValueTask.FromException<MqttPublishResult>(ex);
         }
 
         if (!begun.IsCompletedSuccessfully)
         {
-            return new ValueTask<MqttPublishResult>(ContinueDirectAsync(connection, message, waiter, begun, cancellationToken));
+            return new ValueTask<MqttPublishResult>(ContinueDirectAsync(connection, message, waiter, begun, ticket, cancellationToken));
         }
 
 #pragma warning disable VSTHRD103 // Completed successfully (checked above): reading it does not block.
         var (packetId, epoch) = begun.Result;
 #pragma warning restore VSTHRD103
-        var written = StartWriteAsync(connection, message, packetId, cancellationToken);
+        var written = StartWriteAsync(connection, message, packetId, ticket, cancellationToken);
         if (written.IsCompletedSuccessfully)
         {
             written.GetAwaiter().GetResult();
@@ -164,7 +164,7 @@ internal sealed partial class MqttConnectionSupervisor
     }
 
     private async Task<MqttPublishResult> ContinueDirectAsync(MqttProtocolConnection connection, MqttMessage message, PublishWaiter waiter,
-        ValueTask<(ushort PacketId, long Epoch)> begun, CancellationToken cancellationToken)
+        ValueTask<(ushort PacketId, long Epoch)> begun, long ticket, CancellationToken cancellationToken)
     {
         (ushort PacketId, long Epoch) flight;
         try
@@ -173,11 +173,11 @@ internal sealed partial class MqttConnectionSupervisor
         }
         catch
         {
-            connection.Quota.Release();
+            connection.Quota.Abandon(ticket);
             throw;
         }
 
-        var written = StartWriteAsync(connection, message, flight.PacketId, cancellationToken);
+        var written = StartWriteAsync(connection, message, flight.PacketId, ticket, cancellationToken);
         return await FinishDirectAsync(connection, message, waiter, flight.PacketId, flight.Epoch, written, cancellationToken).ConfigureAwait(false);
     }
 
@@ -255,12 +255,17 @@ internal sealed partial class MqttConnectionSupervisor
                     return await EnqueueOfflineAsync(message, cancellationToken, queued).ConfigureAwait(false);
                 }
 
-                if (stored is null && message.QualityOfService == MqttQualityOfService.AtLeastOnce && connection.Quota.Available == 0)
+                bool sent;
+                PublishWaiter? completion;
+                if (stored is null && Queue.IsDurable && message.QualityOfService == MqttQualityOfService.AtLeastOnce && connection.Quota.Available == 0)
                 {
-                    stored = await Queue.StoreAcceptedAsync(message, cancellationToken).ConfigureAwait(false);
+                    (stored, sent, completion) = await StoreWhileWaitingAsync(connection, message, cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    (sent, completion) = await SendAsync(connection, message, null, cancellationToken, stored, queuedDurably: true).ConfigureAwait(false);
                 }
 
-                var (sent, completion) = await SendAsync(connection, message, null, cancellationToken, stored, queuedDurably: true).ConfigureAwait(false);
                 if (sent)
                 {
                     stored = null;
@@ -279,15 +284,68 @@ internal sealed partial class MqttConnectionSupervisor
     }
 
     /// <summary>
+    /// A QoS 1 message that has to wait for a slot with a durable store: it takes its place in the quota's queue
+    /// first, so it keeps its order among the publishes, and is saved as queued while it waits (the saves of the
+    /// waiters share commits). Returns its stored row (still owned by the caller when not sent) and
+    /// <see cref="SendAsync"/>'s answer.
+    /// </summary>
+    private async ValueTask<(long? Stored, bool Sent, PublishWaiter? Completion)> StoreWhileWaitingAsync(MqttProtocolConnection connection,
+        MqttMessage message, CancellationToken cancellationToken)
+    {
+        connection.CheckAllowed(message);
+        using var waitCancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var acquiring = connection.Quota.AcquireAsync(waitCancel.Token);
+        long? stored;
+        try
+        {
+            stored = await Queue.StoreAcceptedAsync(message, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            // Not stored, not sent: its place in the queue (or the slot it was handed meanwhile) goes to the next.
+            await waitCancel.CancelAsync().ConfigureAwait(false);
+            try
+            {
+                connection.Quota.Abandon(await acquiring.ConfigureAwait(false));
+            }
+#pragma warning disable CA1031 // The wait was cancelled or the connection failed: there is no slot to give back.
+            catch (Exception)
+#pragma warning restore CA1031
+            {
+            }
+
+            throw;
+        }
+
+        try
+        {
+            var (sent, completion) = await SendAsync(connection, message, null, cancellationToken, stored, queuedDurably: true, acquiring).ConfigureAwait(false);
+            return (stored, sent, completion);
+        }
+        catch when (stored is not null)
+        {
+            // Failed or cancelled before it was sent (as in PublishLoopAsync): no later process may send it.
+            Queue.ForgetStored(stored.Value);
+            throw;
+        }
+    }
+
+    /// <summary>
     /// Puts one message into <paramref name="connection"/>'s output buffer. Returns whether it was buffered, with the
     /// waiter of its QoS 1/2 flow (none for QoS 0); not sent means the connection was lost before the packet was
     /// buffered while the client reconnects, and the caller queues it again. Checks that fail throw; nothing was sent.
+    /// A QoS 1/2 message takes a slot here, unless the caller checked the message and started waiting for one already
+    /// (<c>acquiring</c>).
     /// </summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<(bool Sent, PublishWaiter? Completion)> SendAsync(MqttProtocolConnection connection, MqttMessage message,
-        PublishWaiter? waiter, CancellationToken cancellationToken, long? queuedSequence = null, bool queuedDurably = false)
+        PublishWaiter? waiter, CancellationToken cancellationToken, long? queuedSequence = null, bool queuedDurably = false, ValueTask<long>? acquiring = null)
     {
-        connection.CheckAllowed(message);
+        if (acquiring is null)
+        {
+            connection.CheckAllowed(message);
+        }
+
         if (message.QualityOfService == MqttQualityOfService.AtMostOnce)
         {
             try
@@ -301,9 +359,10 @@ internal sealed partial class MqttConnectionSupervisor
             }
         }
 
+        long ticket;
         try
         {
-            await connection.Quota.AcquireAsync(cancellationToken).ConfigureAwait(false);
+            ticket = await (acquiring ?? connection.Quota.AcquireAsync(cancellationToken)).ConfigureAwait(false);
         }
         catch (MqttConnectionLostException) when (!connection.IsAlive && WillReconnect)
         {
@@ -319,19 +378,34 @@ internal sealed partial class MqttConnectionSupervisor
         }
         catch
         {
-            connection.Quota.Release();
+            connection.Quota.Abandon(ticket);
             throw;
         }
 
-        var completion = await AwaitWrittenAsync(connection, waiter, packetId, epoch, StartWriteAsync(connection, message, packetId, cancellationToken), cancellationToken)
+        var completion = await AwaitWrittenAsync(connection, waiter, packetId, epoch, StartWriteAsync(connection, message, packetId, ticket, cancellationToken), cancellationToken)
             .ConfigureAwait(false);
         return (completion is not null, completion);
     }
 
-    private static ValueTask StartWriteAsync(MqttProtocolConnection connection, MqttMessage message, ushort packetId, CancellationToken cancellationToken)
+    /// <summary>
+    /// Puts a begun flight's PUBLISH into the output buffer in its slot's turn (see <see cref="SendQuota"/>): at once
+    /// when every earlier slot's PUBLISH is in, otherwise once they are.
+    /// </summary>
+    private static ValueTask StartWriteAsync(MqttProtocolConnection connection, MqttMessage message, ushort packetId, long ticket, CancellationToken cancellationToken) =>
+        connection.Quota.IsTurn(ticket) ? WriteInTurnAsync(connection, message, packetId, ticket, cancellationToken) : WriteAfterTurnAsync(connection, message, packetId, ticket, cancellationToken);
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private static async ValueTask WriteAfterTurnAsync(MqttProtocolConnection connection, MqttMessage message, ushort packetId, long ticket, CancellationToken cancellationToken)
+    {
+        await connection.Quota.WaitTurnAsync(ticket).ConfigureAwait(false);
+        await WriteInTurnAsync(connection, message, packetId, ticket, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static ValueTask WriteInTurnAsync(MqttProtocolConnection connection, MqttMessage message, ushort packetId, long ticket, CancellationToken cancellationToken)
     {
         try
         {
+            // The write takes its place in the buffer's queue of writers before it returns, so the next turn may begin.
             return connection.WritePublishAsync(message, packetId, duplicate: false, cancellationToken);
         }
 #pragma warning disable CA1031 // Not swallowed: the awaiting side handles it as a failed write.
@@ -339,6 +413,10 @@ internal sealed partial class MqttConnectionSupervisor
 #pragma warning restore CA1031
         {
             return ValueTask.FromException(ex);
+        }
+        finally
+        {
+            connection.Quota.EndTurn(ticket);
         }
     }
 

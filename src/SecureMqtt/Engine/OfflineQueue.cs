@@ -49,6 +49,9 @@ internal sealed class OfflineQueue(MqttOfflineQueueOptions options, IMqttSession
     /// <summary>Messages queued; read without the lock on every publish (a stale read only sends one more message through the queue).</summary>
     public int Count => Volatile.Read(ref _count);
 
+    /// <summary>Whether QoS 1/2 messages are saved in a session store (<see cref="StoreAcceptedAsync"/> saves them).</summary>
+    public bool IsDurable => store is not null;
+
     public static long SizeOf(MqttMessage message) => message.Payload.Length + (message.Topic.Length * 3L);
 
     /// <summary>Queues <paramref name="item"/> at the end, waiting for room (Wait mode) or failing (Fail mode) when full.</summary>
