@@ -238,11 +238,8 @@ internal sealed partial class MqttProtocolConnection
         {
             case MqttPacketType.PubAck:
                 NotePublishEnded(ack, MqttQualityOfService.AtLeastOnce);
-                if (await _owner.Session.OnPubAckAsync(ack).ConfigureAwait(false) == AckOutcome.Completed)
-                {
-                    Quota.Release();
-                }
-
+                // A completed flow gives its slot back itself, before its publisher hears of it.
+                await _owner.Session.OnPubAckAsync(ack, Quota).ConfigureAwait(false);
                 break;
             case MqttPacketType.PubRec:
                 if ((byte)ack.ReasonCode >= 0x80)
@@ -251,11 +248,8 @@ internal sealed partial class MqttProtocolConnection
                     NotePublishEnded(ack, MqttQualityOfService.ExactlyOnce);
                 }
 
-                switch (await _owner.Session.OnPubRecAsync(ack).ConfigureAwait(false))
+                switch (await _owner.Session.OnPubRecAsync(ack, Quota).ConfigureAwait(false))
                 {
-                    case AckOutcome.Completed:
-                        Quota.Release();
-                        break;
                     case AckOutcome.SendPubRel:
                         await WriteAckAsync(new MqttAck(MqttPacketType.PubRel, ack.PacketId), cancellationToken).ConfigureAwait(false);
                         break;
@@ -267,11 +261,7 @@ internal sealed partial class MqttProtocolConnection
                 break;
             case MqttPacketType.PubComp:
                 NotePublishEnded(ack, MqttQualityOfService.ExactlyOnce);
-                if (await _owner.Session.OnPubCompAsync(ack).ConfigureAwait(false) == AckOutcome.Completed)
-                {
-                    Quota.Release();
-                }
-
+                await _owner.Session.OnPubCompAsync(ack, Quota).ConfigureAwait(false);
                 break;
             default:
                 var known = await _owner.Session.OnPubRelAsync(ack.PacketId, cancellationToken).ConfigureAwait(false);

@@ -276,12 +276,15 @@ internal sealed class MqttSessionState(IMqttSessionStore store)
         return true;
     }
 
-    public ValueTask<AckOutcome> OnPubAckAsync(in MqttAck ack) => CompleteAsync(ack, MqttOutgoingFlightState.AwaitingPubAck);
+    // The flow's in-flight slot (quota) is given back before its publisher hears of the acknowledgement: a publisher
+    // that publishes again as soon as one of its messages completes then finds the slot free and need not wait for it.
+    public ValueTask<AckOutcome> OnPubAckAsync(in MqttAck ack, SendQuota? quota = null) => CompleteAsync(ack, MqttOutgoingFlightState.AwaitingPubAck, quota);
 
-    public ValueTask<AckOutcome> OnPubCompAsync(in MqttAck ack) => CompleteAsync(ack, MqttOutgoingFlightState.AwaitingPubComp);
+    public ValueTask<AckOutcome> OnPubCompAsync(in MqttAck ack, SendQuota? quota = null) => CompleteAsync(ack, MqttOutgoingFlightState.AwaitingPubComp, quota);
 
-    public async ValueTask<AckOutcome> OnPubRecAsync(MqttAck ack)
+    public async ValueTask<AckOutcome> OnPubRecAsync(MqttAck ack, SendQuota? quota = null)
     {
+        PublishWaiter? failed = null;
         MqttOutgoingFlight next;
         lock (_lock)
         {
@@ -301,10 +304,9 @@ internal sealed class MqttSessionState(IMqttSessionStore store)
             {
                 // [MQTT-4.3.3]: a failing PUBREC ends the flow; the id is free again.
                 next = entry.Flight;
-                var waiter = entry.Waiter;
+                failed = entry.Waiter;
                 _outgoing.Remove(ack.PacketId);
                 _ids.Release(ack.PacketId);
-                Finish(waiter, ack);
             }
             else
             {
@@ -319,6 +321,8 @@ internal sealed class MqttSessionState(IMqttSessionStore store)
             return AckOutcome.SendPubRel;
         }
 
+        quota?.Release();
+        Finish(failed, ack);
         await store.RemoveOutgoingAsync(_clientId, ack.PacketId, CancellationToken.None).ConfigureAwait(false);
         return AckOutcome.Completed;
     }
@@ -481,8 +485,9 @@ internal sealed class MqttSessionState(IMqttSessionStore store)
         publishes.ForEach(p => p.TrySetException(reason));
     }
 
-    private async ValueTask<AckOutcome> CompleteAsync(MqttAck ack, MqttOutgoingFlightState expected)
+    private async ValueTask<AckOutcome> CompleteAsync(MqttAck ack, MqttOutgoingFlightState expected, SendQuota? quota)
     {
+        PublishWaiter? waiter;
         lock (_lock)
         {
             if (!_outgoing.TryGetValue(ack.PacketId, out var entry) || entry.Flight.State != expected)
@@ -492,14 +497,18 @@ internal sealed class MqttSessionState(IMqttSessionStore store)
 
             _outgoing.Remove(ack.PacketId);
             _ids.Release(ack.PacketId);
-            Finish(entry.Waiter, ack);
+            waiter = entry.Waiter;
         }
+
+        quota?.Release();
+        Finish(waiter, ack);
 
         await store.RemoveOutgoingAsync(_clientId, ack.PacketId, CancellationToken.None).ConfigureAwait(false);
         return AckOutcome.Completed;
     }
 
-    // The flight is out of the table: nothing in the session refers to the waiter any more.
+    // The flight is out of the table: nothing in the session refers to the waiter any more, so it is answered outside
+    // the lock.
     private static void Finish(PublishWaiter? waiter, in MqttAck ack)
     {
         if (waiter is null)
