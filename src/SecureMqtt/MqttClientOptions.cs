@@ -83,7 +83,7 @@ public sealed record MqttClientOptions
     /// <summary>
     /// MQTT 5: how many QoS 1/2 messages the broker may have in flight towards this client (our Receive Maximum,
     /// the maximum in-flight). Default 65535, the protocol's maximum: a QoS 2 id costs a few bytes until PUBREL,
-    /// and QoS 1 is acknowledged as soon as the message is queued. A broker exceeding it with unreleased QoS 2
+    /// and QoS 1 is acknowledged once its handlers have run (<see cref="AcknowledgeAfterHandlers"/>). A broker exceeding it with unreleased QoS 2
     /// messages is disconnected with 0x93. Not enforced under MQTT 3.1.1, which cannot announce it.
     /// </summary>
     public ushort ReceiveMaximum { get; init; } = 65535;
@@ -176,6 +176,19 @@ public sealed record MqttClientOptions
     /// (default) stops reading from the socket until there is room, so nothing is lost; the drop modes discard.
     /// </summary>
     public BoundedChannelFullMode IncomingMessageFullMode { get; init; } = BoundedChannelFullMode.Wait;
+
+    /// <summary>
+    /// Send a QoS 1 message's PUBACK once its handlers have returned (or thrown), not as soon as it is queued for them
+    /// (default true). A process that ends with messages still queued or in a handler then gets them again from a
+    /// broker that keeps its session, where an early PUBACK would have told the broker they were delivered. The broker
+    /// counts unacknowledged messages against its in-flight window (Mosquitto's <c>max_inflight_messages</c>, 20 by
+    /// default), so slow handlers slow the stream towards this client; false acknowledges at once, as before. Applies
+    /// with <see cref="BoundedChannelFullMode.Wait"/> only (the drop modes give messages up anyway). A message that no
+    /// handler takes is acknowledged once it is queued for <see cref="MqttClient.ReadMessagesAsync"/>. QoS 2 is
+    /// acknowledged (PUBREC) when queued either way: its packet id is recorded as received then, which is what keeps a
+    /// resent copy from being delivered twice.
+    /// </summary>
+    public bool AcknowledgeAfterHandlers { get; init; } = true;
 
     /// <summary>
     /// Reuse received messages and their payload buffers, so that receiving allocates nothing in the steady state

@@ -8,7 +8,7 @@ namespace SecureMqtt.Engine;
 
 internal sealed partial class MqttConnectionSupervisor
 {
-    private readonly Channel<MqttMessage> _incoming;
+    private readonly Channel<IncomingDelivery> _incoming;
     private readonly Channel<MqttMessage> _unhandled;
     private readonly IncomingByteBudget _incomingBytes;
     private readonly Task _dispatchLoop;
@@ -34,14 +34,19 @@ internal sealed partial class MqttConnectionSupervisor
         }
     }
 
+    /// <summary>Whether a QoS 1 message's PUBACK waits for its handlers (<see cref="MqttClientOptions.AcknowledgeAfterHandlers"/>).</summary>
+    public bool AcknowledgesAfterHandlers => Options.AcknowledgeAfterHandlers && Options.IncomingMessageFullMode == BoundedChannelFullMode.Wait;
+
     /// <summary>
     /// Queues a message for the application within both bounds, count and bytes. In the Wait mode a full queue
-    /// stops the read loop here (backpressure); in the drop modes a message over the byte bound is dropped.
+    /// stops the read loop here (backpressure); in the drop modes a message over the byte bound is dropped. With
+    /// <paramref name="acknowledgeOn"/>, the dispatch loop sends the message's PUBACK there once its handlers have run.
     /// </summary>
-    public async ValueTask EnqueueIncomingAsync(MqttMessage message, CancellationToken cancellationToken)
+    public async ValueTask EnqueueIncomingAsync(MqttMessage message, CancellationToken cancellationToken,
+        MqttProtocolConnection? acknowledgeOn = null, ushort packetId = 0)
     {
         var size = IncomingByteBudget.SizeOf(message);
-        if (Options.IncomingMessageFullMode == System.Threading.Channels.BoundedChannelFullMode.Wait)
+        if (Options.IncomingMessageFullMode == BoundedChannelFullMode.Wait)
         {
             await _incomingBytes.AcquireAsync(size, cancellationToken).ConfigureAwait(false);
         }
@@ -59,7 +64,7 @@ internal sealed partial class MqttConnectionSupervisor
 
         try
         {
-            await _incoming.Writer.WriteAsync(message, cancellationToken).ConfigureAwait(false);
+            await _incoming.Writer.WriteAsync(new IncomingDelivery(message, acknowledgeOn, packetId), cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -89,12 +94,21 @@ internal sealed partial class MqttConnectionSupervisor
             // cancelled reuses the channel's one waiter instead of allocating one each time the queue runs dry.
             while (await reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
             {
-                while (reader.TryRead(out var message))
+                while (reader.TryRead(out var delivery))
                 {
+                    var message = delivery.Message;
                     var forwarded = false;
                     try
                     {
                         forwarded = await DispatchAsync(message, invoked, token).ConfigureAwait(false);
+
+                        // Handled (a failing handler was logged and counts as handled: the broker would not send it
+                        // again on this connection anyway), or queued for ReadMessagesAsync: the PUBACK is due now.
+                        // The loop takes messages in arrival order, so PUBACKs keep it [MQTT-4.6.0-2].
+                        if (delivery.AcknowledgeOn is { } connection)
+                        {
+                            await connection.AcknowledgeHandledAsync(delivery.PacketId).ConfigureAwait(false);
+                        }
                     }
                     finally
                     {
@@ -202,3 +216,6 @@ internal sealed partial class MqttConnectionSupervisor
         }
     }
 }
+
+/// <summary>A received message on its way to the handlers, and the connection owed its PUBACK once they have run (null: none owed).</summary>
+internal readonly record struct IncomingDelivery(MqttMessage Message, MqttProtocolConnection? AcknowledgeOn, ushort PacketId);

@@ -44,10 +44,12 @@ internal sealed partial class MqttConnectionSupervisor : IAsyncDisposable
         Subscriptions = new SubscriptionRegistry(durable, options.ClientId);
         _incomingBytes = new IncomingByteBudget(options.IncomingMessageBufferSize);
         var capacity = Math.Max(1, options.IncomingMessageChannelCapacity);
-        _incoming = Channel.CreateBounded<MqttMessage>(
+        _incoming = Channel.CreateBounded<IncomingDelivery>(
             new BoundedChannelOptions(capacity) { FullMode = options.IncomingMessageFullMode, SingleReader = true, SingleWriter = true },
-            dropped =>
+            delivery =>
             {
+                // Only the drop modes drop, and they acknowledge at once: no PUBACK is owed for the dropped message.
+                var dropped = delivery.Message;
                 _incomingBytes.Release(IncomingByteBudget.SizeOf(dropped));
                 Log.MessageDropped(Logger, dropped.Topic, options.IncomingMessageFullMode.ToString());
                 if (MqttMetrics.DroppedMessages.Enabled)

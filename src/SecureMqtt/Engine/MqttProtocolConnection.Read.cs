@@ -134,6 +134,10 @@ internal sealed partial class MqttProtocolConnection
             case MqttQualityOfService.AtMostOnce:
                 await _owner.EnqueueIncomingAsync(message, cancellationToken).ConfigureAwait(false);
                 break;
+            case MqttQualityOfService.AtLeastOnce when _owner.AcknowledgesAfterHandlers:
+                // The dispatch loop sends the PUBACK once the handlers have run (AcknowledgeHandledAsync).
+                await _owner.EnqueueIncomingAsync(message, cancellationToken, this, packetId).ConfigureAwait(false);
+                break;
             case MqttQualityOfService.AtLeastOnce:
                 await _owner.EnqueueIncomingAsync(message, cancellationToken).ConfigureAwait(false);
                 await WriteAckAsync(new MqttAck(MqttPacketType.PubAck, packetId), cancellationToken).ConfigureAwait(false);
@@ -175,6 +179,29 @@ internal sealed partial class MqttProtocolConnection
 
                 await WriteAckAsync(new MqttAck(MqttPacketType.PubRec, packetId), cancellationToken).ConfigureAwait(false);
                 break;
+        }
+    }
+
+    /// <summary>
+    /// The PUBACK of a QoS 1 message received here, sent once its handlers have run
+    /// (<see cref="MqttClientOptions.AcknowledgeAfterHandlers"/>). Never throws: on a connection that has ended there
+    /// is nothing to do, as a broker keeping the session sends the message again on the next connection (and one that
+    /// does not has forgotten it).
+    /// </summary>
+    public async ValueTask AcknowledgeHandledAsync(ushort packetId)
+    {
+        if (!IsAlive)
+        {
+            return;
+        }
+
+        try
+        {
+            await WriteAckAsync(new MqttAck(MqttPacketType.PubAck, packetId), _cancellation.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (!IsAlive || ex is OperationCanceledException or MqttConnectionLostException)
+        {
+            // Ended meanwhile: as above.
         }
     }
 
