@@ -67,6 +67,48 @@ public sealed class NotStricterThanSpecTests : HostileTestBase
     }
 
     [Theory]
+    [InlineData(MqttProtocolVersion.V311, true)]
+    [InlineData(MqttProtocolVersion.V500, true)]
+    [InlineData(MqttProtocolVersion.V311, false)]
+    [InlineData(MqttProtocolVersion.V500, false)]
+    public async Task QoS1_PUBACKs_keep_the_order_of_arrival_and_wait_for_the_handlers_unless_told_not_to(MqttProtocolVersion version, bool afterHandlers)
+    {
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var s = await HostileSession.StartAsync(version, o => o with { AcknowledgeAfterHandlers = afterHandlers });
+        s.Client.MessageHandler = async (message, _) =>
+        {
+            if (message.Topic == "slow")
+            {
+                await gate.Task;
+            }
+        };
+
+        await s.Broker.SendAsync(new MqttPublishPacket { Topic = "slow", QualityOfService = MqttQualityOfService.AtLeastOnce, PacketId = 1, Payload = new byte[] { 1 } });
+        await s.Broker.SendAsync(new MqttPublishPacket { Topic = "quick", QualityOfService = MqttQualityOfService.AtLeastOnce, PacketId = 2, Payload = new byte[] { 2 } });
+        await s.Broker.SendAsync(new MqttPublishPacket { Topic = "quick", QualityOfService = MqttQualityOfService.AtLeastOnce, PacketId = 3, Payload = new byte[] { 3 } });
+        await s.Broker.SendAsync(new MqttPublishPacket { Topic = "quick", QualityOfService = MqttQualityOfService.ExactlyOnce, PacketId = 4, Payload = new byte[] { 4 } });
+
+        // The PUBREC is written when the QoS 2 message is queued, after the read loop has queued the three before it,
+        // through the same first-in-first-out output buffer: PUBACKs written on queueing would come before it.
+        (MqttPacketType, ushort)[] pubAcks = [(MqttPacketType.PubAck, 1), (MqttPacketType.PubAck, 2), (MqttPacketType.PubAck, 3)];
+        (MqttPacketType, ushort)[] pubRec = [(MqttPacketType.PubRec, 4)];
+        if (afterHandlers)
+        {
+            Assert.Equal(pubRec, await ReadAcksAsync(s, 1));
+            gate.SetResult();
+            Assert.Equal(pubAcks, await ReadAcksAsync(s, 3));
+        }
+        else
+        {
+            (MqttPacketType, ushort)[] all = [.. pubAcks, .. pubRec];
+            Assert.Equal(all, await ReadAcksAsync(s, 4));
+            gate.SetResult();
+        }
+
+        await s.AssertStillUpAsync();
+    }
+
+    [Theory]
     [InlineData(MqttProtocolVersion.V311)]
     [InlineData(MqttProtocolVersion.V500)]
     public async Task A_topic_of_the_maximum_length_of_65535_bytes_is_delivered(MqttProtocolVersion version)
@@ -239,6 +281,17 @@ public sealed class NotStricterThanSpecTests : HostileTestBase
         var result = await publishing.WaitAsync(Timeout);
         Assert.Equal((MqttReasonCode.NoMatchingSubscribers, "nobody listens"), (result.ReasonCode, result.ReasonString));
         Assert.True(s.Client.IsConnected);
+    }
+
+    private static async Task<(MqttPacketType, ushort)[]> ReadAcksAsync(HostileSession s, int count)
+    {
+        var acks = new (MqttPacketType, ushort)[count];
+        for (var i = 0; i < count; i++)
+        {
+            acks[i] = Ack(await s.Broker.ReadAsync<MqttAckPacket>());
+        }
+
+        return acks;
     }
 
     private static (MqttPacketType, ushort) Ack(MqttAckPacket packet) => (packet.Ack.Type, packet.Ack.PacketId);
