@@ -97,6 +97,23 @@ public class PublishFieldsDecodeTests
     }
 
     [Fact]
+    public void Two_topics_sharing_a_set_both_stay_and_a_third_replaces_the_older()
+    {
+        // Two slots are one set: every topic lands in it, whatever the per-process hash seed.
+        var cache = new MqttTopicCache(slots: 2);
+        var ab = DecodeTopic("a/b", cache);
+        var cd = DecodeTopic("c/d", cache);
+        Assert.Same(ab, DecodeTopic("a/b", cache));
+        Assert.Same(cd, DecodeTopic("c/d", cache));
+
+        // "a/b" was hit last but added first: the third topic takes the older slot's place, which is "a/b"'s.
+        var ef = DecodeTopic("e/f", cache);
+        Assert.Same(ef, DecodeTopic("e/f", cache));
+        Assert.Same(cd, DecodeTopic("c/d", cache));
+        Assert.NotSame(ab, DecodeTopic("a/b", cache));
+    }
+
+    [Fact]
     public void Topics_longer_than_the_limit_are_decoded_every_time()
     {
         var cache = new MqttTopicCache();
