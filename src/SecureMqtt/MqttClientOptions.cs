@@ -178,15 +178,15 @@ public sealed record MqttClientOptions
     public BoundedChannelFullMode IncomingMessageFullMode { get; init; } = BoundedChannelFullMode.Wait;
 
     /// <summary>
-    /// Send a QoS 1 message's PUBACK once its handlers have returned (or thrown), not as soon as it is queued for them
-    /// (default true). A process that ends with messages still queued or in a handler then gets them again from a
-    /// broker that keeps its session, where an early PUBACK would have told the broker they were delivered. The broker
-    /// counts unacknowledged messages against its in-flight window (Mosquitto's <c>max_inflight_messages</c>, 20 by
-    /// default), so slow handlers slow the stream towards this client; false acknowledges at once, as before. Applies
-    /// with <see cref="BoundedChannelFullMode.Wait"/> only (the drop modes give messages up anyway). A message that no
-    /// handler takes is acknowledged once it is queued for <see cref="MqttClient.ReadMessagesAsync"/>. QoS 2 is
-    /// acknowledged (PUBREC) when queued either way: its packet id is recorded as received then, which is what keeps a
-    /// resent copy from being delivered twice.
+    /// Acknowledge a received message once its handlers have returned (or thrown), not as soon as it is queued for
+    /// them (default true): a QoS 1 message's PUBACK, and a QoS 2 message's PUBREC, before which its packet id is not
+    /// recorded in the session store either. A process that ends with messages still queued or in a handler then gets
+    /// them again from a broker that keeps its session, where an early acknowledgement would have told the broker they
+    /// were delivered. The broker counts unacknowledged messages against its in-flight window (Mosquitto's
+    /// <c>max_inflight_messages</c>, 20 by default), so slow handlers slow the stream towards this client; false
+    /// acknowledges on arrival. Applies with <see cref="BoundedChannelFullMode.Wait"/> only (the drop modes give
+    /// messages up anyway). A message that no handler takes is acknowledged once it is queued for
+    /// <see cref="MqttClient.ReadMessagesAsync"/>.
     /// </summary>
     public bool AcknowledgeAfterHandlers { get; init; } = true;
 

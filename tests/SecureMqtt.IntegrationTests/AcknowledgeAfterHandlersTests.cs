@@ -5,41 +5,51 @@ using SecureMqtt.Testing;
 namespace SecureMqtt.IntegrationTests;
 
 /// <summary>
-/// When a QoS 1 message's PUBACK goes out (<see cref="MqttClientOptions.AcknowledgeAfterHandlers"/>), seen from the
+/// When a QoS 1 message's PUBACK or a QoS 2 message's PUBREC goes out (<see cref="MqttClientOptions.AcknowledgeAfterHandlers"/>), seen from the
 /// one place it matters: a subscriber whose process dies while a handler still works on a message, with a session
-/// the broker keeps. Only a message the broker has no PUBACK for comes again after the restart.
+/// the broker keeps. Only a message the broker has no acknowledgement for comes again after the restart.
 /// </summary>
 [Collection(MosquittoFixture.CollectionName)]
 public class AcknowledgeAfterHandlersTests(MosquittoFixture fixture)
 {
-    [Theory]
-    [MemberData(nameof(ProtocolFeatureTests.Versions), MemberType = typeof(ProtocolFeatureTests))]
-    public async Task A_message_whose_handler_had_not_finished_when_the_process_died_is_delivered_again_after_the_restart(MqttProtocolVersion version)
+    public static TheoryData<MqttProtocolVersion, MqttQualityOfService> Cases => new()
     {
-        var (redelivered, firstAfterRestart) = await CrashInHandlerAsync(version, acknowledgeAfterHandlers: true);
+        { MqttProtocolVersion.V311, MqttQualityOfService.AtLeastOnce },
+        { MqttProtocolVersion.V500, MqttQualityOfService.AtLeastOnce },
+        { MqttProtocolVersion.V311, MqttQualityOfService.ExactlyOnce },
+        { MqttProtocolVersion.V500, MqttQualityOfService.ExactlyOnce },
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public async Task A_message_whose_handler_had_not_finished_when_the_process_died_is_delivered_again_after_the_restart(MqttProtocolVersion version, MqttQualityOfService qos)
+    {
+        var (redelivered, firstAfterRestart) = await CrashInHandlerAsync(version, qos, acknowledgeAfterHandlers: true);
 
         Assert.Equal("in the handler", Encoding.UTF8.GetString(firstAfterRestart.Payload.Span));
-        Assert.True(firstAfterRestart.Duplicate, "the broker resends it with DUP: it never had the PUBACK");
+        Assert.True(firstAfterRestart.Duplicate, "the broker resends it with DUP: it never had the PUBACK or PUBREC");
         Assert.Equal(["in the handler", "queued behind it", "after the restart"], redelivered);
     }
 
     [Theory]
-    [MemberData(nameof(ProtocolFeatureTests.Versions), MemberType = typeof(ProtocolFeatureTests))]
-    public async Task With_acknowledgement_on_queueing_the_same_crash_loses_both_messages(MqttProtocolVersion version)
+    [MemberData(nameof(Cases))]
+    public async Task With_acknowledgement_on_arrival_the_same_crash_loses_both_messages(MqttProtocolVersion version, MqttQualityOfService qos)
     {
-        var (redelivered, firstAfterRestart) = await CrashInHandlerAsync(version, acknowledgeAfterHandlers: false);
+        var (redelivered, firstAfterRestart) = await CrashInHandlerAsync(version, qos, acknowledgeAfterHandlers: false);
 
-        // The broker had both PUBACKs before the handler finished the first: nothing comes again.
+        // The broker had both PUBACKs (at QoS 2 both PUBRECs: it sends PUBREL, not the message) before the handler
+        // finished the first: nothing comes again.
         Assert.Equal("after the restart", Encoding.UTF8.GetString(firstAfterRestart.Payload.Span));
         Assert.Equal(["after the restart"], redelivered);
     }
 
     /// <summary>
-    /// A subscriber with a kept session gets two QoS 1 messages, dies (no DISCONNECT) while its handler still holds
+    /// A subscriber with a kept session gets two messages at <paramref name="qos"/>, dies (no DISCONNECT) while its handler still holds
     /// the first, and is started again under the same client id; then one more message is published. Returns what
     /// the restarted subscriber received, in order, up to that last message.
     /// </summary>
-    private async Task<(List<string> Received, MqttMessage First)> CrashInHandlerAsync(MqttProtocolVersion version, bool acknowledgeAfterHandlers)
+    private async Task<(List<string> Received, MqttMessage First)> CrashInHandlerAsync(MqttProtocolVersion version, MqttQualityOfService qos,
+        bool acknowledgeAfterHandlers)
     {
         var topic = Broker.UniqueTopic("ack-after-handler");
         var clientId = "aah-" + Guid.NewGuid().ToString("N")[..12];
@@ -63,11 +73,11 @@ public class AcknowledgeAfterHandlersTests(MosquittoFixture fixture)
         try
         {
             await crashed.ConnectAsync();
-            await crashed.SubscribeAsync(topic, MqttQualityOfService.AtLeastOnce);
+            await crashed.SubscribeAsync(topic, qos);
 
             await using var publisher = await Broker.ConnectAsync(Broker.Options(fixture, Listener.Plain));
-            await publisher.PublishAsync(topic, "in the handler"u8.ToArray(), MqttQualityOfService.AtLeastOnce);
-            await publisher.PublishAsync(topic, "queued behind it"u8.ToArray(), MqttQualityOfService.AtLeastOnce);
+            await publisher.PublishAsync(topic, "in the handler"u8.ToArray(), qos);
+            await publisher.PublishAsync(topic, "queued behind it"u8.ToArray(), qos);
             await inHandler.Task.WaitAsync(Broker.Timeout);
 
             // Two QoS 1 round trips of the crashed client's own make the crash land at a known point. The broker sent
@@ -81,7 +91,7 @@ public class AcknowledgeAfterHandlersTests(MosquittoFixture fixture)
             await using var restarted = new MqttClient(options);
             var connected = await restarted.ConnectAsync();
             Assert.True(connected.SessionPresent, "the broker kept the session");
-            await publisher.PublishAsync(topic, "after the restart"u8.ToArray(), MqttQualityOfService.AtLeastOnce);
+            await publisher.PublishAsync(topic, "after the restart"u8.ToArray(), qos);
 
             var received = new List<string>();
             MqttMessage? first = null;

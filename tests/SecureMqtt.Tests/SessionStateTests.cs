@@ -101,6 +101,39 @@ public class SessionStateTests
     }
 
     [Fact]
+    public async Task An_incoming_QoS2_id_awaiting_its_handler_is_recorded_once_handled_and_stays_held_across_a_resumed_session()
+    {
+        var (state, store) = await StartedAsync();
+        Assert.True(await state.OnIncomingExactlyOnceAsync(7, 10, CancellationToken.None, recordWhenHandled: true));
+        Assert.Empty(await store.LoadIncomingAsync("c1"));
+        Assert.True(state.IsAwaitingHandler(7));
+
+        // A reconnect that resumed the session: the broker sends the message again with DUP, and it is a duplicate.
+        await state.StartAsync("c1", sessionPresent: true, CancellationToken.None);
+        Assert.False(await state.OnIncomingExactlyOnceAsync(7, 10, CancellationToken.None, duplicate: true, recordWhenHandled: true));
+        Assert.True(state.IsAwaitingHandler(7));
+
+        Assert.True(await state.OnIncomingHandledAsync(7, CancellationToken.None));
+        Assert.False(state.IsAwaitingHandler(7));
+        Assert.Equal([(ushort)7], await store.LoadIncomingAsync("c1"));
+        Assert.True(await state.OnPubRelAsync(7, CancellationToken.None));
+        Assert.Empty(await store.LoadIncomingAsync("c1"));
+    }
+
+    [Fact]
+    public async Task An_incoming_QoS2_id_awaiting_its_handler_is_dropped_with_a_session_the_broker_lost()
+    {
+        var (state, store) = await StartedAsync();
+        Assert.True(await state.OnIncomingExactlyOnceAsync(7, 10, CancellationToken.None, recordWhenHandled: true));
+        await state.StartAsync("c1", sessionPresent: false, CancellationToken.None);
+
+        // Handled after all, but the id belongs to no session now: no PUBREC is due and nothing is recorded.
+        Assert.False(await state.OnIncomingHandledAsync(7, CancellationToken.None));
+        Assert.Empty(await store.LoadIncomingAsync("c1"));
+        Assert.True(await state.OnIncomingExactlyOnceAsync(7, 10, CancellationToken.None, recordWhenHandled: true));
+    }
+
+    [Fact]
     public async Task More_unreleased_incoming_QoS2_than_our_receive_maximum_is_a_protocol_error()
     {
         var (state, _) = await StartedAsync();

@@ -31,4 +31,7 @@ internal static partial class Log
 
     [LoggerMessage(308, LogLevel.Warning, "An event handler ({Event}) threw")]
     public static partial void EventHandlerFailed(ILogger logger, string @event, Exception exception);
+
+    [LoggerMessage(309, LogLevel.Warning, "Recording the handled QoS 2 message {PacketId} in the session store failed; PUBREC is sent anyway, and a crash before PUBREL could deliver it once more")]
+    public static partial void IncomingRecordFailed(ILogger logger, ushort packetId, Exception exception);
 }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
+using SecureMqtt.Packets;
 using SecureMqtt.Session;
 
 namespace SecureMqtt.Engine;
@@ -34,13 +35,14 @@ internal sealed partial class MqttConnectionSupervisor
         }
     }
 
-    /// <summary>Whether a QoS 1 message's PUBACK waits for its handlers (<see cref="MqttClientOptions.AcknowledgeAfterHandlers"/>).</summary>
+    /// <summary>Whether a QoS 1 message's PUBACK and a QoS 2 message's PUBREC wait for its handlers (<see cref="MqttClientOptions.AcknowledgeAfterHandlers"/>).</summary>
     public bool AcknowledgesAfterHandlers => Options.AcknowledgeAfterHandlers && Options.IncomingMessageFullMode == BoundedChannelFullMode.Wait;
 
     /// <summary>
     /// Queues a message for the application within both bounds, count and bytes. In the Wait mode a full queue
     /// stops the read loop here (backpressure); in the drop modes a message over the byte bound is dropped. With
-    /// <paramref name="acknowledgeOn"/>, the dispatch loop sends the message's PUBACK there once its handlers have run.
+    /// <paramref name="acknowledgeOn"/>, the dispatch loop acknowledges the message once its handlers have run: a QoS 1
+    /// one with PUBACK there, a QoS 2 one by recording its id and sending PUBREC on the connection current then.
     /// </summary>
     public async ValueTask EnqueueIncomingAsync(MqttMessage message, CancellationToken cancellationToken,
         MqttProtocolConnection? acknowledgeOn = null, ushort packetId = 0)
@@ -64,7 +66,8 @@ internal sealed partial class MqttConnectionSupervisor
 
         try
         {
-            await _incoming.Writer.WriteAsync(new IncomingDelivery(message, acknowledgeOn, packetId), cancellationToken).ConfigureAwait(false);
+            var delivery = new IncomingDelivery(message, acknowledgeOn, packetId, message.QualityOfService == MqttQualityOfService.ExactlyOnce);
+            await _incoming.Writer.WriteAsync(delivery, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -107,7 +110,9 @@ internal sealed partial class MqttConnectionSupervisor
                         // The loop takes messages in arrival order, so PUBACKs keep it [MQTT-4.6.0-2].
                         if (delivery.AcknowledgeOn is { } connection)
                         {
-                            await connection.AcknowledgeHandledAsync(delivery.PacketId).ConfigureAwait(false);
+                            await (delivery.ExactlyOnce
+                                ? AcknowledgeExactlyOnceHandledAsync(delivery.PacketId)
+                                : connection.AcknowledgeHandledAsync(MqttPacketType.PubAck, delivery.PacketId)).ConfigureAwait(false);
                         }
                     }
                     finally
@@ -131,6 +136,35 @@ internal sealed partial class MqttConnectionSupervisor
         catch (System.Threading.Channels.ChannelClosedException)
         {
             // Disposed.
+        }
+    }
+
+    /// <summary>
+    /// A QoS 2 message received with its PUBREC left to the dispatch loop has been handled: its id is recorded, then
+    /// PUBREC goes out on the connection current now, which is where a resend of it (after a reconnect that resumed
+    /// the session) was left unanswered. Without a live connection there is nothing to send: the broker sends the
+    /// PUBLISH again on the next one, and the recorded id answers it. Never throws.
+    /// </summary>
+    private async ValueTask AcknowledgeExactlyOnceHandledAsync(ushort packetId)
+    {
+        bool due;
+        try
+        {
+            due = await Session.OnIncomingHandledAsync(packetId, CancellationToken.None).ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // Logged; the message was handled, so answering the broker loses nothing.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            // Answered anyway: holding the PUBREC back would stall the id at the broker with the message already
+            // handled; the price is that a crash before PUBREL could bring it once more.
+            Log.IncomingRecordFailed(Logger, packetId, ex);
+            due = true;
+        }
+
+        if (due && _current is { IsAlive: true } current)
+        {
+            await current.AcknowledgeHandledAsync(MqttPacketType.PubRec, packetId).ConfigureAwait(false);
         }
     }
 
@@ -217,5 +251,8 @@ internal sealed partial class MqttConnectionSupervisor
     }
 }
 
-/// <summary>A received message on its way to the handlers, and the connection owed its PUBACK once they have run (null: none owed).</summary>
-internal readonly record struct IncomingDelivery(MqttMessage Message, MqttProtocolConnection? AcknowledgeOn, ushort PacketId);
+/// <summary>
+/// A received message on its way to the handlers, and the connection it came on when its acknowledgement waits for
+/// them (null: none owed); <see cref="ExactlyOnce"/>: the acknowledgement owed is a PUBREC.
+/// </summary>
+internal readonly record struct IncomingDelivery(MqttMessage Message, MqttProtocolConnection? AcknowledgeOn, ushort PacketId, bool ExactlyOnce);

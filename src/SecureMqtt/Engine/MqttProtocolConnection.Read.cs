@@ -149,9 +149,11 @@ internal sealed partial class MqttProtocolConnection
                 int? fingerprint = _owner.Options.SuppressQoS2ResendAfterRelease ? Fingerprint(message.Topic, message.Payload.Span) : null;
                 var delivered = false;
                 var duplicate = message.Duplicate;
+                var afterHandlers = _owner.AcknowledgesAfterHandlers;
                 try
                 {
-                    delivered = await _owner.Session.OnIncomingExactlyOnceAsync(packetId, receiveMaximum, cancellationToken, fingerprint, duplicate).ConfigureAwait(false);
+                    delivered = await _owner.Session.OnIncomingExactlyOnceAsync(packetId, receiveMaximum, cancellationToken, fingerprint, duplicate, afterHandlers)
+                        .ConfigureAwait(false);
                 }
                 finally
                 {
@@ -166,7 +168,7 @@ internal sealed partial class MqttProtocolConnection
                 {
                     try
                     {
-                        await _owner.EnqueueIncomingAsync(message, cancellationToken).ConfigureAwait(false);
+                        await _owner.EnqueueIncomingAsync(message, cancellationToken, afterHandlers ? this : null, packetId).ConfigureAwait(false);
                     }
                     catch
                     {
@@ -175,6 +177,18 @@ internal sealed partial class MqttProtocolConnection
                         await _owner.Session.OnPubRelAsync(packetId, CancellationToken.None, delivered: false).ConfigureAwait(false);
                         throw;
                     }
+
+                    if (afterHandlers)
+                    {
+                        // PUBREC once the handlers have run (the supervisor's AcknowledgeExactlyOnceHandledAsync).
+                        break;
+                    }
+                }
+                else if (afterHandlers && _owner.Session.IsAwaitingHandler(packetId))
+                {
+                    // A resend of a message still queued or in a handler (the connection it came on was lost): its
+                    // PUBREC goes out once it is handled, on the connection current then, this one.
+                    break;
                 }
 
                 await WriteAckAsync(new MqttAck(MqttPacketType.PubRec, packetId), cancellationToken).ConfigureAwait(false);
@@ -183,12 +197,12 @@ internal sealed partial class MqttProtocolConnection
     }
 
     /// <summary>
-    /// The PUBACK of a QoS 1 message received here, sent once its handlers have run
+    /// The PUBACK of a QoS 1 message received here, or the PUBREC of a QoS 2 one, sent once its handlers have run
     /// (<see cref="MqttClientOptions.AcknowledgeAfterHandlers"/>). Never throws: on a connection that has ended there
     /// is nothing to do, as a broker keeping the session sends the message again on the next connection (and one that
     /// does not has forgotten it).
     /// </summary>
-    public async ValueTask AcknowledgeHandledAsync(ushort packetId)
+    public async ValueTask AcknowledgeHandledAsync(MqttPacketType type, ushort packetId)
     {
         if (!IsAlive)
         {
@@ -197,7 +211,7 @@ internal sealed partial class MqttProtocolConnection
 
         try
         {
-            await WriteAckAsync(new MqttAck(MqttPacketType.PubAck, packetId), _cancellation.Token).ConfigureAwait(false);
+            await WriteAckAsync(new MqttAck(type, packetId), _cancellation.Token).ConfigureAwait(false);
         }
         catch (Exception ex) when (!IsAlive || ex is OperationCanceledException or MqttConnectionLostException)
         {

@@ -34,6 +34,11 @@ internal sealed class MqttSessionState(IMqttSessionStore store)
     private readonly Dictionary<ushort, TaskCompletionSource<MqttPacket>> _requests = [];
     private readonly HashSet<ushort> _incoming = [];
 
+    // Incoming QoS 2 ids whose message is queued or in a handler (AcknowledgeAfterHandlers): held in _incoming, so a
+    // resend is known for a duplicate, but recorded in the store and answered with PUBREC only once handled. Kept
+    // across a resumed session (the store does not have them yet), dropped with a session the broker lost.
+    private readonly HashSet<ushort> _handling = [];
+
     // SuppressQoS2ResendAfterRelease: a fingerprint (topic and payload) per held incoming id, and per packet id the
     // fingerprint of the last message released with it, until the id brings another message. One slot per possible
     // id (320 KB, made on first use): a broker resends whole bursts of released messages after a reconnect (1,659 in
@@ -112,6 +117,7 @@ internal sealed class MqttSessionState(IMqttSessionStore store)
                 _outgoing.Clear();
                 _requests.Clear();
                 _incoming.Clear();
+                _handling.Clear();
                 _incomingFingerprints.Clear();
                 _released = null;
                 _releasedPrints = null;
@@ -142,6 +148,7 @@ internal sealed class MqttSessionState(IMqttSessionStore store)
 
             _incoming.Clear();
             _incoming.UnionWith(incoming);
+            _incoming.UnionWith(_handling);
         }
 
         return new SessionStart(flights, []);
@@ -339,8 +346,12 @@ internal sealed class MqttSessionState(IMqttSessionStore store)
     /// while the id is held and after its release, to recognise the broker sending a released message again.
     /// </param>
     /// <param name="duplicate">Its DUP flag: only a resend can be one of a released message.</param>
+    /// <param name="recordWhenHandled">
+    /// A new message is recorded in the store once its handlers have run (<see cref="OnIncomingHandledAsync"/>), not
+    /// now: a process that dies before then must take the broker's resend for a new message.
+    /// </param>
     public async ValueTask<bool> OnIncomingExactlyOnceAsync(ushort packetId, int receiveMaximum, CancellationToken cancellationToken,
-        int? fingerprint = null, bool duplicate = false)
+        int? fingerprint = null, bool duplicate = false, bool recordWhenHandled = false)
     {
         bool deliver;
         lock (_lock)
@@ -370,10 +381,68 @@ internal sealed class MqttSessionState(IMqttSessionStore store)
             }
 
             _incoming.Add(packetId);
+            if (deliver && recordWhenHandled)
+            {
+                _handling.Add(packetId);
+                return true;
+            }
         }
 
         await store.AddIncomingAsync(_clientId, packetId, cancellationToken).ConfigureAwait(false);
         return deliver;
+    }
+
+    /// <summary>Whether the message held under an incoming QoS 2 id is still queued or in a handler (its PUBREC not yet due).</summary>
+    public bool IsAwaitingHandler(ushort packetId)
+    {
+        lock (_lock)
+        {
+            return _handling.Contains(packetId);
+        }
+    }
+
+    /// <summary>
+    /// The handlers of an incoming QoS 2 message held with <c>recordWhenHandled</c> have run: records its id in the
+    /// store. True when its PUBREC is due now; false when the id is no longer held (released, or the session started
+    /// over without it). The id counts as awaiting its handler until it is recorded, so a resend arriving meanwhile
+    /// leaves the PUBREC to this call and the broker's PUBREL cannot overtake the record.
+    /// </summary>
+    public async ValueTask<bool> OnIncomingHandledAsync(ushort packetId, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            if (!_handling.Contains(packetId) || !_incoming.Contains(packetId))
+            {
+                _handling.Remove(packetId);
+                return false;
+            }
+        }
+
+        try
+        {
+            await store.AddIncomingAsync(_clientId, packetId, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            lock (_lock)
+            {
+                _handling.Remove(packetId);
+            }
+        }
+
+        bool held;
+        lock (_lock)
+        {
+            held = _incoming.Contains(packetId);
+        }
+
+        if (!held)
+        {
+            // The session started over while the id was being recorded: it belongs to no session now.
+            await store.RemoveIncomingAsync(_clientId, packetId, cancellationToken).ConfigureAwait(false);
+        }
+
+        return held;
     }
 
     /// <summary>PUBREL: releases the incoming id. False when it was not held (answer PacketIdentifierNotFound).</summary>
@@ -384,6 +453,7 @@ internal sealed class MqttSessionState(IMqttSessionStore store)
     {
         lock (_lock)
         {
+            _handling.Remove(packetId);
             if (!_incoming.Remove(packetId))
             {
                 return false;

@@ -71,7 +71,7 @@ public sealed class NotStricterThanSpecTests : HostileTestBase
     [InlineData(MqttProtocolVersion.V500, true)]
     [InlineData(MqttProtocolVersion.V311, false)]
     [InlineData(MqttProtocolVersion.V500, false)]
-    public async Task QoS1_PUBACKs_keep_the_order_of_arrival_and_wait_for_the_handlers_unless_told_not_to(MqttProtocolVersion version, bool afterHandlers)
+    public async Task PUBACKs_and_PUBRECs_keep_the_order_of_arrival_and_wait_for_the_handlers_unless_told_not_to(MqttProtocolVersion version, bool afterHandlers)
     {
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var s = await HostileSession.StartAsync(version, o => o with { AcknowledgeAfterHandlers = afterHandlers });
@@ -85,23 +85,24 @@ public sealed class NotStricterThanSpecTests : HostileTestBase
 
         await s.Broker.SendAsync(new MqttPublishPacket { Topic = "slow", QualityOfService = MqttQualityOfService.AtLeastOnce, PacketId = 1, Payload = new byte[] { 1 } });
         await s.Broker.SendAsync(new MqttPublishPacket { Topic = "quick", QualityOfService = MqttQualityOfService.AtLeastOnce, PacketId = 2, Payload = new byte[] { 2 } });
-        await s.Broker.SendAsync(new MqttPublishPacket { Topic = "quick", QualityOfService = MqttQualityOfService.AtLeastOnce, PacketId = 3, Payload = new byte[] { 3 } });
-        await s.Broker.SendAsync(new MqttPublishPacket { Topic = "quick", QualityOfService = MqttQualityOfService.ExactlyOnce, PacketId = 4, Payload = new byte[] { 4 } });
+        await s.Broker.SendAsync(new MqttPublishPacket { Topic = "quick", QualityOfService = MqttQualityOfService.ExactlyOnce, PacketId = 3, Payload = new byte[] { 3 } });
+        await s.Broker.SendAsync(new MqttPublishPacket { Topic = "quick", QualityOfService = MqttQualityOfService.AtLeastOnce, PacketId = 4, Payload = new byte[] { 4 } });
 
-        // The PUBREC is written when the QoS 2 message is queued, after the read loop has queued the three before it,
-        // through the same first-in-first-out output buffer: PUBACKs written on queueing would come before it.
-        (MqttPacketType, ushort)[] pubAcks = [(MqttPacketType.PubAck, 1), (MqttPacketType.PubAck, 2), (MqttPacketType.PubAck, 3)];
-        (MqttPacketType, ushort)[] pubRec = [(MqttPacketType.PubRec, 4)];
+        // A PUBREL for an id the client does not hold is answered by the read loop at once, through the same
+        // first-in-first-out output buffer: acknowledgements written on arrival would come before its PUBCOMP.
+        await s.Broker.SendAckAsync(MqttPacketType.PubRel, 9);
+        (MqttPacketType, ushort)[] acks = [(MqttPacketType.PubAck, 1), (MqttPacketType.PubAck, 2), (MqttPacketType.PubRec, 3), (MqttPacketType.PubAck, 4)];
+        (MqttPacketType, ushort)[] pubComp = [(MqttPacketType.PubComp, 9)];
         if (afterHandlers)
         {
-            Assert.Equal(pubRec, await ReadAcksAsync(s, 1));
+            Assert.Equal(pubComp, await ReadAcksAsync(s, 1));
             gate.SetResult();
-            Assert.Equal(pubAcks, await ReadAcksAsync(s, 3));
+            Assert.Equal(acks, await ReadAcksAsync(s, 4));
         }
         else
         {
-            (MqttPacketType, ushort)[] all = [.. pubAcks, .. pubRec];
-            Assert.Equal(all, await ReadAcksAsync(s, 4));
+            (MqttPacketType, ushort)[] all = [.. acks, .. pubComp];
+            Assert.Equal(all, await ReadAcksAsync(s, 5));
             gate.SetResult();
         }
 
