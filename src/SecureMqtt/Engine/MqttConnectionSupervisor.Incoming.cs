@@ -106,8 +106,8 @@ internal sealed partial class MqttConnectionSupervisor
                         forwarded = await DispatchAsync(message, invoked, token).ConfigureAwait(false);
 
                         // Handled (a failing handler was logged and counts as handled: the broker would not send it
-                        // again on this connection anyway), or queued for ReadMessagesAsync: the PUBACK is due now.
-                        // The loop takes messages in arrival order, so PUBACKs keep it [MQTT-4.6.0-2].
+                        // again on this connection anyway), or queued for ReadMessagesAsync: the PUBACK or PUBREC is
+                        // due now. The loop takes messages in arrival order, so both keep it [MQTT-4.6.0-2, 4.6.0-3].
                         if (delivery.AcknowledgeOn is { } connection)
                         {
                             await (delivery.ExactlyOnce

@@ -48,7 +48,7 @@ internal sealed partial class MqttConnectionSupervisor : IAsyncDisposable
             new BoundedChannelOptions(capacity) { FullMode = options.IncomingMessageFullMode, SingleReader = true, SingleWriter = true },
             delivery =>
             {
-                // Only the drop modes drop, and they acknowledge at once: no PUBACK is owed for the dropped message.
+                // Only the drop modes drop, and they acknowledge on arrival: nothing is owed for the dropped message.
                 var dropped = delivery.Message;
                 _incomingBytes.Release(IncomingByteBudget.SizeOf(dropped));
                 Log.MessageDropped(Logger, dropped.Topic, options.IncomingMessageFullMode.ToString());

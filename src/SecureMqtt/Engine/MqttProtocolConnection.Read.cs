@@ -213,7 +213,9 @@ internal sealed partial class MqttProtocolConnection
         {
             await WriteAckAsync(new MqttAck(type, packetId), _cancellation.Token).ConfigureAwait(false);
         }
-        catch (Exception ex) when (!IsAlive || ex is OperationCanceledException or MqttConnectionLostException)
+#pragma warning disable CA1031 // The dispatch loop must go on: a write fails only with its connection, whose loops report why.
+        catch (Exception)
+#pragma warning restore CA1031
         {
             // Ended meanwhile: as above.
         }
