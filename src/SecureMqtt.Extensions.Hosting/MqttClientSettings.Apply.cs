@@ -148,6 +148,7 @@ internal sealed partial class MqttClientSettings
             IncomingMessageChannelCapacity = IncomingMessageChannelCapacity ?? o.IncomingMessageChannelCapacity,
             IncomingMessageBufferSize = IncomingMessageBufferSize ?? o.IncomingMessageBufferSize,
             IncomingMessageFullMode = IncomingMessageFullMode ?? o.IncomingMessageFullMode,
+            AcknowledgeAfterHandlers = AcknowledgeAfterHandlers ?? o.AcknowledgeAfterHandlers,
         };
     }
 

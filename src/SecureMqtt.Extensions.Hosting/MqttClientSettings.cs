@@ -61,6 +61,8 @@ internal sealed partial class MqttClientSettings
 
     public BoundedChannelFullMode? IncomingMessageFullMode { get; set; }
 
+    public bool? AcknowledgeAfterHandlers { get; set; }
+
     /// <summary>Not an option of the client but of the host: <see cref="MqttHostedClientOptions.ConnectOnStart"/>.</summary>
     public bool? ConnectOnStart { get; set; }
 }

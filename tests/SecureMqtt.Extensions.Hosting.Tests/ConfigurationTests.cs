@@ -43,6 +43,7 @@ public sealed class ConfigurationTests
             ["Mqtt:MaximumPacketSize"] = "65536",
             ["Mqtt:MaximumOutgoingInFlight"] = "10",
             ["Mqtt:IncomingMessageFullMode"] = "DropOldest",
+            ["Mqtt:AcknowledgeAfterHandlers"] = "false",
             ["Mqtt:ConnectOnStart"] = "false",
         };
         using var host = TestHost.Build(configuration, b => b.Services.AddMqttClient(b.Configuration.GetSection("Mqtt")));
@@ -77,6 +78,7 @@ public sealed class ConfigurationTests
         Assert.Equal(65536u, o.MaximumPacketSize);
         Assert.Equal((ushort)10, o.MaximumOutgoingInFlight);
         Assert.Equal(BoundedChannelFullMode.DropOldest, o.IncomingMessageFullMode);
+        Assert.False(o.AcknowledgeAfterHandlers);
         Assert.NotSame(NullLoggerFactory.Instance, o.LoggerFactory);
         o.Validate();
     }
