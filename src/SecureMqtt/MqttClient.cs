@@ -116,7 +116,9 @@ public sealed class MqttClient : IAsyncDisposable
     /// Sends DISCONNECT with <paramref name="reasonCode"/> and closes the connection; stops reconnecting. No
     /// ConnectionLost or Disconnected event is raised for this end. QoS 1/2 publishes still waiting for their
     /// acknowledgement, and queued messages, fail. <see cref="MqttReasonCode.DisconnectWithWillMessage"/> asks an
-    /// MQTT 5 broker to publish the will.
+    /// MQTT 5 broker to publish the will. A received message whose handler is running is acknowledged before the
+    /// DISCONNECT (waiting up to 2 seconds for that handler; not when called from a handler), and messages the
+    /// handlers take after this call are not acknowledged (<see cref="MqttClientOptions.AcknowledgeAfterHandlers"/>).
     /// </summary>
     /// <param name="reasonCode">The MQTT 5 reason code (ignored under MQTT 3.1.1).</param>
     /// <param name="userProperties">MQTT 5 user properties of the DISCONNECT packet, in order.</param>

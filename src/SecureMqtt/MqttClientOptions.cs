@@ -186,7 +186,8 @@ public sealed record MqttClientOptions
     /// <c>max_inflight_messages</c>, 20 by default), so slow handlers slow the stream towards this client; false
     /// acknowledges on arrival. Applies with <see cref="BoundedChannelFullMode.Wait"/> only (the drop modes give
     /// messages up anyway). A message that no handler takes is acknowledged once it is queued for
-    /// <see cref="MqttClient.ReadMessagesAsync"/>.
+    /// <see cref="MqttClient.ReadMessagesAsync"/>. DisconnectAsync lets a handler that is running finish (up to 2
+    /// seconds) so that its message is acknowledged before DISCONNECT, and acknowledges none taken after.
     /// </summary>
     public bool AcknowledgeAfterHandlers { get; init; } = true;
 

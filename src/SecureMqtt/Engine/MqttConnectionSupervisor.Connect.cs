@@ -38,6 +38,7 @@ internal sealed partial class MqttConnectionSupervisor
 
             _closing = false;
             _lastFailure = null;
+            Volatile.Write(ref _acknowledgeUpTo, long.MaxValue);
             await RestoreFromStoreAsync(cancellationToken).ConfigureAwait(false);
             SetState(MqttClientState.Connecting);
             var endpoints = Options.Endpoints;
@@ -116,6 +117,7 @@ internal sealed partial class MqttConnectionSupervisor
 
         _closing = true;
         connection?.MarkClosing();
+        await SettleAcknowledgementsAsync(cancellationToken).ConfigureAwait(false);
         await StopReconnectingAsync().ConfigureAwait(false);
         connection = _current;
         if (connection is { IsAlive: true })

@@ -9,10 +9,26 @@ namespace SecureMqtt.Engine;
 
 internal sealed partial class MqttConnectionSupervisor
 {
+    // Set once by the dispatch loop for everything it runs: code in a handler sees the supervisor whose loop runs it.
+    private static readonly AsyncLocal<MqttConnectionSupervisor?> s_dispatching = new();
+
+    // How long DisconnectAsync waits for a handler that is already running, so that its message is acknowledged
+    // before DISCONNECT; a handler busy for longer is the application's own long job, and its message comes again.
+    private static readonly TimeSpan SettleTimeout = TimeSpan.FromSeconds(2);
+
     private readonly Channel<IncomingDelivery> _incoming;
     private readonly Channel<MqttMessage> _unhandled;
     private readonly IncomingByteBudget _incomingBytes;
     private readonly Task _dispatchLoop;
+
+    // Messages the dispatch loop has taken and finished (only it writes them), the last it may still acknowledge
+    // (DisconnectAsync lowers it; ConnectAsync lifts it), and a DisconnectAsync waiting for _dispatchDone to reach
+    // _settleTarget.
+    private long _dispatchBegun;
+    private long _dispatchDone;
+    private long _acknowledgeUpTo = long.MaxValue;
+    private long _settleTarget;
+    private TaskCompletionSource? _settled;
 
     public Func<MqttMessage, CancellationToken, ValueTask>? MessageHandler { get; set; }
 
@@ -90,6 +106,7 @@ internal sealed partial class MqttConnectionSupervisor
         // This loop was started by the constructor and inherited whatever span was current there: consumer spans
         // must have the producer's context as parent, or none, never an unrelated span of the application's.
         Activity.Current = null;
+        s_dispatching.Value = this;
         var invoked = new List<Func<MqttMessage, CancellationToken, ValueTask>>();
         try
         {
@@ -100,6 +117,8 @@ internal sealed partial class MqttConnectionSupervisor
                 while (reader.TryRead(out var delivery))
                 {
                     var message = delivery.Message;
+                    var number = _dispatchBegun + 1;
+                    Volatile.Write(ref _dispatchBegun, number);
                     var forwarded = false;
                     try
                     {
@@ -108,7 +127,7 @@ internal sealed partial class MqttConnectionSupervisor
                         // Handled (a failing handler was logged and counts as handled: the broker would not send it
                         // again on this connection anyway), or queued for ReadMessagesAsync: the PUBACK or PUBREC is
                         // due now. The loop takes messages in arrival order, so both keep it [MQTT-4.6.0-2, 4.6.0-3].
-                        if (delivery.AcknowledgeOn is { } connection)
+                        if (delivery.AcknowledgeOn is { } connection && number <= Volatile.Read(ref _acknowledgeUpTo))
                         {
                             await (delivery.ExactlyOnce
                                 ? AcknowledgeExactlyOnceHandledAsync(delivery.PacketId)
@@ -117,6 +136,13 @@ internal sealed partial class MqttConnectionSupervisor
                     }
                     finally
                     {
+                        // A full fence, as SettleAcknowledgementsAsync's on its side: each then sees the other's write.
+                        Interlocked.Exchange(ref _dispatchDone, number);
+                        if (Volatile.Read(ref _settled) is { } settled && number >= Volatile.Read(ref _settleTarget))
+                        {
+                            settled.TrySetResult();
+                        }
+
                         // A message forwarded to ReadMessagesAsync is still queued: it is released when read there.
                         if (!forwarded)
                         {
@@ -136,6 +162,43 @@ internal sealed partial class MqttConnectionSupervisor
         catch (System.Threading.Channels.ChannelClosedException)
         {
             // Disposed.
+        }
+    }
+
+    /// <summary>
+    /// The application leaves (DisconnectAsync): a message whose handlers are already running is acknowledged before
+    /// the DISCONNECT (a handler that stops the application when it has what it wanted, as <c>smqtt sub -C</c> does,
+    /// returns a moment after), and messages taken from the queue after this are not acknowledged at all: they are
+    /// handled after the application decided to go, and a broker that keeps the session sends them again. Called
+    /// from a handler, or with nothing running, it does not wait.
+    /// </summary>
+    private async Task SettleAcknowledgementsAsync(CancellationToken cancellationToken)
+    {
+        var target = Volatile.Read(ref _dispatchBegun);
+        Volatile.Write(ref _acknowledgeUpTo, target);
+        if (!AcknowledgesAfterHandlers || ReferenceEquals(s_dispatching.Value, this) || Volatile.Read(ref _dispatchDone) >= target)
+        {
+            return;
+        }
+
+        var settled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Volatile.Write(ref _settleTarget, target);
+        Interlocked.Exchange(ref _settled, settled);
+        try
+        {
+            // Finished between the check above and the waiter being in place: the loop may not have seen the waiter.
+            if (Volatile.Read(ref _dispatchDone) < target)
+            {
+                await settled.Task.WaitAsync(SettleTimeout, Options.TimeProvider, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (TimeoutException)
+        {
+            // Still busy: its message goes unacknowledged, as one begun after this.
+        }
+        finally
+        {
+            Volatile.Write(ref _settled, null);
         }
     }
 

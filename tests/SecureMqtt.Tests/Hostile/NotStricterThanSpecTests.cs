@@ -112,6 +112,50 @@ public sealed class NotStricterThanSpecTests : HostileTestBase
     [Theory]
     [InlineData(MqttProtocolVersion.V311)]
     [InlineData(MqttProtocolVersion.V500)]
+    public async Task DisconnectAsync_lets_a_running_handler_finish_so_its_message_is_acknowledged_and_acknowledges_none_taken_after(MqttProtocolVersion version)
+    {
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var inHandler = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var s = await HostileSession.StartAsync(version, pending: false);
+        s.Client.MessageHandler = async (message, _) =>
+        {
+            if (message.Topic == "slow")
+            {
+                inHandler.TrySetResult();
+                await gate.Task;
+            }
+        };
+
+        await s.Broker.SendAsync(new MqttPublishPacket { Topic = "slow", QualityOfService = MqttQualityOfService.AtLeastOnce, PacketId = 1, Payload = new byte[] { 1 } });
+        await s.Broker.SendAsync(new MqttPublishPacket { Topic = "queued", QualityOfService = MqttQualityOfService.AtLeastOnce, PacketId = 2, Payload = new byte[] { 2 } });
+        await inHandler.Task.WaitAsync(Timeout);
+
+        // The application leaves while the handler works (a host shutting down): DISCONNECT waits for that handler.
+        var leaving = s.Client.DisconnectAsync();
+        try
+        {
+            await Task.Delay(100);
+            Assert.False(leaving.IsCompleted, "DisconnectAsync waits for the handler that is running");
+        }
+        finally
+        {
+            // Also on failure: a handler that never returns would keep the client's disposal waiting.
+            gate.TrySetResult();
+        }
+
+        await leaving.WaitAsync(Timeout);
+
+        // The message in the handler is acknowledged before DISCONNECT; the one queued behind it, taken after the
+        // application decided to go, is not: a broker that keeps the session sends it again.
+        var sent = await s.Broker.ReadUntilClosedAsync();
+        var acks = sent.OfType<MqttAckPacket>().Select(Ack).ToArray();
+        Assert.Equal([(MqttPacketType.PubAck, (ushort)1)], acks);
+        Assert.IsType<MqttDisconnectPacket>(sent[^1]);
+    }
+
+    [Theory]
+    [InlineData(MqttProtocolVersion.V311)]
+    [InlineData(MqttProtocolVersion.V500)]
     public async Task A_topic_of_the_maximum_length_of_65535_bytes_is_delivered(MqttProtocolVersion version)
     {
         await using var s = await HostileSession.StartAsync(version);
