@@ -318,4 +318,8 @@ internal sealed partial class MqttConnectionSupervisor
 /// A received message on its way to the handlers, and the connection it came on when its acknowledgement waits for
 /// them (null: none owed); <see cref="ExactlyOnce"/>: the acknowledgement owed is a PUBREC.
 /// </summary>
+/// <remarks>
+/// Packet id and QoS are copied here rather than read from the message when the acknowledgement is due: a pooled
+/// message forwarded to ReadMessagesAsync may have been returned and refilled with another by then.
+/// </remarks>
 internal readonly record struct IncomingDelivery(MqttMessage Message, MqttProtocolConnection? AcknowledgeOn, ushort PacketId, bool ExactlyOnce);
