@@ -129,6 +129,19 @@ public sealed class MqttClient : IAsyncDisposable
         CancellationToken cancellationToken = default) => _supervisor.DisconnectAsync(reasonCode, userProperties, cancellationToken);
 
     /// <summary>
+    /// Stops acknowledging received messages, for an application that has what it wanted and is about to leave (as
+    /// <c>smqtt sub -C N</c> after the Nth message): messages the handlers take from now on get no PUBACK or PUBREC,
+    /// so with a kept session the broker sends them again next time instead of taking them as delivered. The message
+    /// a handler is running for now is still acknowledged once it has finished, unless
+    /// <paramref name="includingCurrent"/> (a handler that calls this for a message it did not take). The handlers
+    /// still run for the messages that follow; messages for <see cref="ReadMessagesAsync"/> are held back as well.
+    /// Lasts until the next <see cref="ConnectAsync"/> (automatic reconnects keep it).
+    /// </summary>
+    /// <param name="includingCurrent">Leave the message being handled now unacknowledged too.</param>
+    /// <exception cref="InvalidOperationException">Messages are acknowledged on arrival (<see cref="MqttClientOptions.AcknowledgeAfterHandlers"/> is off, or <see cref="MqttClientOptions.IncomingMessageFullMode"/> drops): nothing can be held back.</exception>
+    public void StopAcknowledging(bool includingCurrent = false) => _supervisor.StopAcknowledging(includingCurrent);
+
+    /// <summary>
     /// MQTT 5 re-authentication (section 4.12.1): runs a fresh exchange of <see cref="MqttClientOptions.Authenticator"/>
     /// on the current connection (AUTH 0x19, the broker's AUTH 0x18 challenges answered, AUTH 0x00) while messages
     /// keep flowing. A failure ends the connection: DISCONNECT 0x87 Not authorized when the broker's data is

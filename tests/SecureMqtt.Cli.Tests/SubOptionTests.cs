@@ -30,6 +30,35 @@ public sealed class SubOptionTests(MosquittoFixture broker)
         Assert.Equal(["while-away-1", "while-away-2"], back.Text.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
 
+    [Theory]
+    [InlineData("mqttv311")]
+    [InlineData("mqttv5")]
+    public async Task A_c_C_1_loop_takes_each_queued_message_once_as_mosquitto_sub_does(string version)
+    {
+        // All four reach the subscriber right after CONNACK; the runs after the first find the rest only if the first
+        // did not acknowledge them (-W ends a run that waits for nothing).
+        var topic = ListenerArguments.Topic("one-at-a-time");
+        string[] session = [.. Connection, "-V", version, "-c", "-i", "one-" + Guid.NewGuid().ToString("N")[..10], "-q", "1", "-t", topic];
+        var subscribed = await Smqtt.StartSub([.. session, "-E"]).ResultAsync();
+        Assert.True(subscribed.ExitCode == 0, subscribed.ToString());
+        string[] published = ["m1", "m2", "m3", "m4"];
+        foreach (var payload in published)
+        {
+            var result = await ProcessRunner.RunAsync("mosquitto_pub", [.. Connection, "-V", version, "-q", "1", "-t", topic, "-m", payload]);
+            Assert.True(result.ExitCode == 0, result.ToString());
+        }
+
+        var taken = new List<string>();
+        foreach (var _ in published)
+        {
+            var run = await Smqtt.StartSub([.. session, "-C", "1", "-W", "10"]).ResultAsync();
+            Assert.True(run.ExitCode == 0, run.ToString());
+            taken.Add(run.Text.TrimEnd('\n'));
+        }
+
+        Assert.Equal(published, taken);
+    }
+
     [Fact]
     public async Task Session_expiry_is_ignored_under_MQTT_311_as_mosquitto_sub_ignores_it()
     {

@@ -43,6 +43,100 @@ public class AcknowledgeAfterHandlersTests(MosquittoFixture fixture)
         Assert.Equal(["after the restart"], redelivered);
     }
 
+    public static TheoryData<MqttProtocolVersion, MqttQualityOfService, bool> StopCases => new()
+    {
+        { MqttProtocolVersion.V311, MqttQualityOfService.AtLeastOnce, false },
+        { MqttProtocolVersion.V500, MqttQualityOfService.AtLeastOnce, false },
+        { MqttProtocolVersion.V311, MqttQualityOfService.ExactlyOnce, false },
+        { MqttProtocolVersion.V500, MqttQualityOfService.ExactlyOnce, false },
+        { MqttProtocolVersion.V500, MqttQualityOfService.AtLeastOnce, true },
+        { MqttProtocolVersion.V311, MqttQualityOfService.ExactlyOnce, true },
+    };
+
+    [Theory]
+    [MemberData(nameof(StopCases))]
+    public async Task After_StopAcknowledging_the_messages_the_handlers_take_next_are_delivered_again_to_the_next_session(
+        MqttProtocolVersion version, MqttQualityOfService qos, bool includingCurrent)
+    {
+        var topic = Broker.UniqueTopic("stop-ack");
+        var options = Broker.Options(fixture, Listener.Plain, version, "sa-" + Guid.NewGuid().ToString("N")[..12]) with
+        {
+            CleanStart = false,
+            SessionExpiry = version == MqttProtocolVersion.V500 ? TimeSpan.FromMinutes(1) : TimeSpan.Zero,
+        };
+
+        // The session exists and is offline while five messages are published: the broker sends all of them right
+        // after the next CONNACK.
+        await using (var first = new MqttClient(options))
+        {
+            await first.ConnectAsync();
+            await first.SubscribeAsync(topic, qos);
+            await first.DisconnectAsync();
+        }
+
+        await using var publisher = await Broker.ConnectAsync(Broker.Options(fixture, Listener.Plain));
+        string[] published = ["m1", "m2", "m3", "m4", "m5"];
+        foreach (var payload in published)
+        {
+            await publisher.PublishAsync(topic, Encoding.UTF8.GetBytes(payload), qos);
+        }
+
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var lastHandled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var handled = new List<string>();
+        var taker = new MqttClient(options);
+        taker.MessageHandler = async (message, _) =>
+        {
+            var payload = Encoding.UTF8.GetString(message.Payload.Span);
+            handled.Add(payload);
+            if (payload == "m1")
+            {
+                // Held until all five have been read, so that m3..m5 are handled (and, without the stop, acknowledged)
+                // before the DISCONNECT.
+                await gate.Task;
+            }
+            else if (payload == "m2")
+            {
+                taker.StopAcknowledging(includingCurrent);
+            }
+            else if (payload == "m5")
+            {
+                lastHandled.TrySetResult();
+            }
+        };
+        await using (taker)
+        {
+            Assert.True((await taker.ConnectAsync()).SessionPresent);
+
+            // The broker sent the five before it answers this, on the same connection: once answered, all were read.
+            await taker.PublishAsync(topic + "/sync", "sync"u8.ToArray(), MqttQualityOfService.AtLeastOnce);
+            gate.TrySetResult();
+            await lastHandled.Task.WaitAsync(Broker.Timeout);
+            await taker.DisconnectAsync();
+        }
+
+        Assert.Equal(published, handled);
+        await using var next = new MqttClient(options);
+        Assert.True((await next.ConnectAsync()).SessionPresent);
+        await publisher.PublishAsync(topic, "after"u8.ToArray(), qos);
+        var received = new List<string>();
+        while (received.LastOrDefault() != "after")
+        {
+            received.Add(Encoding.UTF8.GetString((await next.NextMessageAsync()).Payload.Span));
+        }
+
+        Assert.Equal(includingCurrent ? ["m2", "m3", "m4", "m5", "after"] : ["m3", "m4", "m5", "after"], received);
+    }
+
+    [Fact]
+    public async Task StopAcknowledging_refuses_when_messages_are_acknowledged_on_arrival()
+    {
+        await using var client = new MqttClient(Broker.Options(fixture, Listener.Plain) with { AcknowledgeAfterHandlers = false });
+
+        var refused = Assert.Throws<InvalidOperationException>(() => client.StopAcknowledging());
+        Assert.Contains("acknowledged on arrival", refused.Message, StringComparison.Ordinal);
+    }
+
     /// <summary>
     /// A subscriber with a kept session gets two messages at <paramref name="qos"/>, dies (no DISCONNECT) while its handler still holds
     /// the first, and is started again under the same client id; then one more message is published. Returns what

@@ -150,7 +150,8 @@ internal sealed partial class Subscriber(SubArguments arguments, MqttClient clie
 
         if (arguments.RetainedOnly && !message.Retain)
         {
-            Stop(0);
+            // Not printed, so not taken: with -c the broker keeps it for the next run.
+            Stop(0, includingCurrent: true);
             return ValueTask.CompletedTask;
         }
 
@@ -181,14 +182,20 @@ internal sealed partial class Subscriber(SubArguments arguments, MqttClient clie
         Print(message);
         if (arguments.Count > 0 && ++_printed == arguments.Count)
         {
-            Stop(0);
+            Stop(0, includingCurrent: false);
         }
 
         return ValueTask.CompletedTask;
     }
 
-    private void Stop(int code)
+    /// <summary>
+    /// Ends the run from the handler. The messages after this one (the broker may have sent many already) are not
+    /// acknowledged, where mosquitto_sub's are: with -c the broker sends them again next time instead of taking them as
+    /// delivered, so a <c>-c -C 1</c> loop takes every message once.
+    /// </summary>
+    private void Stop(int code, bool includingCurrent)
     {
+        client.StopAcknowledging(includingCurrent);
         _stopped = true;
         _done.TrySetResult(code);
     }

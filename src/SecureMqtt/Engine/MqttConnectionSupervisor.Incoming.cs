@@ -166,6 +166,43 @@ internal sealed partial class MqttConnectionSupervisor
     }
 
     /// <summary>
+    /// The application has what it wanted and will leave (<see cref="MqttClient.StopAcknowledging"/>): messages the
+    /// handlers take from now on are not acknowledged, nor, with <paramref name="includingCurrent"/>, the one being
+    /// handled now; with a kept session the broker sends them again. Lifted by the application's next ConnectAsync, not
+    /// by a reconnect. Only the dispatch loop acknowledges after handlers: in the modes that acknowledge on arrival
+    /// there is nothing left to hold back, and saying it worked would lose messages.
+    /// </summary>
+    public void StopAcknowledging(bool includingCurrent)
+    {
+        if (!AcknowledgesAfterHandlers)
+        {
+            throw new InvalidOperationException(
+                "Received messages are acknowledged on arrival (AcknowledgeAfterHandlers is off, or IncomingMessageFullMode is a drop mode), " +
+                "so there is nothing to stop: set AcknowledgeAfterHandlers and IncomingMessageFullMode Wait to hold acknowledgements back.");
+        }
+
+        var begun = Volatile.Read(ref _dispatchBegun);
+        LowerAcknowledgementLimit(includingCurrent && Volatile.Read(ref _dispatchDone) < begun ? begun - 1 : begun);
+    }
+
+    // Only ever lowered until ConnectAsync lifts it: a DisconnectAsync after StopAcknowledging must not acknowledge
+    // what StopAcknowledging held back.
+    private void LowerAcknowledgementLimit(long limit)
+    {
+        var current = Volatile.Read(ref _acknowledgeUpTo);
+        while (limit < current)
+        {
+            var seen = Interlocked.CompareExchange(ref _acknowledgeUpTo, limit, current);
+            if (seen == current)
+            {
+                return;
+            }
+
+            current = seen;
+        }
+    }
+
+    /// <summary>
     /// The application leaves (DisconnectAsync): a message whose handlers are already running is acknowledged before
     /// the DISCONNECT (a handler that stops the application when it has what it wanted, as <c>smqtt sub -C</c> does,
     /// returns a moment after), and messages taken from the queue after this are not acknowledged at all: they are
@@ -175,7 +212,7 @@ internal sealed partial class MqttConnectionSupervisor
     private async Task SettleAcknowledgementsAsync(CancellationToken cancellationToken)
     {
         var target = Volatile.Read(ref _dispatchBegun);
-        Volatile.Write(ref _acknowledgeUpTo, target);
+        LowerAcknowledgementLimit(target);
         if (!AcknowledgesAfterHandlers || ReferenceEquals(s_dispatching.Value, this) || Volatile.Read(ref _dispatchDone) >= target)
         {
             return;
