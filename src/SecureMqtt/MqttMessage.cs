@@ -93,6 +93,27 @@ public sealed record MqttMessage
         return message;
     }
 
+    /// <summary>
+    /// Makes this a message with only topic, payload, QoS and retain: the topic-and-payload publish overload's, which
+    /// reuses one per pooled publish waiter (<see cref="Session.PublishWaiter"/>); the application never sees it.
+    /// </summary>
+    internal void ResetForPublish(string topic, ReadOnlyMemory<byte> payload, MqttQualityOfService qualityOfService, bool retain)
+    {
+        _topic = topic;
+        _payload = payload;
+        _qualityOfService = qualityOfService;
+        _retain = retain;
+        _duplicate = false;
+        _payloadFormat = null;
+        _messageExpiry = null;
+        _contentType = null;
+        _responseTopic = null;
+        _correlationData = null;
+        _userProperties = [];
+        _packetId = null;
+        _subscriptionIdentifiers = [];
+    }
+
     /// <summary>Fills a message with a received PUBLISH's fields (a new one, or a pooled one being reused).</summary>
     internal void Refill(in MqttPublishFields fields, string topic, ReadOnlyMemory<byte> payload, bool duplicate)
     {

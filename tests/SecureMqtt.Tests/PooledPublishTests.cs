@@ -102,4 +102,102 @@ public class PooledPublishTests
         detached.ReleaseBySession();
         Assert.NotSame(detached, pool.Rent());
     }
+
+    [Fact]
+    public async Task A_waiter_brings_its_message_and_flights_back_only_with_itself_and_a_detached_one_makes_new_flights()
+    {
+        var pool = new PublishWaiterPool();
+        var waiter = pool.Rent();
+        var message = waiter.OwnMessage("first", new byte[] { 1 }, MqttQualityOfService.ExactlyOnce, retain: true);
+        var flight = waiter.OwnFlight(7, message, MqttOutgoingFlightState.AwaitingPubRec);
+        var released = waiter.OwnFlightAfterPubRec(flight);
+        Assert.Equal((7, MqttOutgoingFlightState.AwaitingPubComp), (released.PacketId, released.State));
+        Assert.Same(message, released.Message);
+
+        // A flight that is not this waiter's own (one of a store, say) is copied, never refilled.
+        var foreign = new MqttOutgoingFlight(9, message, MqttOutgoingFlightState.AwaitingPubRec);
+        Assert.NotSame(released, waiter.OwnFlightAfterPubRec(foreign));
+
+        var waiting = waiter.WaitAsync(CancellationToken.None);
+        waiter.TrySetResult(new MqttPublishResult { PacketId = 7 });
+        await waiting;
+        waiter.ReleaseBySession();
+
+        // Idle in the pool, it holds nothing of the application's.
+        Assert.Equal((string.Empty, 0, 0), (message.Topic, message.Payload.Length, (int)flight.PacketId));
+        Assert.Equal(string.Empty, released.Message.Topic);
+
+        var reused = pool.Rent();
+        Assert.Same(waiter, reused);
+        var again = reused.OwnMessage("second", new byte[] { 2, 2 }, MqttQualityOfService.AtLeastOnce, retain: false);
+        Assert.Same(message, again);
+        Assert.Equal(("second", 2, MqttQualityOfService.AtLeastOnce, false, false), (again.Topic, again.Payload.Length, again.QualityOfService, again.Retain, again.Duplicate));
+        Assert.Same(flight, reused.OwnFlight(8, again, MqttOutgoingFlightState.AwaitingPubAck));
+
+        // Detached (its message went to a queue or a new session): every flight is a new one, since an earlier one
+        // may still be held there.
+        reused.Detach();
+        var first = reused.OwnFlight(10, again, MqttOutgoingFlightState.AwaitingPubAck);
+        Assert.NotSame(flight, first);
+        Assert.NotSame(first, reused.OwnFlight(11, again, MqttOutgoingFlightState.AwaitingPubAck));
+        Assert.Equal((ushort)8, flight.PacketId);
+    }
+
+    [Theory]
+    [InlineData(MqttQualityOfService.AtLeastOnce)]
+    [InlineData(MqttQualityOfService.ExactlyOnce)]
+    public async Task A_flight_still_open_is_sent_again_as_it_was_after_other_publishes_reused_their_messages(MqttQualityOfService qos)
+    {
+        await using var broker = new FakeBroker();
+        await using var client = new MqttClient(broker.ClientOptions with { CleanStart = false, SessionExpiry = TimeSpan.FromMinutes(1) });
+        var accepted = broker.AcceptAsync();
+        await client.ConnectAsync();
+        await accepted;
+
+        var held = client.PublishAsync("held", new byte[] { 0xB }, qos).AsTask();
+        var heldSent = await broker.ReadAsync<MqttPublishPacket>();
+        if (qos == MqttQualityOfService.ExactlyOnce)
+        {
+            // Moved on to its PUBREL, where its flight is the waiter's second one.
+            await broker.SendAckAsync(MqttPacketType.PubRec, heldSent.PacketId);
+            Assert.Equal(MqttPacketType.PubRel, (await broker.ReadAsync<MqttAckPacket>()).Type);
+        }
+
+        // Completed flows one at a time: each publish takes the waiter (message and flights) the last one gave back.
+        for (var i = 0; i < 10; i++)
+        {
+            var publishing = client.PublishAsync($"done/{i}", new byte[] { (byte)i, 0xFF }, qos).AsTask();
+            var sent = await broker.ReadAsync<MqttPublishPacket>();
+            Assert.Equal(($"done/{i}", (byte)i), (sent.Topic, sent.Payload.Span[0]));
+            if (qos == MqttQualityOfService.AtLeastOnce)
+            {
+                await broker.SendAckAsync(MqttPacketType.PubAck, sent.PacketId);
+            }
+            else
+            {
+                await broker.SendAckAsync(MqttPacketType.PubRec, sent.PacketId);
+                await broker.ReadAsync<MqttAckPacket>();
+                await broker.SendAckAsync(MqttPacketType.PubComp, sent.PacketId);
+            }
+
+            await publishing.WaitAsync(Timeout);
+        }
+
+        await broker.DropConnectionAsync();
+        await Assert.ThrowsAsync<MqttConnectionLostException>(() => held.WaitAsync(Timeout));
+        var accept = broker.AcceptAsync(new MqttConnAckPacket { ReasonCode = MqttReasonCode.Success, SessionPresent = true });
+        await client.ConnectAsync();
+        await accept;
+
+        if (qos == MqttQualityOfService.AtLeastOnce)
+        {
+            var again = await broker.ReadAsync<MqttPublishPacket>();
+            Assert.Equal((heldSent.PacketId, true, "held", 0xB), (again.PacketId, again.Duplicate, again.Topic, again.Payload.Span[0]));
+        }
+        else
+        {
+            var again = await broker.ReadAsync<MqttAckPacket>();
+            Assert.Equal((MqttPacketType.PubRel, heldSent.PacketId), (again.Type, again.Ack.PacketId));
+        }
+    }
 }

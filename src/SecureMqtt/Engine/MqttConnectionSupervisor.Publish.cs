@@ -9,6 +9,11 @@ internal sealed partial class MqttConnectionSupervisor
     private static readonly MqttPublishResult s_sentAtMostOnce = new() { ReasonCode = MqttReasonCode.Success };
     private int _draining;
 
+    // Whether the topic-and-payload overload may reuse its QoS 1/2 messages (PublishWaiter.OwnMessage): only with the
+    // in-memory store, which drops a flight when told to. Another store may still hold the flight object, or serialize
+    // it, after the flow ended.
+    private readonly bool _reusesPublishMessages;
+
     /// <summary>
     /// The connection a publish may use directly: connected, and nothing queued ahead of it (queued messages go
     /// first, so a publisher sees its messages leave in the order it published them).
@@ -33,15 +38,27 @@ internal sealed partial class MqttConnectionSupervisor
     }
 
     /// <summary>
-    /// The topic-and-payload overload: at QoS 0 on a connection it is written without a message object; otherwise
+    /// The topic-and-payload overload: at QoS 0 on a connection it is written without a message object; at QoS 1/2
+    /// with a free slot and the in-memory store, the message is the publish waiter's own, reused with it; otherwise
     /// it becomes a message and goes the usual way.
     /// </summary>
     public ValueTask<MqttPublishResult> PublishAsync(string topic, ReadOnlyMemory<byte> payload, MqttQualityOfService qualityOfService, bool retain,
         CancellationToken cancellationToken)
     {
-        if (qualityOfService != MqttQualityOfService.AtMostOnce || MqttMetrics.ActivitySource.HasListeners() || DirectConnection is not { } connection)
+        if (MqttMetrics.ActivitySource.HasListeners() || DirectConnection is not { } connection)
         {
             return PublishAsync(new MqttMessage { Topic = topic, Payload = payload, QualityOfService = qualityOfService, Retain = retain }, cancellationToken);
+        }
+
+        if (qualityOfService != MqttQualityOfService.AtMostOnce)
+        {
+            // A waiter that did not end up carrying the flow is simply not used: it was never released, so it is never
+            // pooled again with a message something else may still hold.
+            var waiter = _reusesPublishMessages && connection.Quota.Available > 0 && !cancellationToken.IsCancellationRequested ? Session.RentWaiter() : null;
+            return PublishDirectAsync(connection,
+                waiter?.OwnMessage(topic, payload, qualityOfService, retain)
+                    ?? new MqttMessage { Topic = topic, Payload = payload, QualityOfService = qualityOfService, Retain = retain },
+                cancellationToken, waiter);
         }
 
         ValueTask written;
@@ -112,7 +129,12 @@ internal sealed partial class MqttConnectionSupervisor
     /// QoS 1/2 with a free slot: the same steps as <see cref="SendAsync"/>, taken synchronously while each completes at
     /// once (the usual case with the in-memory store), so the publisher gets the waiter itself as its value task.
     /// </summary>
-    private ValueTask<MqttPublishResult> PublishDirectAsync(MqttProtocolConnection connection, MqttMessage message, CancellationToken cancellationToken)
+    /// <param name="connection">The connection to send on.</param>
+    /// <param name="message">The message.</param>
+    /// <param name="cancellationToken">Cancels the publish.</param>
+    /// <param name="rented">The waiter whose own message <paramref name="message"/> is, which then carries the flow.</param>
+    private ValueTask<MqttPublishResult> PublishDirectAsync(MqttProtocolConnection connection, MqttMessage message, CancellationToken cancellationToken,
+        PublishWaiter? rented = null)
     {
         try
         {
@@ -131,7 +153,7 @@ internal sealed partial class MqttConnectionSupervisor
             return PublishCoreAsync(message, cancellationToken);
         }
 
-        var waiter = Session.RentWaiter();
+        var waiter = rented ?? Session.RentWaiter();
         ValueTask<(ushort PacketId, long Epoch)> begun;
         try
         {

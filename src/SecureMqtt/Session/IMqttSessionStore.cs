@@ -79,7 +79,57 @@ public enum MqttOutgoingFlightState
 }
 
 /// <summary>An outgoing QoS 1/2 message that is not yet fully acknowledged.</summary>
-/// <param name="PacketId">Its packet identifier.</param>
-/// <param name="Message">The message (needed to retransmit the PUBLISH).</param>
-/// <param name="State">Where the flow stands.</param>
-public sealed record MqttOutgoingFlight(ushort PacketId, MqttMessage Message, MqttOutgoingFlightState State);
+/// <remarks>
+/// A store is given a flight when it is saved and must not use that object after <see cref="IMqttSessionStore.RemoveOutgoingAsync"/>
+/// or a save with a new state for its packet id (copy what it needs to keep). The built-in in-memory store is the
+/// one the client reuses flights with (one per pooled publish, so a QoS 1/2 publish allocates nothing).
+/// </remarks>
+public sealed record MqttOutgoingFlight
+{
+    // Explicit fields rather than positional properties so that a pooled publish can fill its flight again (see
+    // PublishWaiter); from outside the properties stay init-only, as a positional record's.
+    private ushort _packetId;
+    private MqttMessage _message;
+    private MqttOutgoingFlightState _state;
+
+    /// <summary>An outgoing QoS 1/2 message that is not yet fully acknowledged.</summary>
+    /// <param name="PacketId">Its packet identifier.</param>
+    /// <param name="Message">The message (needed to retransmit the PUBLISH).</param>
+    /// <param name="State">Where the flow stands.</param>
+    // Parameters named as the positional record's were, so that callers' named arguments keep working.
+    public MqttOutgoingFlight(ushort PacketId, MqttMessage Message, MqttOutgoingFlightState State)
+    {
+        _packetId = PacketId;
+        _message = Message;
+        _state = State;
+    }
+
+    /// <summary>Its packet identifier.</summary>
+    public ushort PacketId { get => _packetId; init => _packetId = value; }
+
+    /// <summary>The message (needed to retransmit the PUBLISH).</summary>
+    public MqttMessage Message { get => _message; init => _message = value; }
+
+    /// <summary>Where the flow stands.</summary>
+    public MqttOutgoingFlightState State { get => _state; init => _state = value; }
+
+    /// <summary>Splits the flight into its parts, as a positional record does.</summary>
+    /// <param name="PacketId">Its packet identifier.</param>
+    /// <param name="Message">The message.</param>
+    /// <param name="State">Where the flow stands.</param>
+    public void Deconstruct(out ushort PacketId, out MqttMessage Message, out MqttOutgoingFlightState State)
+    {
+        PacketId = _packetId;
+        Message = _message;
+        State = _state;
+    }
+
+    /// <summary>Fills a reused flight (see <see cref="PublishWaiter"/>).</summary>
+    internal MqttOutgoingFlight Refill(ushort packetId, MqttMessage message, MqttOutgoingFlightState state)
+    {
+        _packetId = packetId;
+        _message = message;
+        _state = state;
+        return this;
+    }
+}

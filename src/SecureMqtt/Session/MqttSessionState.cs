@@ -28,6 +28,10 @@ internal enum AckOutcome
 internal sealed class MqttSessionState(IMqttSessionStore store)
 {
     private readonly Lock _lock = new();
+
+    // Flights are reused with their pooled waiters (PublishWaiter.OwnFlight) only with the in-memory store: it lets
+    // go of a flight when told to, where another store may keep or serialize the object later.
+    private readonly bool _reusesFlights = store is MqttInMemorySessionStore;
     private readonly PacketIdAllocator _ids = new();
     private readonly Dictionary<ushort, OutgoingEntry> _outgoing = [];
     private readonly PublishWaiterPool _waiters = new();
@@ -206,7 +210,8 @@ internal sealed class MqttSessionState(IMqttSessionStore store)
             }
 
             var state = message.QualityOfService == MqttQualityOfService.ExactlyOnce ? MqttOutgoingFlightState.AwaitingPubRec : MqttOutgoingFlightState.AwaitingPubAck;
-            entry = new OutgoingEntry(new MqttOutgoingFlight(packetId, message, state), waiter, ++_sequence);
+            var flight = _reusesFlights ? waiter.OwnFlight(packetId, message, state) : new MqttOutgoingFlight(packetId, message, state);
+            entry = new OutgoingEntry(flight, waiter, ++_sequence);
             _outgoing[packetId] = entry;
         }
 
@@ -317,7 +322,9 @@ internal sealed class MqttSessionState(IMqttSessionStore store)
             }
             else
             {
-                next = entry.Flight with { State = MqttOutgoingFlightState.AwaitingPubComp };
+                next = _reusesFlights && entry.Waiter is { } waiter
+                    ? waiter.OwnFlightAfterPubRec(entry.Flight)
+                    : entry.Flight with { State = MqttOutgoingFlightState.AwaitingPubComp };
                 entry.Flight = next;
             }
         }
@@ -331,6 +338,7 @@ internal sealed class MqttSessionState(IMqttSessionStore store)
         quota?.Release();
         Finish(failed, ack);
         await store.RemoveOutgoingAsync(_clientId, ack.PacketId, CancellationToken.None).ConfigureAwait(false);
+        failed?.ReleaseBySession();
         return AckOutcome.Completed;
     }
 
@@ -574,11 +582,15 @@ internal sealed class MqttSessionState(IMqttSessionStore store)
         Finish(waiter, ack);
 
         await store.RemoveOutgoingAsync(_clientId, ack.PacketId, CancellationToken.None).ConfigureAwait(false);
+
+        // Only now is the flight, and the message in it, gone from the store too: the waiter (and a message of its
+        // own) may be reused.
+        waiter?.ReleaseBySession();
         return AckOutcome.Completed;
     }
 
     // The flight is out of the table: nothing in the session refers to the waiter any more, so it is answered outside
-    // the lock.
+    // the lock. The caller releases it once the store has dropped the flight as well.
     private static void Finish(PublishWaiter? waiter, in MqttAck ack)
     {
         if (waiter is null)
@@ -593,7 +605,6 @@ internal sealed class MqttSessionState(IMqttSessionStore store)
             ReasonString = ack.ReasonString,
             UserProperties = ack.UserProperties,
         });
-        waiter.ReleaseBySession();
     }
 
     // A value in the table, changed in place: no object per flight beyond the flight itself.

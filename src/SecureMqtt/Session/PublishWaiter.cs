@@ -1,4 +1,5 @@
 using System.Threading.Tasks.Sources;
+using SecureMqtt.Packets;
 
 namespace SecureMqtt.Session;
 
@@ -16,12 +17,25 @@ namespace SecureMqtt.Session;
 /// </remarks>
 internal sealed class PublishWaiter : IValueTaskSource<MqttPublishResult>
 {
+    private static readonly MqttMessage s_noMessage = new() { Topic = string.Empty };
+
     private readonly PublishWaiterPool? _pool;
     private ManualResetValueTaskSourceCore<MqttPublishResult> _core = new() { RunContinuationsAsynchronously = true };
     private CancellationTokenRegistration _cancellation;
     private int _completed;
     private int _releases;
     private bool _detached;
+
+    // The message of a topic-and-payload publish, made once per waiter and reused with it. It lives exactly as long
+    // as the waiter's flow: a waiter goes back to the pool only when the session ended that flow and dropped the
+    // flight, and one whose message went anywhere else is detached and never reused, so a message is refilled only
+    // once nothing refers to it.
+    private MqttMessage? _message;
+
+    // The flight of this waiter's flow, and its QoS 2 successor after PUBREC, reused the same way with the in-memory
+    // store, which lets go of a flight when it is removed (MqttSessionState only asks for them then).
+    private MqttOutgoingFlight? _flight;
+    private MqttOutgoingFlight? _released;
 
     /// <summary>A waiter of its own, never reused.</summary>
     public PublishWaiter()
@@ -70,6 +84,41 @@ internal sealed class PublishWaiter : IValueTaskSource<MqttPublishResult>
         return new ValueTask<MqttPublishResult>(this, _core.Version);
     }
 
+    /// <summary>This waiter's own message, now with <paramref name="topic"/>, <paramref name="payload"/>, QoS and retain (see <c>_message</c>).</summary>
+    public MqttMessage OwnMessage(string topic, ReadOnlyMemory<byte> payload, MqttQualityOfService qualityOfService, bool retain)
+    {
+        var message = _message ??= new MqttMessage { Topic = topic };
+        message.ResetForPublish(topic, payload, qualityOfService, retain);
+        return message;
+    }
+
+    /// <summary>
+    /// The flight for the flow this waiter answers. A waiter that is not pooled, or detached (its message went to a
+    /// queue or a new session and is being published again), gets a new one: its earlier flight may still be held.
+    /// </summary>
+    public MqttOutgoingFlight OwnFlight(ushort packetId, MqttMessage message, MqttOutgoingFlightState state)
+    {
+        if (_pool is null || Volatile.Read(ref _detached))
+        {
+            return new MqttOutgoingFlight(packetId, message, state);
+        }
+
+        return _flight is null ? _flight = new MqttOutgoingFlight(packetId, message, state) : _flight.Refill(packetId, message, state);
+    }
+
+    /// <summary>The QoS 2 flight after PUBREC, <paramref name="begun"/> moved on to AwaitingPubComp (the store gets it in begun's place).</summary>
+    public MqttOutgoingFlight OwnFlightAfterPubRec(MqttOutgoingFlight begun)
+    {
+        if (_pool is null || Volatile.Read(ref _detached) || !ReferenceEquals(begun, _flight))
+        {
+            return begun with { State = MqttOutgoingFlightState.AwaitingPubComp };
+        }
+
+        return _released is null
+            ? _released = begun with { State = MqttOutgoingFlightState.AwaitingPubComp }
+            : _released.Refill(begun.PacketId, begun.Message, MqttOutgoingFlightState.AwaitingPubComp);
+    }
+
     /// <summary>Taken somewhere the session does not follow it: never reused.</summary>
     public void Detach() => Volatile.Write(ref _detached, true);
 
@@ -110,6 +159,11 @@ internal sealed class PublishWaiter : IValueTaskSource<MqttPublishResult>
 
         _core.Reset();
         _releases = 0;
+
+        // The application's message and payload are not kept alive by an idle waiter.
+        _message?.ResetForPublish(string.Empty, ReadOnlyMemory<byte>.Empty, MqttQualityOfService.AtMostOnce, retain: false);
+        _flight?.Refill(0, s_noMessage, MqttOutgoingFlightState.AwaitingPubAck);
+        _released?.Refill(0, s_noMessage, MqttOutgoingFlightState.AwaitingPubComp);
         Volatile.Write(ref _completed, 0);
         _pool.Return(this);
     }
