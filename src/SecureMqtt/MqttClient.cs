@@ -220,7 +220,9 @@ public sealed class MqttClient : IAsyncDisposable
     /// Correlation Data, so concurrent requests each get their own reply. On the first request the client
     /// subscribes (once) to its response topic: the broker's Response Information (asked for with
     /// <see cref="MqttClientOptions.RequestResponseInformation"/>) followed by "/" and the client id, or, when the
-    /// broker gives none, <c>smqtt/response/{ClientId}</c>. Replies that match no pending request are dropped.
+    /// broker gives none, <c>smqtt/response/{ClientId}</c>. Replies that match no pending request are dropped. The
+    /// reply completes the request as it arrives, ahead of the messages queued for handlers, so a handler (or
+    /// <see cref="ReadMessagesAsync"/> reader) may await a request; its acknowledgement still keeps arrival order.
     /// </summary>
     /// <param name="request">The request; its Response Topic and Correlation Data must be unset, the client sets them.</param>
     /// <param name="timeout">How long to wait for the reply, the subscribe and publish included.</param>
@@ -292,7 +294,11 @@ public sealed class MqttClient : IAsyncDisposable
     /// Messages no handler took, in arrival order, until the client is disposed. The queue is bounded by
     /// <see cref="MqttClientOptions.IncomingMessageChannelCapacity"/> messages and
     /// <see cref="MqttClientOptions.IncomingMessageBufferSize"/> bytes; when it is full the client stops reading
-    /// from the broker (backpressure) rather than dropping.
+    /// from the broker (backpressure) rather than dropping. The reader counts as the messages' handler
+    /// (<see cref="MqttClientOptions.AcknowledgeAfterHandlers"/>): a QoS 1/2 message is acknowledged when the reader
+    /// asks for the next one or stops reading (break, exception, cancellation), and the messages behind it, for
+    /// handlers too, wait for that. A reply to <see cref="RequestAsync(MqttMessage, TimeSpan, CancellationToken)"/> does not wait, so a reader (or
+    /// handler) may await a request of its own.
     /// </summary>
     /// <param name="cancellationToken">Ends the enumeration.</param>
     /// <returns>The messages.</returns>

@@ -185,9 +185,12 @@ public sealed record MqttClientOptions
     /// were delivered. The broker counts unacknowledged messages against its in-flight window (Mosquitto's
     /// <c>max_inflight_messages</c>, 20 by default), so slow handlers slow the stream towards this client; false
     /// acknowledges on arrival. Applies with <see cref="BoundedChannelFullMode.Wait"/> only (the drop modes give
-    /// messages up anyway). A message that no handler takes is acknowledged once it is queued for
-    /// <see cref="MqttClient.ReadMessagesAsync"/>. DisconnectAsync lets a handler that is running finish (up to 2
-    /// seconds) so that its message is acknowledged before DISCONNECT, and acknowledges none taken after.
+    /// messages up anyway). A message that no handler takes goes to <see cref="MqttClient.ReadMessagesAsync"/>, whose
+    /// reader is then its handler: it is acknowledged once the reader asks for the next message or stops reading, and
+    /// the messages behind it wait, as behind a handler (so a reader must not wait for a handler's work). Only a
+    /// message queued while no reader is enumerating is acknowledged as soon as it is queued. DisconnectAsync lets a
+    /// handler that is running finish (up to 2 seconds; not a reader, which may be the caller) so that its message is
+    /// acknowledged before DISCONNECT, and acknowledges none taken after.
     /// </summary>
     public bool AcknowledgeAfterHandlers { get; init; } = true;
 

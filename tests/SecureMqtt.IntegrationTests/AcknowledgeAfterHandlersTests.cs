@@ -43,6 +43,74 @@ public class AcknowledgeAfterHandlersTests(MosquittoFixture fixture)
         Assert.Equal(["after the restart"], redelivered);
     }
 
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public async Task A_message_a_ReadMessagesAsync_reader_had_not_finished_when_the_process_died_is_delivered_again_after_the_restart(
+        MqttProtocolVersion version, MqttQualityOfService qos)
+    {
+        var topic = Broker.UniqueTopic("ack-after-reader");
+        var options = Broker.Options(fixture, Listener.Plain, version, "aar-" + Guid.NewGuid().ToString("N")[..12]) with
+        {
+            CleanStart = false,
+            SessionExpiry = version == MqttProtocolVersion.V500 ? TimeSpan.FromMinutes(1) : TimeSpan.Zero,
+        };
+
+        var crashed = new MqttClient(options);
+        using var stop = new CancellationTokenSource();
+        var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var inBody = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Task reading = Task.CompletedTask;
+        try
+        {
+            await crashed.ConnectAsync();
+            await crashed.SubscribeAsync(topic, qos);
+            reading = Task.Run(async () =>
+            {
+                await foreach (var message in crashed.ReadMessagesAsync(stop.Token))
+                {
+                    if (message.QualityOfService == MqttQualityOfService.AtMostOnce)
+                    {
+                        ready.TrySetResult();
+                        continue;
+                    }
+
+                    // The application's work on the first message, still going on when the process dies.
+                    inBody.TrySetResult();
+                    await Task.Delay(Timeout.Infinite, stop.Token);
+                }
+            });
+
+            await using var publisher = await Broker.ConnectAsync(Broker.Options(fixture, Listener.Plain));
+            await publisher.PublishAsync(topic, "ready"u8.ToArray());
+            await ready.Task.WaitAsync(Broker.Timeout);
+            await publisher.PublishAsync(topic, "in the reader"u8.ToArray(), qos);
+            await publisher.PublishAsync(topic, "queued behind it"u8.ToArray(), qos);
+            await inBody.Task.WaitAsync(Broker.Timeout);
+
+            // As in CrashInHandlerAsync: by the second answer the broker has every acknowledgement written so far.
+            await crashed.PublishAsync(topic + "/sync", "sync"u8.ToArray(), MqttQualityOfService.AtLeastOnce);
+            await crashed.PublishAsync(topic + "/sync", "sync"u8.ToArray(), MqttQualityOfService.AtLeastOnce);
+            await crashed.AbortAsync();
+
+            await using var restarted = new MqttClient(options);
+            Assert.True((await restarted.ConnectAsync()).SessionPresent, "the broker kept the session");
+            await publisher.PublishAsync(topic, "after the restart"u8.ToArray(), qos);
+            var received = new List<string>();
+            while (received.LastOrDefault() != "after the restart")
+            {
+                received.Add(Encoding.UTF8.GetString((await restarted.NextMessageAsync()).Payload.Span));
+            }
+
+            Assert.Equal(["in the reader", "queued behind it", "after the restart"], received);
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => reading);
+            await crashed.DisposeAsync();
+        }
+    }
+
     public static TheoryData<MqttProtocolVersion, MqttQualityOfService, bool> StopCases => new()
     {
         { MqttProtocolVersion.V311, MqttQualityOfService.AtLeastOnce, false },

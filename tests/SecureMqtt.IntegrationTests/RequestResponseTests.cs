@@ -93,6 +93,61 @@ public class RequestResponseTests(MosquittoFixture fixture)
         await Assert.ThrowsAsync<ArgumentException>(() => responder.RespondAsync(new MqttMessage { Topic = "t" }, "x"u8.ToArray()).AsTask());
     }
 
+    [Fact]
+    public async Task A_handler_can_await_a_request_of_its_own()
+    {
+        // The reply reaches the request without waiting behind the handler that made it: handlers run one at a time.
+        var requestTopic = Broker.UniqueTopic("rr-in-handler");
+        var trigger = Broker.UniqueTopic("rr-trigger");
+        await using var responder = await StartResponderAsync(requestTopic, request => "re:" + request);
+        await using var requester = await Broker.ConnectAsync(Broker.Options(fixture, Listener.Plain));
+        var replied = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await requester.SubscribeAsync(trigger, MqttQualityOfService.AtLeastOnce, async (message, handlerToken) =>
+        {
+            var reply = await requester.RequestAsync(requestTopic, message.Payload.ToArray(), Broker.Timeout, handlerToken);
+            replied.TrySetResult(Encoding.UTF8.GetString(reply.Payload.Span));
+        });
+
+        await requester.PublishAsync(trigger, "from-handler"u8.ToArray(), MqttQualityOfService.AtLeastOnce);
+
+        Assert.Equal("re:from-handler", await replied.Task.WaitAsync(Broker.Timeout));
+    }
+
+    [Fact]
+    public async Task A_ReadMessagesAsync_reader_can_await_a_request_while_its_message_waits_to_be_acknowledged()
+    {
+        var requestTopic = Broker.UniqueTopic("rr-in-reader");
+        var trigger = Broker.UniqueTopic("rr-read");
+        await using var responder = await StartResponderAsync(requestTopic, request => "re:" + request);
+        await using var requester = await Broker.ConnectAsync(Broker.Options(fixture, Listener.Plain));
+        await requester.SubscribeAsync(trigger, MqttQualityOfService.AtLeastOnce);
+        using var stop = new CancellationTokenSource(Broker.Timeout);
+        var reading = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var answered = Task.Run(async () =>
+        {
+            await foreach (var message in requester.ReadMessagesAsync(stop.Token))
+            {
+                if (message.QualityOfService == MqttQualityOfService.AtMostOnce)
+                {
+                    reading.TrySetResult();
+                    continue;
+                }
+
+                var reply = await requester.RequestAsync(requestTopic, message.Payload.ToArray(), Broker.Timeout, stop.Token);
+                return Encoding.UTF8.GetString(reply.Payload.Span);
+            }
+
+            return "";
+        });
+
+        // A first message shows the reader is there, so the QoS 1 one's acknowledgement waits for it.
+        await requester.PublishAsync(trigger, "ready"u8.ToArray());
+        await reading.Task.WaitAsync(Broker.Timeout);
+        await requester.PublishAsync(trigger, "from-reader"u8.ToArray(), MqttQualityOfService.AtLeastOnce);
+
+        Assert.Equal("re:from-reader", await answered.WaitAsync(Broker.Timeout));
+    }
+
     private async Task<MqttClient> StartResponderAsync(string requestTopic, Func<string, string> answer)
     {
         var responder = await Broker.ConnectAsync(Broker.Options(fixture, Listener.Plain));

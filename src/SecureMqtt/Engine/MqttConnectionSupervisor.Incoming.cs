@@ -17,7 +17,7 @@ internal sealed partial class MqttConnectionSupervisor
     private static readonly TimeSpan SettleTimeout = TimeSpan.FromSeconds(2);
 
     private readonly Channel<IncomingDelivery> _incoming;
-    private readonly Channel<MqttMessage> _unhandled;
+    private readonly Channel<UnhandledMessage> _unhandled;
     private readonly IncomingByteBudget _incomingBytes;
     private readonly Task _dispatchLoop;
 
@@ -30,6 +30,17 @@ internal sealed partial class MqttConnectionSupervisor
     private long _settleTarget;
     private TaskCompletionSource? _settled;
 
+    // ReadMessagesAsync as the handler of the messages no handler takes: with a reader there, the dispatch loop waits
+    // for it to be done with a message whose acknowledgement is owed, as it waits for a handler. _readers: readers
+    // enumerating now. _forwardOwed: the dispatch number of the message being dispatched when it owes an
+    // acknowledgement (0 otherwise), _forwardWaits: it went to the readers and the loop waits (both the loop's own).
+    // _owedTakenFreely: the reader took it before any StopAcknowledging or DisconnectAsync.
+    private readonly ConsumedSignal _consumed = new();
+    private int _readers;
+    private long _forwardOwed;
+    private bool _forwardWaits;
+    private bool _owedTakenFreely;
+
     public Func<MqttMessage, CancellationToken, ValueTask>? MessageHandler { get; set; }
 
     public long QueuedIncomingBytes => _incomingBytes.Used;
@@ -37,16 +48,47 @@ internal sealed partial class MqttConnectionSupervisor
     /// <summary>Received messages not yet taken by a handler or by ReadMessagesAsync.</summary>
     public int IncomingCount => _incoming.Reader.Count + _unhandled.Reader.Count;
 
+    /// <summary>
+    /// The messages no handler took. A reader is done with a message when it asks for the next one or stops reading
+    /// (breaks out, fails, or its token fires): that is when the message's PUBACK or PUBREC goes out
+    /// (<see cref="MqttClientOptions.AcknowledgeAfterHandlers"/>), as when a handler returns.
+    /// </summary>
     public async IAsyncEnumerable<MqttMessage> ReadMessagesAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var reader = _unhandled.Reader;
-        while (await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+        Interlocked.Increment(ref _readers);
+        try
         {
-            while (reader.TryRead(out var message))
+            while (await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                // Handed over: the application holds it now, so it no longer counts against the byte bound.
-                _incomingBytes.Release(IncomingByteBudget.SizeOf(message));
-                yield return message;
+                while (reader.TryRead(out var item))
+                {
+                    // Handed over: the application holds it now, so it no longer counts against the byte bound.
+                    _incomingBytes.Release(IncomingByteBudget.SizeOf(item.Message));
+                    if (item.Owed != 0)
+                    {
+                        Volatile.Write(ref _owedTakenFreely, Volatile.Read(ref _acknowledgeUpTo) == long.MaxValue);
+                    }
+
+                    try
+                    {
+                        yield return item.Message;
+                    }
+                    finally
+                    {
+                        // Asked for the next one, or stopped reading: done with this one either way.
+                        _consumed.TryComplete(item.Owed);
+                    }
+                }
+            }
+        }
+        finally
+        {
+            // The last reader left: a message the loop still waits for, not taken, is acknowledged as it was before
+            // there were readers to wait for (it stays queued for the next reader), or the loop would stall.
+            if (Interlocked.Decrement(ref _readers) == 0)
+            {
+                _consumed.TryAbandon();
             }
         }
     }
@@ -63,6 +105,8 @@ internal sealed partial class MqttConnectionSupervisor
     public async ValueTask EnqueueIncomingAsync(MqttMessage message, CancellationToken cancellationToken,
         MqttProtocolConnection? acknowledgeOn = null, ushort packetId = 0)
     {
+        // Before waiting for room: the request it answers may be what frees the room.
+        var answered = TryAnswerRequest(message);
         var size = IncomingByteBudget.SizeOf(message);
         if (Options.IncomingMessageFullMode == BoundedChannelFullMode.Wait)
         {
@@ -82,7 +126,7 @@ internal sealed partial class MqttConnectionSupervisor
 
         try
         {
-            var delivery = new IncomingDelivery(message, acknowledgeOn, packetId, message.QualityOfService == MqttQualityOfService.ExactlyOnce);
+            var delivery = new IncomingDelivery(message, acknowledgeOn, packetId, message.QualityOfService == MqttQualityOfService.ExactlyOnce, answered);
             await _incoming.Writer.WriteAsync(delivery, cancellationToken).ConfigureAwait(false);
         }
         catch
@@ -122,12 +166,23 @@ internal sealed partial class MqttConnectionSupervisor
                     var forwarded = false;
                     try
                     {
-                        forwarded = await DispatchAsync(message, invoked, token).ConfigureAwait(false);
+                        _forwardOwed = delivery.AcknowledgeOn is null ? 0 : number;
+                        forwarded = !delivery.Answered && await DispatchAsync(message, invoked, token).ConfigureAwait(false);
 
                         // Handled (a failing handler was logged and counts as handled: the broker would not send it
-                        // again on this connection anyway), or queued for ReadMessagesAsync: the PUBACK or PUBREC is
-                        // due now. The loop takes messages in arrival order, so both keep it [MQTT-4.6.0-2, 4.6.0-3].
-                        if (delivery.AcknowledgeOn is { } connection && number <= Volatile.Read(ref _acknowledgeUpTo))
+                        // again on this connection anyway), or done with by a ReadMessagesAsync reader, or queued for
+                        // ReadMessagesAsync with no reader there: the PUBACK or PUBREC is due now. The loop takes
+                        // messages in arrival order, so all keep it [MQTT-4.6.0-2, 4.6.0-3].
+                        var acknowledge = number <= Volatile.Read(ref _acknowledgeUpTo);
+                        if (forwarded && _forwardWaits)
+                        {
+                            _forwardWaits = false;
+                            var taken = await _consumed.WaitAsync().ConfigureAwait(false);
+                            var limit = Volatile.Read(ref _acknowledgeUpTo);
+                            acknowledge = number <= limit && (taken ? Volatile.Read(ref _owedTakenFreely) : limit == long.MaxValue);
+                        }
+
+                        if (delivery.AcknowledgeOn is { } connection && acknowledge)
                         {
                             await (delivery.ExactlyOnce
                                 ? AcknowledgeExactlyOnceHandledAsync(delivery.PacketId)
@@ -213,7 +268,10 @@ internal sealed partial class MqttConnectionSupervisor
     {
         var target = Volatile.Read(ref _dispatchBegun);
         LowerAcknowledgementLimit(target);
-        if (!AcknowledgesAfterHandlers || ReferenceEquals(s_dispatching.Value, this) || Volatile.Read(ref _dispatchDone) >= target)
+
+        // Nor for a ReadMessagesAsync reader: it may be the caller, which cannot be told from here.
+        if (!AcknowledgesAfterHandlers || ReferenceEquals(s_dispatching.Value, this) || Volatile.Read(ref _dispatchDone) >= target
+            || _consumed.Expected == target)
         {
             return;
         }
@@ -319,7 +377,30 @@ internal sealed partial class MqttConnectionSupervisor
         }
 
         IncomingMessagePool.HandToApplication(message);
-        await _unhandled.Writer.WriteAsync(message, token).ConfigureAwait(false);
+
+        // Armed before it can be read; not waited for without a reader (acknowledged as queued, as before readers).
+        var owed = _forwardOwed;
+        if (owed != 0)
+        {
+            _consumed.Arm(owed);
+            if (Volatile.Read(ref _readers) == 0)
+            {
+                _consumed.Disarm(owed);
+                owed = 0;
+            }
+        }
+
+        try
+        {
+            await _unhandled.Writer.WriteAsync(new UnhandledMessage(message, owed), token).ConfigureAwait(false);
+        }
+        catch
+        {
+            _consumed.Disarm(owed);
+            throw;
+        }
+
+        _forwardWaits = owed != 0;
         return true;
     }
 
@@ -353,10 +434,17 @@ internal sealed partial class MqttConnectionSupervisor
 
 /// <summary>
 /// A received message on its way to the handlers, and the connection it came on when its acknowledgement waits for
-/// them (null: none owed); <see cref="ExactlyOnce"/>: the acknowledgement owed is a PUBREC.
+/// them (null: none owed); <see cref="ExactlyOnce"/>: the acknowledgement owed is a PUBREC; <see cref="Answered"/>: a
+/// reply that completed its request on arrival (TryAnswerRequest), queued only to be acknowledged in order.
 /// </summary>
 /// <remarks>
 /// Packet id and QoS are copied here rather than read from the message when the acknowledgement is due: a pooled
 /// message forwarded to ReadMessagesAsync may have been returned and refilled with another by then.
 /// </remarks>
-internal readonly record struct IncomingDelivery(MqttMessage Message, MqttProtocolConnection? AcknowledgeOn, ushort PacketId, bool ExactlyOnce);
+internal readonly record struct IncomingDelivery(MqttMessage Message, MqttProtocolConnection? AcknowledgeOn, ushort PacketId, bool ExactlyOnce, bool Answered);
+
+/// <summary>
+/// A message queued for ReadMessagesAsync, with the dispatch number the dispatch loop waits on when its acknowledgement
+/// is owed and waits for the reader (0: nothing waits).
+/// </summary>
+internal readonly record struct UnhandledMessage(MqttMessage Message, long Owed);

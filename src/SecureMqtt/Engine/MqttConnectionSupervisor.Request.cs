@@ -121,6 +121,27 @@ internal sealed partial class MqttConnectionSupervisor
         }
     }
 
+    /// <summary>
+    /// Called by the read loop for every received message, before it is queued: a reply to a pending request completes
+    /// that request at once rather than when the dispatch loop gets to it, so a handler (or ReadMessagesAsync reader)
+    /// that awaits a request of its own is not waiting for a message queued behind itself. The message still goes
+    /// through the queue for its acknowledgement, in order, without running handlers. A pooled message is copied:
+    /// the requester keeps the reply, and the pooled one goes back once acknowledged.
+    /// </summary>
+    internal bool TryAnswerRequest(MqttMessage message)
+    {
+        if (_pendingRequests.IsEmpty || message.CorrelationData is not { } data || !string.Equals(message.Topic, _responseTopic, StringComparison.Ordinal)
+            || !_pendingRequests.TryRemove(Convert.ToHexString(data.Span), out var reply))
+        {
+            return false;
+        }
+
+        reply.TrySetResult(Options.PoolIncomingMessages
+            ? message with { Payload = message.Payload.ToArray(), CorrelationData = data.ToArray() }
+            : message);
+        return true;
+    }
+
     private ValueTask OnResponseAsync(MqttMessage response, CancellationToken cancellationToken)
     {
         if (response.CorrelationData is { } data && _pendingRequests.TryRemove(Convert.ToHexString(data.Span), out var reply))

@@ -63,7 +63,7 @@ internal sealed partial class MqttConnectionSupervisor : IAsyncDisposable
         // Every message can be waiting in one of the two queues, so that many are worth keeping for reuse (and no more:
         // each keeps a payload buffer of up to IncomingMessagePool.RetainedBufferLimit).
         IncomingPool = options.PoolIncomingMessages ? new IncomingMessagePool(Math.Min(2 * capacity, 4096)) : null;
-        _unhandled = Channel.CreateBounded<MqttMessage>(new BoundedChannelOptions(capacity) { FullMode = BoundedChannelFullMode.Wait, SingleWriter = true });
+        _unhandled = Channel.CreateBounded<UnhandledMessage>(new BoundedChannelOptions(capacity) { FullMode = BoundedChannelFullMode.Wait, SingleWriter = true });
         _dispatchLoop = Task.Run(RunDispatchLoopAsync);
         _eventLoop = Task.Run(RunEventLoopAsync);
         MqttMetrics.Register(this);
@@ -152,6 +152,7 @@ internal sealed partial class MqttConnectionSupervisor : IAsyncDisposable
         await _disposed.CancelAsync().ConfigureAwait(false);
         _incoming.Writer.TryComplete();
         _unhandled.Writer.TryComplete();
+        _consumed.TryAbandon();
         _events.Writer.TryComplete();
         try
         {

@@ -112,6 +112,47 @@ public sealed class NotStricterThanSpecTests : HostileTestBase
     [Theory]
     [InlineData(MqttProtocolVersion.V311)]
     [InlineData(MqttProtocolVersion.V500)]
+    public async Task A_ReadMessagesAsync_reader_is_done_with_a_message_when_it_asks_for_the_next_or_stops_and_acknowledgements_keep_arrival_order(
+        MqttProtocolVersion version)
+    {
+        await using var s = await HostileSession.StartAsync(version);
+        var reader = s.Client.ReadMessagesAsync().GetAsyncEnumerator();
+        try
+        {
+            var first = reader.MoveNextAsync();
+            await s.Broker.SendAsync(new MqttPublishPacket { Topic = "read/1", QualityOfService = MqttQualityOfService.AtLeastOnce, PacketId = 1, Payload = new byte[] { 1 } });
+            await s.Broker.SendAsync(new MqttPublishPacket { Topic = "read/2", QualityOfService = MqttQualityOfService.ExactlyOnce, PacketId = 2, Payload = new byte[] { 2 } });
+            Assert.True(await first.AsTask().WaitAsync(Timeout));
+            Assert.Equal("read/1", reader.Current.Topic);
+
+            // The reader holds message 1: the PUBCOMP the read loop writes for this stray PUBREL comes first, and neither
+            // acknowledgement is written before it (message 2's PUBREC waits behind message 1's PUBACK).
+            await s.Broker.SendAckAsync(MqttPacketType.PubRel, 9);
+            Assert.Equal([(MqttPacketType.PubComp, (ushort)9)], await ReadAcksAsync(s, 1));
+
+            // Asking for the next: done with message 1.
+            Assert.True(await reader.MoveNextAsync().AsTask().WaitAsync(Timeout));
+            Assert.Equal("read/2", reader.Current.Topic);
+            Assert.Equal([(MqttPacketType.PubAck, (ushort)1)], await ReadAcksAsync(s, 1));
+        }
+        finally
+        {
+            // Stopping (break): done with message 2.
+            await reader.DisposeAsync();
+        }
+
+        Assert.Equal([(MqttPacketType.PubRec, (ushort)2)], await ReadAcksAsync(s, 1));
+
+        // With no reader there, a message is acknowledged once queued for the next one, as before readers.
+        await s.Broker.SendAsync(new MqttPublishPacket { Topic = "read/3", QualityOfService = MqttQualityOfService.AtLeastOnce, PacketId = 3, Payload = new byte[] { 3 } });
+        Assert.Equal([(MqttPacketType.PubAck, (ushort)3)], await ReadAcksAsync(s, 1));
+        Assert.Equal("read/3", Assert.Single(await s.ReceiveAsync(1)).Topic);
+        await s.AssertStillUpAsync();
+    }
+
+    [Theory]
+    [InlineData(MqttProtocolVersion.V311)]
+    [InlineData(MqttProtocolVersion.V500)]
     public async Task DisconnectAsync_lets_a_running_handler_finish_so_its_message_is_acknowledged_and_acknowledges_none_taken_after(MqttProtocolVersion version)
     {
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
