@@ -87,19 +87,7 @@ public class AcknowledgeAfterHandlersTests(MosquittoFixture fixture)
             await publisher.PublishAsync(topic, "queued behind it"u8.ToArray(), qos);
             await inBody.Task.WaitAsync(Broker.Timeout);
 
-            // As in CrashInHandlerAsync: by the second answer the broker has every acknowledgement written so far.
-            await crashed.PublishAsync(topic + "/sync", "sync"u8.ToArray(), MqttQualityOfService.AtLeastOnce);
-            await crashed.PublishAsync(topic + "/sync", "sync"u8.ToArray(), MqttQualityOfService.AtLeastOnce);
-            await crashed.AbortAsync();
-
-            await using var restarted = new MqttClient(options);
-            Assert.True((await restarted.ConnectAsync()).SessionPresent, "the broker kept the session");
-            await publisher.PublishAsync(topic, "after the restart"u8.ToArray(), qos);
-            var received = new List<string>();
-            while (received.LastOrDefault() != "after the restart")
-            {
-                received.Add(Encoding.UTF8.GetString((await restarted.NextMessageAsync()).Payload.Span));
-            }
+            var (received, _) = await CrashAndRestartAsync(crashed, options, publisher, topic, qos);
 
             Assert.Equal(["in the reader", "queued behind it", "after the restart"], received);
         }
@@ -242,29 +230,7 @@ public class AcknowledgeAfterHandlersTests(MosquittoFixture fixture)
             await publisher.PublishAsync(topic, "queued behind it"u8.ToArray(), qos);
             await inHandler.Task.WaitAsync(Broker.Timeout);
 
-            // Two QoS 1 round trips of the crashed client's own make the crash land at a known point. The broker sent
-            // the second message before it answers the first, on the same connection, so by that answer the message
-            // was read (and, acknowledged on queueing, its PUBACK written); whatever PUBACK was written by then goes
-            // out before the second PUBLISH, so the broker has it by the second answer.
-            await crashed.PublishAsync(topic + "/sync", "sync"u8.ToArray(), MqttQualityOfService.AtLeastOnce);
-            await crashed.PublishAsync(topic + "/sync", "sync"u8.ToArray(), MqttQualityOfService.AtLeastOnce);
-            await crashed.AbortAsync();
-
-            await using var restarted = new MqttClient(options);
-            var connected = await restarted.ConnectAsync();
-            Assert.True(connected.SessionPresent, "the broker kept the session");
-            await publisher.PublishAsync(topic, "after the restart"u8.ToArray(), qos);
-
-            var received = new List<string>();
-            MqttMessage? first = null;
-            while (received.LastOrDefault() != "after the restart")
-            {
-                var message = await restarted.NextMessageAsync();
-                first ??= message;
-                received.Add(Encoding.UTF8.GetString(message.Payload.Span));
-            }
-
-            return (received, first!);
+            return await CrashAndRestartAsync(crashed, options, publisher, topic, qos);
         }
         finally
         {
@@ -272,5 +238,38 @@ public class AcknowledgeAfterHandlersTests(MosquittoFixture fixture)
             gate.TrySetResult();
             await crashed.DisposeAsync();
         }
+    }
+
+    /// <summary>
+    /// Kills <paramref name="crashed"/> (no DISCONNECT) once the broker has every acknowledgement it wrote so far,
+    /// starts a client with the same options, publishes one more message and returns what the restarted client
+    /// received up to it, in order, and the first message.
+    /// </summary>
+    private static async Task<(List<string> Received, MqttMessage First)> CrashAndRestartAsync(MqttClient crashed, MqttClientOptions options,
+        MqttClient publisher, string topic, MqttQualityOfService qos)
+    {
+        // Two QoS 1 round trips of the crashed client's own make the crash land at a known point. The broker sent
+        // the messages before it answers the first, on the same connection, so by that answer they were read (and,
+        // acknowledged on queueing, their PUBACKs written); whatever PUBACK was written by then goes out before the
+        // second PUBLISH, so the broker has it by the second answer.
+        await crashed.PublishAsync(topic + "/sync", "sync"u8.ToArray(), MqttQualityOfService.AtLeastOnce);
+        await crashed.PublishAsync(topic + "/sync", "sync"u8.ToArray(), MqttQualityOfService.AtLeastOnce);
+        await crashed.AbortAsync();
+
+        await using var restarted = new MqttClient(options);
+        var connected = await restarted.ConnectAsync();
+        Assert.True(connected.SessionPresent, "the broker kept the session");
+        await publisher.PublishAsync(topic, "after the restart"u8.ToArray(), qos);
+
+        var received = new List<string>();
+        MqttMessage? first = null;
+        while (received.LastOrDefault() != "after the restart")
+        {
+            var message = await restarted.NextMessageAsync();
+            first ??= message;
+            received.Add(Encoding.UTF8.GetString(message.Payload.Span));
+        }
+
+        return (received, first!);
     }
 }
