@@ -65,7 +65,8 @@ internal sealed partial class MqttConnectionSupervisor
                 {
                     // Handed over: the application holds it now, so it no longer counts against the byte bound.
                     _incomingBytes.Release(IncomingByteBudget.SizeOf(item.Message));
-                    if (item.Owed != 0)
+                    // Only for the message the loop waits on: another reader may still be taking an older one.
+                    if (item.Owed != 0 && _consumed.Expected == item.Owed)
                     {
                         Volatile.Write(ref _owedTakenFreely, Volatile.Read(ref _acknowledgeUpTo) == long.MaxValue);
                     }

@@ -130,8 +130,9 @@ internal sealed partial class MqttConnectionSupervisor
     /// </summary>
     internal bool TryAnswerRequest(MqttMessage message)
     {
-        if (_pendingRequests.IsEmpty || message.CorrelationData is not { } data || !string.Equals(message.Topic, _responseTopic, StringComparison.Ordinal)
-            || !_pendingRequests.TryRemove(Convert.ToHexString(data.Span), out var reply))
+        // Cheapest test first: this runs for every message, and ConcurrentDictionary.IsEmpty takes all its locks.
+        if (_responseTopic is not { } responseTopic || !string.Equals(message.Topic, responseTopic, StringComparison.Ordinal)
+            || message.CorrelationData is not { } data || !_pendingRequests.TryRemove(Convert.ToHexString(data.Span), out var reply))
         {
             return false;
         }
