@@ -1,5 +1,6 @@
 using System.Text;
 using SecureMqtt.Packets;
+using SecureMqtt.Session;
 using SecureMqtt.Testing;
 
 namespace SecureMqtt.IntegrationTests;
@@ -97,6 +98,82 @@ public class AcknowledgeAfterHandlersTests(MosquittoFixture fixture)
             await Assert.ThrowsAnyAsync<OperationCanceledException>(() => reading);
             await crashed.DisposeAsync();
         }
+    }
+
+    [Theory]
+    [InlineData(MqttQualityOfService.AtLeastOnce)]
+    [InlineData(MqttQualityOfService.ExactlyOnce)]
+    public async Task Two_readers_and_a_handler_sharing_one_stream_get_every_message_once_and_leave_nothing_unacknowledged(MqttQualityOfService qos)
+    {
+        const int Count = 300;
+        var topic = Broker.UniqueTopic("readers");
+        // One store for both clients, as a restarted process has its durable one: a QoS 2 message whose PUBREC went
+        // out just before DISCONNECT, its PUBREL still on the way, is sent again by Mosquitto 2.0.11 (with DUP) on the
+        // next connection, and only a client that still holds its packet id knows it for a duplicate.
+        var options = Broker.Options(fixture, Listener.Plain, MqttProtocolVersion.V500, "rd-" + Guid.NewGuid().ToString("N")[..12]) with
+        {
+            CleanStart = false,
+            SessionExpiry = TimeSpan.FromMinutes(1),
+            SessionStore = new MqttInMemorySessionStore(),
+        };
+
+        var taken = new System.Collections.Concurrent.ConcurrentBag<string>();
+        using var stop = new CancellationTokenSource(Broker.Timeout * 3);
+        var all = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        void Take(MqttMessage message)
+        {
+            taken.Add(Encoding.UTF8.GetString(message.Payload.Span));
+            if (taken.Count == Count)
+            {
+                all.TrySetResult();
+            }
+        }
+
+        await using (var consumer = new MqttClient(options))
+        {
+            await consumer.ConnectAsync();
+
+            // Every third message goes to a handler, the rest to whichever of two readers asks first.
+            await consumer.SubscribeAsync(topic + "/handled", qos, (message, _) =>
+            {
+                Take(message);
+                return ValueTask.CompletedTask;
+            });
+            await consumer.SubscribeAsync(topic + "/read", qos);
+            var readers = Enumerable.Range(0, 2).Select(_ => Task.Run(async () =>
+            {
+                try
+                {
+                    await foreach (var message in consumer.ReadMessagesAsync(stop.Token))
+                    {
+                        Take(message);
+                        await Task.Yield();
+                    }
+                }
+                catch (OperationCanceledException) when (stop.IsCancellationRequested)
+                {
+                }
+            })).ToArray();
+
+            await using var publisher = await Broker.ConnectAsync(Broker.Options(fixture, Listener.Plain));
+            var publishes = Enumerable.Range(0, Count)
+                .Select(i => publisher.PublishAsync(topic + (i % 3 == 0 ? "/handled" : "/read"), Encoding.UTF8.GetBytes($"m{i}"), qos).AsTask())
+                .ToArray();
+            await Task.WhenAll(publishes).WaitAsync(Broker.Timeout);
+            await all.Task.WaitAsync(Broker.Timeout);
+            await stop.CancelAsync();
+            await Task.WhenAll(readers);
+            await consumer.DisconnectAsync();
+        }
+
+        Assert.Equal(Enumerable.Range(0, Count).Select(i => $"m{i}").Order(), taken.Order());
+
+        // Everything was acknowledged: the kept session has nothing to send again, and the next message comes first.
+        await using var next = new MqttClient(options);
+        Assert.True((await next.ConnectAsync()).SessionPresent);
+        await using var last = await Broker.ConnectAsync(Broker.Options(fixture, Listener.Plain));
+        await last.PublishAsync(topic + "/read", "last"u8.ToArray(), qos);
+        Assert.Equal("last", Encoding.UTF8.GetString((await next.NextMessageAsync()).Payload.Span));
     }
 
     public static TheoryData<MqttProtocolVersion, MqttQualityOfService, bool> StopCases => new()

@@ -151,6 +151,26 @@ public sealed class NotStricterThanSpecTests : HostileTestBase
     }
 
     [Theory]
+    [InlineData(MqttProtocolVersion.V311, MqttQualityOfService.AtLeastOnce)]
+    [InlineData(MqttProtocolVersion.V500, MqttQualityOfService.ExactlyOnce)]
+    public async Task A_message_a_reader_is_done_with_is_acknowledged_before_a_DisconnectAsync_that_follows_at_once(MqttProtocolVersion version, MqttQualityOfService qos)
+    {
+        await using var s = await HostileSession.StartAsync(version, pending: false);
+        await using (var reader = s.Client.ReadMessagesAsync().GetAsyncEnumerator())
+        {
+            var first = reader.MoveNextAsync();
+            await s.Broker.SendAsync(new MqttPublishPacket { Topic = "read/last", QualityOfService = qos, PacketId = 5, Payload = new byte[] { 5 } });
+            Assert.True(await first.AsTask().WaitAsync(Timeout));
+        }
+
+        await s.Client.DisconnectAsync().WaitAsync(Timeout);
+
+        var sent = await s.Broker.ReadUntilClosedAsync();
+        Assert.Equal([(qos == MqttQualityOfService.AtLeastOnce ? MqttPacketType.PubAck : MqttPacketType.PubRec, (ushort)5)], sent.OfType<MqttAckPacket>().Select(Ack));
+        Assert.IsType<MqttDisconnectPacket>(sent[^1]);
+    }
+
+    [Theory]
     [InlineData(MqttProtocolVersion.V311)]
     [InlineData(MqttProtocolVersion.V500)]
     public async Task DisconnectAsync_lets_a_running_handler_finish_so_its_message_is_acknowledged_and_acknowledges_none_taken_after(MqttProtocolVersion version)
