@@ -9,11 +9,6 @@ internal sealed partial class MqttConnectionSupervisor
     private static readonly MqttPublishResult s_sentAtMostOnce = new() { ReasonCode = MqttReasonCode.Success };
     private int _draining;
 
-    // Whether the topic-and-payload overload may reuse its QoS 1/2 messages (PublishWaiter.OwnMessage): only with the
-    // in-memory store, which drops a flight when told to. Another store may still hold the flight object, or serialize
-    // it, after the flow ended.
-    private readonly bool _reusesPublishMessages;
-
     /// <summary>
     /// The connection a publish may use directly: connected, and nothing queued ahead of it (queued messages go
     /// first, so a publisher sees its messages leave in the order it published them).
@@ -54,7 +49,8 @@ internal sealed partial class MqttConnectionSupervisor
         {
             // A waiter that did not end up carrying the flow is simply not used: it was never released, so it is never
             // pooled again with a message something else may still hold.
-            var waiter = _reusesPublishMessages && connection.Quota.Available > 0 && !cancellationToken.IsCancellationRequested ? Session.RentWaiter() : null;
+            // Only where flights are reused (the in-memory store): another store may hold or serialize the message later.
+            var waiter = Session.ReusesFlights && connection.Quota.Available > 0 && !cancellationToken.IsCancellationRequested ? Session.RentWaiter() : null;
             return PublishDirectAsync(connection,
                 waiter?.OwnMessage(topic, payload, qualityOfService, retain)
                     ?? new MqttMessage { Topic = topic, Payload = payload, QualityOfService = qualityOfService, Retain = retain },

@@ -37,7 +37,6 @@ internal sealed partial class MqttConnectionSupervisor : IAsyncDisposable
         Options = options;
         Logger = (options.LoggerFactory ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance).CreateLogger<MqttClient>();
         Session = new MqttSessionState(options.SessionStore ?? new MqttInMemorySessionStore());
-        _reusesPublishMessages = options.SessionStore is null or MqttInMemorySessionStore;
 
         // Durable store: queue and subscriptions are kept under the configured client id (see .Store.cs).
         var durable = DurableStore;

@@ -32,6 +32,9 @@ internal sealed class MqttSessionState(IMqttSessionStore store)
     // Flights are reused with their pooled waiters (PublishWaiter.OwnFlight) only with the in-memory store: it lets
     // go of a flight when told to, where another store may keep or serialize the object later.
     private readonly bool _reusesFlights = store is MqttInMemorySessionStore;
+
+    /// <summary>Whether publishes reuse the objects their flights keep (the in-memory store's case, see <c>_reusesFlights</c>).</summary>
+    public bool ReusesFlights => _reusesFlights;
     private readonly PacketIdAllocator _ids = new();
     private readonly Dictionary<ushort, OutgoingEntry> _outgoing = [];
     private readonly PublishWaiterPool _waiters = new();
