@@ -190,8 +190,8 @@ internal sealed partial class Subscriber(SubArguments arguments, MqttClient clie
 
     /// <summary>
     /// Ends the run from the handler. The messages after this one (the broker may have sent many already) are not
-    /// acknowledged, where mosquitto_sub's are: with -c the broker sends them again next time instead of taking them as
-    /// delivered, so a <c>-c -C 1</c> loop takes every message once.
+    /// acknowledged: with -c the broker sends them again next time instead of taking them as delivered, so a
+    /// <c>-c -C 1</c> loop takes every message once, as mosquitto_sub's does.
     /// </summary>
     private void Stop(int code, bool includingCurrent)
     {
