@@ -149,6 +149,16 @@ public sealed record MqttClientOptions
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
+    /// How long DisconnectAsync (and DisposeAsync) waits, once its DISCONNECT is written, for the broker to close the
+    /// connection. A broker closes after reading the DISCONNECT, so by then it has read the acknowledgements sent
+    /// before it; a socket closed sooner can take them with it, and a broker that keeps the session sends those
+    /// messages again (Mosquitto does when the next connection under the client id arrives first). Default 1 s; on
+    /// loopback the wait is well under a millisecond. Zero closes at once. Measured in real time, not by
+    /// <see cref="TimeProvider"/>.
+    /// </summary>
+    public TimeSpan DisconnectTimeout { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
     /// Bytes the output buffer holds before writers wait for the socket (backpressure). Default 64 KiB. Packets
     /// written while the socket is busy are coalesced into one write. A broker that stops reading fills it, and
     /// then publishers (and acknowledgements) wait instead of queueing without end.

@@ -19,6 +19,7 @@ internal static class MqttClientOptionsValidator
         Require(o.MaximumOutgoingInFlight is null or > 0, nameof(o.MaximumOutgoingInFlight), "MaximumOutgoingInFlight must be at least 1 (null: the broker's limit).");
         Require(o.MaximumPacketSize >= 128, nameof(o.MaximumPacketSize), "MaximumPacketSize must be at least 128 bytes.");
         Require(o.ConnectTimeout > TimeSpan.Zero, nameof(o.ConnectTimeout), "ConnectTimeout must be positive.");
+        Require(o.DisconnectTimeout >= TimeSpan.Zero, nameof(o.DisconnectTimeout), "DisconnectTimeout must not be negative (zero closes at once).");
         Require(o.OutputBufferSize >= 1024, nameof(o.OutputBufferSize), "OutputBufferSize must be at least 1024 bytes.");
         Require(o.IncomingMessageChannelCapacity > 0, nameof(o.IncomingMessageChannelCapacity), "IncomingMessageChannelCapacity must be positive.");
         Require(o.IncomingMessageBufferSize >= 1024, nameof(o.IncomingMessageBufferSize), "IncomingMessageBufferSize must be at least 1024 bytes.");

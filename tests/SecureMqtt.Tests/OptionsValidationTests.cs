@@ -16,6 +16,7 @@ public class OptionsValidationTests
         { "ReceiveMaximum", new MqttClientOptions { ReceiveMaximum = 0 } },
         { "MaximumPacketSize", new MqttClientOptions { MaximumPacketSize = 10 } },
         { "ConnectTimeout", new MqttClientOptions { ConnectTimeout = TimeSpan.Zero } },
+        { "DisconnectTimeout", new MqttClientOptions { DisconnectTimeout = TimeSpan.FromSeconds(-1) } },
         { "OutputBufferSize", new MqttClientOptions { OutputBufferSize = 10 } },
         { "IncomingMessageChannelCapacity", new MqttClientOptions { IncomingMessageChannelCapacity = 0 } },
         { "ClientId", new MqttClientOptions { ProtocolVersion = MqttProtocolVersion.V311, CleanStart = false } },

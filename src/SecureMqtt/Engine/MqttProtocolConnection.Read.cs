@@ -13,7 +13,7 @@ internal sealed partial class MqttProtocolConnection
         var token = _cancellation.Token;
         try
         {
-            var leftover = await _stream.RunReadLoopAsync(OnFrameAsync, _owner.Options.MaximumPacketSize, token).ConfigureAwait(false);
+            var leftover = await _stream.RunReadLoopAsync(OnFrameAsync, _owner.Options.MaximumPacketSize, token, _delivery.Token).ConfigureAwait(false);
             Terminate(new MqttConnectionLostException(leftover == 0
                 ? "The broker closed the connection."
                 : $"The broker closed the connection in the middle of a packet ({leftover} bytes of an incomplete packet were received)."), unexpected: true);
@@ -34,9 +34,11 @@ internal sealed partial class MqttProtocolConnection
 
     private ValueTask OnFrameAsync(MqttFrame frame, CancellationToken cancellationToken)
     {
-        if (!IsAlive)
+        if (!IsAlive || _disconnectSent)
         {
-            // Frames already buffered behind a DISCONNECT or a violation belong to a connection that has ended.
+            // Frames already buffered behind a DISCONNECT or a violation belong to a connection that has ended. After
+            // our DISCONNECT nothing more may be sent [MQTT-3.14.4-1], so nothing received can be acknowledged: the
+            // broker keeps those messages for the session, or forgets them with it.
             return ValueTask.CompletedTask;
         }
 

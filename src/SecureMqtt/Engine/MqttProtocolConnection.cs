@@ -19,8 +19,13 @@ internal sealed partial class MqttProtocolConnection
     private readonly MqttConnectionSupervisor _owner;
     private readonly MqttFramedStream _stream;
     private readonly CancellationTokenSource _cancellation = new();
+
+    // Cancelled with _cancellation, or once our DISCONNECT is out: delivering a received message stops there, reading
+    // goes on (to see the broker's close).
+    private readonly CancellationTokenSource _delivery;
     private int _terminated;
     private volatile bool _closing;
+    private volatile bool _disconnectSent;
     private Task _readLoop = Task.CompletedTask;
     private Task _flushLoop = Task.CompletedTask;
     private Task _keepAliveLoop = Task.CompletedTask;
@@ -29,6 +34,7 @@ internal sealed partial class MqttProtocolConnection
     {
         _owner = owner;
         _stream = stream;
+        _delivery = CancellationTokenSource.CreateLinkedTokenSource(_cancellation.Token);
         Endpoint = endpoint;
         Tags = tags;
         Version = version;
@@ -116,6 +122,24 @@ internal sealed partial class MqttProtocolConnection
         {
             await WriteDisconnectAsync(disconnect, new MqttConnectionLostException("The application is disconnecting."), cancellationToken).ConfigureAwait(false);
             await _flushLoop.WaitAsync(cancellationToken).ConfigureAwait(false);
+            _disconnectSent = true;
+            await _delivery.CancelAsync().ConfigureAwait(false);
+
+            // Written is not read: a broker that has not yet read the acknowledgements ahead of the DISCONNECT when we
+            // close drops them with the socket (Mosquitto does when the next connection under the same client id comes
+            // first), and sends those messages again. It closes once it has read the DISCONNECT, so its close says it
+            // read everything before. Real time, as for any network wait: a test's fake clock must not stall leaving.
+            if (_owner.Options.DisconnectTimeout > TimeSpan.Zero)
+            {
+                try
+                {
+                    await _readLoop.WaitAsync(_owner.Options.DisconnectTimeout, TimeProvider.System, cancellationToken).ConfigureAwait(false);
+                }
+                catch (TimeoutException)
+                {
+                    // The broker keeps the connection open after DISCONNECT: we close it.
+                }
+            }
         }
         catch (Exception ex) when (ex is MqttException or IOException)
         {
@@ -173,6 +197,7 @@ internal sealed partial class MqttProtocolConnection
             }
             finally
             {
+                _delivery.Dispose();
                 _cancellation.Dispose();
                 Closed.TrySetResult();
             }

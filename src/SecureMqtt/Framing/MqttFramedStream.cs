@@ -84,9 +84,11 @@ internal sealed class MqttFramedStream : IAsyncDisposable
     /// <summary>
     /// Hands every frame to <paramref name="onFrame"/> until the peer closes (returns the number of bytes of an
     /// incomplete packet left over, 0 after a clean end) or a read, decode or handler fails (throws). Awaiting the
-    /// handler is the backpressure: no more is read meanwhile.
+    /// handler is the backpressure: no more is read meanwhile. The handler gets <paramref name="frameCancellationToken"/>:
+    /// when only that one fires, the frame it was handling is given up and reading goes on.
     /// </summary>
-    public async Task<long> RunReadLoopAsync(Func<MqttFrame, CancellationToken, ValueTask> onFrame, uint maximumPacketSize, CancellationToken cancellationToken)
+    public async Task<long> RunReadLoopAsync(Func<MqttFrame, CancellationToken, ValueTask> onFrame, uint maximumPacketSize, CancellationToken cancellationToken,
+        CancellationToken frameCancellationToken)
     {
         long seen = 0;
         while (true)
@@ -100,7 +102,14 @@ internal sealed class MqttFramedStream : IAsyncDisposable
 
             while (MqttPacketReader.TryReadFrame(ref buffer, maximumPacketSize, out var frame))
             {
-                await onFrame(frame, cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await onFrame(frame, frameCancellationToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (frameCancellationToken.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+                {
+                    // Given up (the application left while it waited, say, for room in a full queue): read on.
+                }
             }
 
             seen = buffer.Length;

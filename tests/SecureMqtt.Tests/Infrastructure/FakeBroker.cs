@@ -61,6 +61,9 @@ public sealed class FakeBroker : IAsyncDisposable
         // This peer serves one connection: the tests over it are about what happens on that connection, so the
         // client must not reconnect into a peer that no longer answers. Reconnecting is tested against Mosquitto.
         Reconnect = MqttReconnectOptions.Disabled,
+        // This peer reads only when its test does, so it never closes by itself after DISCONNECT: the client would
+        // wait out DisconnectTimeout at every DisposeAsync. Tests of that wait set it.
+        DisconnectTimeout = TimeSpan.Zero,
         Tls = _tls ? new MqttTlsOptions { CaFile = TestServerCertificate.CaFile, TargetHost = "localhost" } : null,
     };
 
