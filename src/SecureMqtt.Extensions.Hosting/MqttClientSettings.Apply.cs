@@ -96,6 +96,11 @@ internal sealed partial class MqttClientSettings
             o = o with { ConnectTimeout = connectTimeout };
         }
 
+        if (r.Duration(DisconnectTimeout, nameof(DisconnectTimeout)) is { } disconnectTimeout)
+        {
+            o = o with { DisconnectTimeout = disconnectTimeout };
+        }
+
         if (Credentials is { } credentials)
         {
             var userName = credentials.UserName ?? o.Credentials?.UserName;

@@ -29,6 +29,8 @@ internal sealed partial class MqttClientSettings
 
     public string? ConnectTimeout { get; set; }
 
+    public string? DisconnectTimeout { get; set; }
+
     public MqttCredentialsSettings? Credentials { get; set; }
 
     public MqttTlsSettings? Tls { get; set; }

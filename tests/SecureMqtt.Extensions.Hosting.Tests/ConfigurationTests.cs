@@ -23,6 +23,7 @@ public sealed class ConfigurationTests
             ["Mqtt:CleanStart"] = "false",
             ["Mqtt:KeepAlive"] = "30",
             ["Mqtt:ConnectTimeout"] = "00:00:05",
+            ["Mqtt:DisconnectTimeout"] = "0.25",
             ["Mqtt:Credentials:UserName"] = "alice",
             ["Mqtt:Credentials:Password"] = "secret-pw",
             ["Mqtt:Tls:CaFile"] = "/etc/mqtt/ca.crt",
@@ -57,6 +58,7 @@ public sealed class ConfigurationTests
         Assert.False(o.CleanStart);
         Assert.Equal(TimeSpan.FromSeconds(30), o.KeepAlive);
         Assert.Equal(TimeSpan.FromSeconds(5), o.ConnectTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(0.25), o.DisconnectTimeout);
         Assert.Equal(new MqttCredentials("alice", "secret-pw"), o.Credentials);
         var tls = Assert.IsType<MqttTlsOptions>(o.Tls);
         Assert.Equal("/etc/mqtt/ca.crt", tls.CaFile);
