@@ -119,10 +119,13 @@ public sealed class MqttClient : IAsyncDisposable
     /// MQTT 5 broker to publish the will. A received message whose handler is running is acknowledged before the
     /// DISCONNECT (waiting up to 2 seconds for that handler; not when called from a handler), and messages the
     /// handlers take after this call are not acknowledged (<see cref="MqttClientOptions.AcknowledgeAfterHandlers"/>).
+    /// It then waits up to <see cref="MqttClientOptions.DisconnectTimeout"/> for the broker to close the connection,
+    /// which says the broker read the DISCONNECT and every acknowledgement before it; what arrives meanwhile is neither
+    /// delivered nor acknowledged.
     /// </summary>
     /// <param name="reasonCode">The MQTT 5 reason code (ignored under MQTT 3.1.1).</param>
     /// <param name="userProperties">MQTT 5 user properties of the DISCONNECT packet, in order.</param>
-    /// <param name="cancellationToken">Stops waiting for buffered packets to be sent.</param>
+    /// <param name="cancellationToken">Stops waiting for buffered packets to be sent and for the broker's close.</param>
     /// <returns>A task that completes when the connection is closed.</returns>
     /// <exception cref="ArgumentException">User properties are given on an MQTT 3.1.1 connection (nothing is sent).</exception>
     public Task DisconnectAsync(MqttReasonCode reasonCode = MqttReasonCode.NormalDisconnection, IReadOnlyList<MqttUserProperty>? userProperties = null,

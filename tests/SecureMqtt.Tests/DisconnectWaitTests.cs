@@ -48,6 +48,26 @@ public class DisconnectWaitTests
         Assert.IsType<MqttDisconnectPacket>(Assert.Single(await broker.ReadUntilClosedAsync(TimeSpan.FromSeconds(1))));
     }
 
+    [Fact]
+    public async Task Cancelling_the_wait_for_the_close_still_leaves_the_client_disconnected()
+    {
+        await using var broker = new FakeBroker(MqttProtocolVersion.V500);
+        await using var client = new MqttClient(broker.ClientOptions with { DisconnectTimeout = TimeSpan.FromSeconds(30) });
+        var connecting = client.ConnectAsync();
+        await broker.AcceptAsync();
+        await connecting.WaitAsync(Timeout);
+
+        using var cancel = new CancellationTokenSource();
+        var leaving = client.DisconnectAsync(cancellationToken: cancel.Token);
+        Assert.IsType<MqttDisconnectPacket>(await broker.ReadPacketAsync());
+        await cancel.CancelAsync();
+
+        // The DISCONNECT is out: giving up the wait is not a failure of leaving.
+        await leaving.WaitAsync(Timeout);
+        Assert.Equal(MqttClientState.Disconnected, client.State);
+        Assert.Null(await broker.ReadPacketAsync());
+    }
+
     [Theory]
     [InlineData(MqttQualityOfService.AtLeastOnce)]
     [InlineData(MqttQualityOfService.ExactlyOnce)]

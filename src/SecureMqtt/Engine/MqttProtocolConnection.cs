@@ -139,6 +139,11 @@ internal sealed partial class MqttProtocolConnection
                 {
                     // The broker keeps the connection open after DISCONNECT: we close it.
                 }
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                {
+                    // The DISCONNECT is out; the caller will not wait for the close: we close it, and leaving ends as
+                    // it would have.
+                }
             }
         }
         catch (Exception ex) when (ex is MqttException or IOException)
