@@ -34,7 +34,8 @@ internal sealed partial class MqttProtocolConnection
 
     private ValueTask OnFrameAsync(MqttFrame frame, CancellationToken cancellationToken)
     {
-        if (!IsAlive || _disconnectSent)
+        // The token is _delivery's: it fires once our DISCONNECT is out.
+        if (!IsAlive || cancellationToken.IsCancellationRequested)
         {
             // Frames already buffered behind a DISCONNECT or a violation belong to a connection that has ended. After
             // our DISCONNECT nothing more may be sent [MQTT-3.14.4-1], so nothing received can be acknowledged: the

@@ -25,7 +25,6 @@ internal sealed partial class MqttProtocolConnection
     private readonly CancellationTokenSource _delivery;
     private int _terminated;
     private volatile bool _closing;
-    private volatile bool _disconnectSent;
     private Task _readLoop = Task.CompletedTask;
     private Task _flushLoop = Task.CompletedTask;
     private Task _keepAliveLoop = Task.CompletedTask;
@@ -122,7 +121,6 @@ internal sealed partial class MqttProtocolConnection
         {
             await WriteDisconnectAsync(disconnect, new MqttConnectionLostException("The application is disconnecting."), cancellationToken).ConfigureAwait(false);
             await _flushLoop.WaitAsync(cancellationToken).ConfigureAwait(false);
-            _disconnectSent = true;
             await _delivery.CancelAsync().ConfigureAwait(false);
 
             // Written is not read: a broker that has not yet read the acknowledgements ahead of the DISCONNECT when we
