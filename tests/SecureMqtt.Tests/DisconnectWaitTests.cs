@@ -1,4 +1,5 @@
 using SecureMqtt.Packets;
+using SecureMqtt.Tests.Hostile;
 using SecureMqtt.Tests.Infrastructure;
 
 namespace SecureMqtt.Tests;
@@ -15,11 +16,8 @@ public class DisconnectWaitTests
     [Fact]
     public async Task DisconnectAsync_returns_once_the_broker_has_read_the_DISCONNECT_and_closed()
     {
-        await using var broker = new FakeBroker(MqttProtocolVersion.V500);
-        await using var client = new MqttClient(broker.ClientOptions with { DisconnectTimeout = TimeSpan.FromSeconds(30) });
-        var connecting = client.ConnectAsync();
-        await broker.AcceptAsync();
-        await connecting.WaitAsync(Timeout);
+        await using var session = await HostileSession.StartAsync(MqttProtocolVersion.V500, o => o with { DisconnectTimeout = TimeSpan.FromSeconds(30) }, pending: false);
+        var (broker, client) = (session.Broker, session.Client);
 
         var leaving = client.DisconnectAsync();
         Assert.IsType<MqttDisconnectPacket>(await broker.ReadPacketAsync());
@@ -36,11 +34,8 @@ public class DisconnectWaitTests
     [Fact]
     public async Task A_broker_that_keeps_the_connection_open_after_DISCONNECT_is_left_after_the_timeout()
     {
-        await using var broker = new FakeBroker(MqttProtocolVersion.V311);
-        await using var client = new MqttClient(broker.ClientOptions with { DisconnectTimeout = TimeSpan.FromMilliseconds(300) });
-        var connecting = client.ConnectAsync();
-        await broker.AcceptAsync();
-        await connecting.WaitAsync(Timeout);
+        await using var session = await HostileSession.StartAsync(MqttProtocolVersion.V311, o => o with { DisconnectTimeout = TimeSpan.FromMilliseconds(300) }, pending: false);
+        var (broker, client) = (session.Broker, session.Client);
 
         await client.DisconnectAsync().WaitAsync(Timeout);
 
@@ -51,11 +46,8 @@ public class DisconnectWaitTests
     [Fact]
     public async Task Cancelling_the_wait_for_the_close_still_leaves_the_client_disconnected()
     {
-        await using var broker = new FakeBroker(MqttProtocolVersion.V500);
-        await using var client = new MqttClient(broker.ClientOptions with { DisconnectTimeout = TimeSpan.FromSeconds(30) });
-        var connecting = client.ConnectAsync();
-        await broker.AcceptAsync();
-        await connecting.WaitAsync(Timeout);
+        await using var session = await HostileSession.StartAsync(MqttProtocolVersion.V500, o => o with { DisconnectTimeout = TimeSpan.FromSeconds(30) }, pending: false);
+        var (broker, client) = (session.Broker, session.Client);
 
         using var cancel = new CancellationTokenSource();
         var leaving = client.DisconnectAsync(cancellationToken: cancel.Token);
@@ -73,19 +65,14 @@ public class DisconnectWaitTests
     [InlineData(MqttQualityOfService.ExactlyOnce)]
     public async Task A_message_that_arrives_after_the_DISCONNECT_is_neither_delivered_nor_acknowledged(MqttQualityOfService qos)
     {
-        await using var broker = new FakeBroker(MqttProtocolVersion.V500);
+        await using var session = await HostileSession.StartAsync(MqttProtocolVersion.V500, o => o with { DisconnectTimeout = TimeSpan.FromSeconds(30) }, pending: false);
+        var (broker, client) = (session.Broker, session.Client);
         var delivered = 0;
-        await using var client = new MqttClient(broker.ClientOptions with { DisconnectTimeout = TimeSpan.FromSeconds(30) })
+        client.MessageHandler = (_, _) =>
         {
-            MessageHandler = (_, _) =>
-            {
-                Interlocked.Increment(ref delivered);
-                return ValueTask.CompletedTask;
-            },
+            Interlocked.Increment(ref delivered);
+            return ValueTask.CompletedTask;
         };
-        var connecting = client.ConnectAsync();
-        await broker.AcceptAsync();
-        await connecting.WaitAsync(Timeout);
 
         var leaving = client.DisconnectAsync();
         Assert.IsType<MqttDisconnectPacket>(await broker.ReadPacketAsync());
@@ -101,13 +88,10 @@ public class DisconnectWaitTests
     [Fact]
     public async Task A_full_incoming_queue_does_not_keep_DisconnectAsync_from_seeing_the_broker_close()
     {
-        await using var broker = new FakeBroker(MqttProtocolVersion.V500);
-
         // No handler and no reader: a few messages fill both queues, and the read loop waits for room with the next.
-        await using var client = new MqttClient(broker.ClientOptions with { DisconnectTimeout = TimeSpan.FromSeconds(30), IncomingMessageChannelCapacity = 1 });
-        var connecting = client.ConnectAsync();
-        await broker.AcceptAsync();
-        await connecting.WaitAsync(Timeout);
+        await using var session = await HostileSession.StartAsync(MqttProtocolVersion.V500,
+            o => o with { DisconnectTimeout = TimeSpan.FromSeconds(30), IncomingMessageChannelCapacity = 1 }, pending: false);
+        var (broker, client) = (session.Broker, session.Client);
         for (ushort id = 1; id <= 20; id++)
         {
             await broker.SendAsync(new MqttPublishPacket { Topic = "t", Payload = new byte[] { (byte)id }, QualityOfService = MqttQualityOfService.AtLeastOnce, PacketId = id });
